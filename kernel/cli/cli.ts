@@ -1,0 +1,306 @@
+/**
+ * The `fazt` command line. `serve` runs the server; every other command is
+ * generated from the operation registry (words, positionals, flags and help
+ * text come from each operation's definition) and runs through the REST
+ * API, against a local data folder's server, an in-process kernel, or a
+ * remote server.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { unzipSync } from "fflate";
+import { ERROR_CODES, FaztError, toFaztError } from "../errors.ts";
+import { OPERATIONS } from "../ops/registry.ts";
+import type { AnyOperation } from "../ops/operation.ts";
+import { Upload } from "../ops/upload.ts";
+import { VERSION } from "../version.ts";
+import { boolFlag, flag, parseArgs, type ParsedArgs } from "./args.ts";
+import { type FieldInfo, inputFields } from "./fields.ts";
+import { formatOutput } from "./output.ts";
+import { openTarget } from "./target.ts";
+import { serve, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
+import { formatBytes, progressBar, streamWithProgress } from "./progress.ts";
+import { packFolder, readArchiveFile } from "../../apps/pack.ts";
+import { suggestAppName } from "../../apps/app_name.ts";
+
+/** Where the CLI writes and what environment it reads. */
+export interface CliIo {
+  /** Standard output, one line at a time. */
+  out(line: string): void;
+  /** Standard error, one line at a time. */
+  err(line: string): void;
+  /** Reads an environment variable. */
+  env(name: string): string | undefined;
+}
+
+const GLOBAL_FLAGS = [
+  { name: "json", help: "Print the result as JSON." },
+  { name: "data", help: "Local data folder (default ./fazt-data, or FAZT_DATA)." },
+  { name: "url", help: "Another server's URL (or FAZT_URL)." },
+  { name: "token", help: "API token for --url (or FAZT_TOKEN)." },
+];
+
+/** The operation a command line names, with the words it used. */
+function findCommand(words: string[]): AnyOperation | undefined {
+  return OPERATIONS.find((op) => op.cli.words.every((w, i) => words[i] === w));
+}
+
+function usage(op: AnyOperation): string {
+  const fields = inputFields(op);
+  const pos = (op.cli.positionals ?? []).map((p) => {
+    const f = fields.find((x) => x.name === p)!;
+    const label = op.name === "apps.deploy" && p === "archive" ? "dir|zip" : p;
+    return f.optional ? `[${label}]` : `<${label}>`;
+  });
+  const aliasOf = (field: string) =>
+    Object.entries(op.cli.flagAliases ?? {}).find(([, target]) => target === field)?.[0] ?? field;
+  const flags = fields.filter((f) => !(op.cli.positionals ?? []).includes(f.name)).map((f) => ({
+    ...f,
+    name: aliasOf(f.name),
+  }));
+  return `fazt ${op.cli.words.join(" ")}${pos.length ? " " + pos.join(" ") : ""}${
+    flags.map((f) =>
+      f.optional ? ` [--${f.name} ${f.name.toUpperCase()}]` : ` --${f.name} ${f.name.toUpperCase()}`
+    )
+      .join("")
+  } [--json]`;
+}
+
+function commandHelp(op: AnyOperation): string {
+  const fields = inputFields(op);
+  const lines = [`Usage: ${usage(op)}`, "", op.description, ""];
+  if (fields.length) {
+    lines.push("Arguments and flags:");
+    for (const f of fields) {
+      const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${f.name}`;
+      lines.push(
+        `  ${name.padEnd(16)} ${f.description || f.kind}${f.optional ? " (optional)" : ""}`,
+      );
+    }
+    lines.push("");
+  }
+  lines.push("Global flags:");
+  for (const g of GLOBAL_FLAGS) lines.push(`  --${g.name.padEnd(14)} ${g.help}`);
+  return lines.join("\n");
+}
+
+/** The top-level help text, listing every command. */
+export function topHelp(): string {
+  const lines = [
+    `fazt ${VERSION}: your personal cloud in one executable.`,
+    "",
+    "Usage: fazt <command> [arguments] [flags]",
+    "",
+    "Server:",
+    `  ${"serve".padEnd(22)} Run the server (flags: ${
+      SERVE_FLAGS.map((f) => "--" + f.flag).join(" ")
+    })`,
+  ];
+  let group = "";
+  for (const op of OPERATIONS) {
+    const g = op.cli.words[0];
+    if (g !== group) {
+      lines.push("", `${g[0].toUpperCase()}${g.slice(1)}s:`);
+      group = g;
+    }
+    lines.push(`  ${op.cli.words.join(" ").padEnd(22)} ${op.summary}`);
+  }
+  lines.push("", "Run `fazt <command> --help` for a command's arguments.");
+  return lines.join("\n");
+}
+
+function toValue(f: FieldInfo, values: string[]): unknown {
+  const v = values.at(-1)!;
+  switch (f.kind) {
+    case "number": {
+      const n = Number(v);
+      if (v.trim() === "" || Number.isNaN(n)) {
+        throw new FaztError("invalid_input", `--${f.name} must be a number (got "${v}").`);
+      }
+      return n;
+    }
+    case "boolean":
+      return v !== "false";
+    case "array":
+      return values;
+    default:
+      return v;
+  }
+}
+
+function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown> {
+  const fields = inputFields(op);
+  const positionals = op.cli.positionals ?? [];
+  const input: Record<string, unknown> = {};
+  const [, , ...rest] = args.positionals;
+  const extra = rest.length - positionals.length;
+  if (extra > 0) {
+    throw new FaztError("invalid_input", `Too many arguments. Usage: ${usage(op)}`);
+  }
+  positionals.forEach((name, i) => {
+    if (rest[i] === undefined) return;
+    input[name] = toValue(fields.find((f) => f.name === name)!, [rest[i]]);
+  });
+  const globals = new Set(GLOBAL_FLAGS.map((g) => g.name).concat("help"));
+  for (const [given, values] of args.flags) {
+    if (globals.has(given)) continue;
+    const name = op.cli.flagAliases?.[given] ?? given;
+    const f = fields.find((x) => x.name === name);
+    if (!f || positionals.includes(name)) {
+      throw new FaztError("invalid_input", `Unknown flag --${name}. Usage: ${usage(op)}`);
+    }
+    input[name] = toValue(f, values);
+  }
+  for (const f of fields) {
+    if (!f.optional && input[f.name] === undefined) {
+      throw new FaztError("invalid_input", `Missing ${f.name}. Usage: ${usage(op)}`);
+    }
+  }
+  return input;
+}
+
+/** `fazt app add <dir|zip>`: packs a folder (or reads a zip) and picks the name. */
+async function prepareDeploy(
+  input: Record<string, unknown>,
+  io: CliIo,
+  json: boolean,
+): Promise<void> {
+  const source = String(input.archive);
+  const info = await Deno.stat(source).catch(() => undefined);
+  if (!info) {
+    throw new FaztError("invalid_input", `Nothing at "${source}": give a folder or a .zip file.`);
+  }
+  let zip: Uint8Array;
+  let appJson: Uint8Array | undefined;
+  if (info.isDirectory) {
+    const packed = await packFolder(source);
+    for (const s of packed.skipped) io.err(`skipped ${s}`);
+    zip = packed.zip;
+    appJson = await Deno.readFile(`${source}/app.json`).catch(() => undefined);
+    if (!json) io.err(`packed ${packed.files} files (${formatBytes(packed.bytes)})`);
+  } else {
+    zip = await readArchiveFile(source);
+    try {
+      appJson = unzipSync(zip, { filter: (f) => f.name === "app.json" })["app.json"];
+    } catch {
+      appJson = undefined;
+    }
+  }
+  if (input.app === undefined) {
+    let fromManifest: string | undefined;
+    try {
+      const name = appJson ? JSON.parse(new TextDecoder().decode(appJson)).name : undefined;
+      fromManifest = typeof name === "string" ? name : undefined;
+    } catch {
+      fromManifest = undefined;
+    }
+    input.app = fromManifest ?? suggestAppName(basename(source.replace(/\/+$/, "")));
+  }
+  const bar = progressBar(zip.length, "uploading");
+  input.archive = new Upload(streamWithProgress(zip, (n) => bar.update(n)), zip.length);
+  input.finish = () => bar.finish();
+}
+
+/** Runs the CLI with `argv` and returns the process exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let json = false;
+  try {
+    if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+      io.out(topHelp());
+      return 0;
+    }
+    if (argv[0] === "version" || argv[0] === "--version") {
+      io.out(`fazt ${VERSION}`);
+      return 0;
+    }
+    if (argv[0] === "serve") {
+      const args = parseArgs(argv.slice(1), new Set(["help"]));
+      if (boolFlag(args, "help")) {
+        io.out("Usage: fazt serve [flags]\n\nRuns the server.\n");
+        for (const f of SERVE_FLAGS) io.out(`  --${f.flag.padEnd(14)} ${f.help} Env: ${f.env}.`);
+        return 0;
+      }
+      if (args.positionals.length > 0) {
+        throw new FaztError(
+          "invalid_input",
+          `fazt serve takes no arguments (got "${args.positionals[0]}").`,
+        );
+      }
+      const known = new Set<string>(SERVE_FLAGS.map((f) => f.flag));
+      for (const name of args.flags.keys()) {
+        if (!known.has(name)) {
+          throw new FaztError("invalid_input", `Unknown flag --${name} for fazt serve.`);
+        }
+      }
+      return await serve(serveSettings(args, io.env), io.out);
+    }
+    const op = findCommand(argv);
+    if (!op) {
+      const group = OPERATIONS.filter((o) => o.cli.words[0] === argv[0]);
+      throw new FaztError(
+        "invalid_input",
+        group.length
+          ? `Unknown command "fazt ${argv.slice(0, 2).join(" ")}". Try: ${
+            group.map((o) => o.cli.words.join(" ")).join(", ")
+          }.`
+          : `Unknown command "${argv[0]}". Run \`fazt help\` to see the commands.`,
+      );
+    }
+    const booleans = new Set([
+      "json",
+      "help",
+      ...inputFields(op).filter((f) => f.kind === "boolean").map((f) => f.name),
+    ]);
+    const args = parseArgs(argv, booleans);
+    json = boolFlag(args, "json");
+    if (boolFlag(args, "help")) {
+      io.out(commandHelp(op));
+      return 0;
+    }
+    const input = buildInput(op, args);
+    if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
+    const finish = input.finish as (() => void) | undefined;
+    delete input.finish;
+    const target = await openTarget({
+      url: flag(args, "url") ?? io.env("FAZT_URL"),
+      token: flag(args, "token") ?? io.env("FAZT_TOKEN"),
+      dataDir: flag(args, "data") ?? io.env("FAZT_DATA"),
+    });
+    let output: unknown;
+    try {
+      output = await target.client.call(op, input);
+    } finally {
+      finish?.();
+      await target.close();
+    }
+    if (json) io.out(JSON.stringify(output, null, 2));
+    else if (op.name === "apps.deploy") io.out(describeDeploy(output as DeployOutput));
+    else io.out(formatOutput(output, op.cli.columns));
+    return 0;
+  } catch (err) {
+    const e = toFaztError(err);
+    if (e.code === "internal") io.err(`fazt: ${(e.cause as Error)?.stack ?? e.cause}`);
+    if (json) io.err(JSON.stringify(e.toJSON(), null, 2));
+    else io.err(`error: ${e.message}`);
+    return ERROR_CODES[e.code].exit;
+  }
+}
+
+interface DeployOutput {
+  app: { id: string; name: string; url: string };
+  version: { number: number; files: number; bytes: number };
+  created: boolean;
+}
+
+function describeDeploy(o: DeployOutput): string {
+  return [
+    `${
+      o.created ? "Created" : "Updated"
+    } ${o.app.name}: version ${o.version.number} is live (${o.version.files} files, ${
+      formatBytes(o.version.bytes)
+    })`,
+    `  id    ${o.app.id}`,
+    `  name  ${o.app.name}`,
+    `  url   ${o.app.url}`,
+  ].join("\n");
+}

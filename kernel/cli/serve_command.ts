@@ -1,0 +1,189 @@
+/**
+ * `fazt serve`: reads flags and environment, opens the kernel, listens, and
+ * shuts down gracefully on SIGINT/SIGTERM (stop accepting, finish in-flight
+ * requests, flush counters, close the database).
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { FaztError } from "../errors.ts";
+import { createKernel, KERNEL_DEFAULTS } from "../kernel.ts";
+import { listen } from "../http/server.ts";
+import { VERSION } from "../version.ts";
+import { OWNER_TOKEN_FILE } from "../auth/owner_credential.ts";
+import { flag, type ParsedArgs } from "./args.ts";
+import {
+  DEFAULT_DATA_DIR,
+  runningServer,
+  SERVE_SETTINGS_FILE,
+  SERVER_FILE,
+  type ServerRecord,
+} from "./target.ts";
+
+/** The flags of `fazt serve`, with their environment variables. */
+export const SERVE_FLAGS = [
+  { flag: "port", env: "FAZT_PORT", help: "Port to listen on (default 4698)." },
+  { flag: "host", env: "FAZT_HOST", help: "Address to listen on (default 127.0.0.1)." },
+  { flag: "data", env: "FAZT_DATA", help: `Data folder (default ./${DEFAULT_DATA_DIR}).` },
+  {
+    flag: "domain",
+    env: "FAZT_DOMAIN",
+    help: "Primary domain; apps at <name>.<domain> (default localhost).",
+  },
+  {
+    flag: "keep-versions",
+    env: "FAZT_KEEP_VERSIONS",
+    help: "Previous versions kept per app (default 10).",
+  },
+  {
+    flag: "max-upload",
+    env: "FAZT_MAX_UPLOAD",
+    help: "Largest deploy upload in MB (default 200).",
+  },
+  { flag: "cache", env: "FAZT_CACHE", help: "Memory for hot files in MB (default 64)." },
+] as const;
+
+/** The resolved serve settings. */
+export interface ServeSettings {
+  /** Listen port. */
+  port: number;
+  /** Listen address. */
+  host: string;
+  /** Data folder (absolute). */
+  dataDir: string;
+  /** Primary domain. */
+  domain: string;
+  /** Versions kept. */
+  keepVersions: number;
+  /** Upload limit in bytes. */
+  maxUploadBytes: number;
+  /** Cache budget in bytes. */
+  cacheBytes: number;
+}
+
+function intSetting(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new FaztError(
+      "invalid_input",
+      `--${name} must be a whole number from ${min} to ${max} (got "${raw}").`,
+    );
+  }
+  return n;
+}
+
+/** Resolves serve settings: flag, else environment variable, else default. */
+export function serveSettings(
+  args: ParsedArgs,
+  env: (name: string) => string | undefined,
+): ServeSettings {
+  const get = (name: typeof SERVE_FLAGS[number]["flag"]) =>
+    flag(args, name) ?? env(SERVE_FLAGS.find((f) => f.flag === name)!.env);
+  const domain = (get("domain") ?? KERNEL_DEFAULTS.domain).toLowerCase().replace(/\.$/, "");
+  if (!/^[a-z0-9.-]+$/.test(domain) || domain.startsWith(".")) {
+    throw new FaztError(
+      "invalid_input",
+      `--domain must be a host name like example.com (got "${domain}").`,
+    );
+  }
+  const MB = 1024 * 1024;
+  return {
+    port: intSetting("port", get("port"), KERNEL_DEFAULTS.publicPort, 0, 65535),
+    host: get("host") ?? "127.0.0.1",
+    dataDir: resolve(get("data") ?? DEFAULT_DATA_DIR),
+    domain,
+    keepVersions: intSetting(
+      "keep-versions",
+      get("keep-versions"),
+      KERNEL_DEFAULTS.keepVersions,
+      0,
+      1000,
+    ),
+    maxUploadBytes:
+      intSetting("max-upload", get("max-upload"), KERNEL_DEFAULTS.maxUploadBytes / MB, 1, 100_000) *
+      MB,
+    cacheBytes: intSetting("cache", get("cache"), KERNEL_DEFAULTS.cacheBytes / MB, 0, 100_000) * MB,
+  };
+}
+
+function loopbackUrl(host: string, port: number): string {
+  const h = host === "0.0.0.0"
+    ? "127.0.0.1"
+    : host === "::"
+    ? "[::1]"
+    : host.includes(":")
+    ? `[${host}]`
+    : host;
+  return `http://${h}:${port}`;
+}
+
+/** Runs the server until a signal stops it. Returns the exit code. */
+export async function serve(settings: ServeSettings, out: (line: string) => void): Promise<number> {
+  const existing = await runningServer(settings.dataDir);
+  if (existing) {
+    throw new FaztError(
+      "conflict",
+      `A fazt server (pid ${existing.pid}) already serves ${settings.dataDir} at ${existing.url}. Stop it first or use another --data folder.`,
+    );
+  }
+  const listener = listen({ hostname: settings.host, port: settings.port });
+  let kernel;
+  try {
+    kernel = await createKernel({
+      dataDir: settings.dataDir,
+      domain: settings.domain,
+      publicPort: listener.port,
+      keepVersions: settings.keepVersions,
+      maxUploadBytes: settings.maxUploadBytes,
+      cacheBytes: settings.cacheBytes,
+    });
+  } catch (err) {
+    await listener.shutdown();
+    throw err;
+  }
+  listener.setHandler(kernel.handler);
+  const record: ServerRecord = {
+    url: loopbackUrl(listener.hostname, listener.port),
+    pid: Deno.pid,
+    version: VERSION,
+  };
+  const serverFile = join(settings.dataDir, SERVER_FILE);
+  await Deno.writeTextFile(serverFile, JSON.stringify(record));
+  await Deno.writeTextFile(
+    join(settings.dataDir, SERVE_SETTINGS_FILE),
+    JSON.stringify({ domain: settings.domain, port: listener.port }),
+  );
+  const root = kernel.services.system.rootUrl;
+  out(`fazt ${VERSION} is running`);
+  out(`  url      ${root}`);
+  out(`  apps     ${kernel.services.system.appUrl("<name>")}`);
+  out(`  api      ${record.url}/_fazt/api/`);
+  out(`  data     ${settings.dataDir}`);
+  out(`  token    ${join(settings.dataDir, OWNER_TOKEN_FILE)} (owner, for the local CLI)`);
+  out(`listening on ${record.url}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      out("fazt: stopping (finishing in-flight requests)…");
+      await listener.shutdown();
+      await kernel.close();
+      await Deno.remove(serverFile).catch(() => {});
+      out("fazt: stopped cleanly");
+    })();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await listener.finished;
+  await stopping;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  return 0;
+}

@@ -1,0 +1,117 @@
+/**
+ * Which server a CLI command talks to: `--url`/`FAZT_URL` with
+ * `--token`/`FAZT_TOKEN` for another server; otherwise the local data folder
+ * (`--data`, `FAZT_DATA`, default `./fazt-data`): its running server over
+ * HTTP, or, when none runs, a kernel opened in-process. Either way the
+ * command goes through the REST API.
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { FaztError } from "../errors.ts";
+import { readOwnerToken } from "../auth/owner_credential.ts";
+import { createKernel, type Kernel, KERNEL_DB_FILE } from "../kernel.ts";
+import { type ApiClient, createApiClient } from "./api_client.ts";
+
+/** The default data folder, relative to the working directory. */
+export const DEFAULT_DATA_DIR = "fazt-data";
+
+/** The file a running server writes into its data folder. */
+export const SERVER_FILE = "server.json";
+
+/** What a running server records about itself. */
+export interface ServerRecord {
+  /** Where the server answers (loopback-reachable). */
+  url: string;
+  /** The server's process ID. */
+  pid: number;
+  /** fazt's version. */
+  version: string;
+}
+
+/** Reads `server.json` and returns it when that server answers its health check. */
+export async function runningServer(dataDir: string): Promise<ServerRecord | undefined> {
+  let record: ServerRecord;
+  try {
+    record = JSON.parse(await Deno.readTextFile(join(dataDir, SERVER_FILE)));
+  } catch {
+    return undefined;
+  }
+  try {
+    const res = await fetch(new URL("/_fazt/health", record.url), {
+      signal: AbortSignal.timeout(2000),
+    });
+    await res.body?.cancel();
+    return res.ok ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where to send commands, and how to clean up afterwards. */
+export interface Target {
+  /** The API client. */
+  client: ApiClient;
+  /** Releases an in-process kernel, if one was opened. */
+  close(): Promise<void>;
+}
+
+/** Options naming the server, from flags or the environment. */
+export interface TargetOptions {
+  /** `--url` or `FAZT_URL`. */
+  url?: string;
+  /** `--token` or `FAZT_TOKEN`. */
+  token?: string;
+  /** `--data` or `FAZT_DATA`. */
+  dataDir?: string;
+}
+
+/** Resolves the target server for a command. */
+export async function openTarget(options: TargetOptions): Promise<Target> {
+  if (options.url) {
+    if (!options.token) {
+      throw new FaztError(
+        "unauthorized",
+        `No token for ${options.url}. Set FAZT_TOKEN (or pass --token) with an API token of that server.`,
+      );
+    }
+    return { client: createApiClient(options.url, options.token), close: async () => {} };
+  }
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  try {
+    await Deno.stat(join(dataDir, KERNEL_DB_FILE));
+  } catch {
+    throw new FaztError(
+      "not_found",
+      `No fazt data in ${dataDir}. Start a server there first (\`fazt serve --data ${dataDir}\`), pass --data DIR, or set FAZT_URL and FAZT_TOKEN for another server.`,
+    );
+  }
+  const server = await runningServer(dataDir);
+  if (server) {
+    const token = options.token ?? await readOwnerToken(dataDir);
+    return { client: createApiClient(server.url, token), close: async () => {} };
+  }
+  const kernel: Kernel = await createKernel({ dataDir, ...(await lastServeSettings(dataDir)) });
+  return {
+    client: createApiClient(
+      "http://127.0.0.1/",
+      options.token ?? kernel.ownerToken,
+      kernel.handler,
+    ),
+    close: () => kernel.close(),
+  };
+}
+
+/** The file where `fazt serve` remembers its public settings for offline CLI use. */
+export const SERVE_SETTINGS_FILE = "serve.json";
+
+async function lastServeSettings(
+  dataDir: string,
+): Promise<{ domain?: string; publicPort?: number }> {
+  try {
+    const s = JSON.parse(await Deno.readTextFile(join(dataDir, SERVE_SETTINGS_FILE)));
+    return { domain: s.domain, publicPort: s.port };
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The HTTP core: one `(Request) => Response` function that every listener
+ * drives. It routes `/_fazt/*` to the kernel (health, REST API) and every
+ * other request by `Host` to an app's static files, the primary domain's
+ * welcome page, or a friendly 404.
+ *
+ * @module
+ */
+import type { RouteTable } from "../routing/route_table.ts";
+import { isLocalOrIpHost, normalizeHost } from "../routing/route_table.ts";
+import type { StaticServer } from "./static_serve.ts";
+import { htmlResponse } from "./static_serve.ts";
+import type { RestCodec } from "./rest_codec.ts";
+import type { TrafficMeter } from "../accounting/traffic_meter.ts";
+import type { AnyOperation } from "../ops/operation.ts";
+import { errorResponse } from "./error_response.ts";
+import { FaztError } from "../errors.ts";
+import { notFoundPage, welcomePage } from "./pages.ts";
+
+/** What the handler is wired to. */
+export interface HttpHandlerOptions {
+  /** The primary domain. */
+  domain: string;
+  /** fazt's version, for the welcome page. */
+  version: string;
+  /** Host → app routing. */
+  routes: RouteTable;
+  /** Static file serving. */
+  statics: StaticServer;
+  /** The REST transport. */
+  rest: RestCodec;
+  /** The health operation, also served at `/_fazt/health`. */
+  healthOp: AnyOperation;
+  /** Traffic accounting. */
+  traffic: TrafficMeter;
+}
+
+/** The kernel's HTTP entry point. */
+export type HttpHandler = (req: Request) => Response | Promise<Response>;
+
+/** Splits an absolute request URL into its (still encoded) pathname and search. */
+export function splitUrl(url: string): { pathname: string; search: string } {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return { pathname: "/", search: "" };
+  const q = url.indexOf("?", start);
+  const hash = url.indexOf("#", start);
+  const end = hash === -1 ? url.length : hash;
+  return q === -1 || q > end
+    ? { pathname: url.slice(start, end), search: "" }
+    : { pathname: url.slice(start, q), search: url.slice(q, end) };
+}
+
+/** Creates the HTTP handler. */
+export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
+  const { routes, statics, rest, traffic, domain } = options;
+  const welcome = welcomePage({ version: options.version, domain });
+
+  function isAdminHost(rawHost: string | null): boolean {
+    if (!rawHost) return false;
+    const host = normalizeHost(rawHost);
+    return host === domain || isLocalOrIpHost(host);
+  }
+
+  function kernelRoute(req: Request, pathname: string, search: string): Promise<Response> {
+    if (pathname === "/_fazt/health") {
+      return rest.run(options.healthOp, req, {});
+    }
+    if (pathname.startsWith("/_fazt/api/") && isAdminHost(req.headers.get("host"))) {
+      return rest.handle(
+        req,
+        pathname.slice("/_fazt/api".length),
+        new URLSearchParams(search),
+      );
+    }
+    return Promise.resolve(errorResponse(
+      new FaztError("not_found", `Nothing is served at ${pathname} on this host.`),
+    ));
+  }
+
+  return (req) => {
+    const { pathname, search } = splitUrl(req.url);
+    if (pathname === "/_fazt" || pathname.startsWith("/_fazt/")) {
+      return kernelRoute(req, pathname, search);
+    }
+    const match = routes.match(req.headers.get("host"));
+    if (match.kind === "app") {
+      const res = statics.serve(req, match.app, pathname, search);
+      traffic.record(match.app.id, res.status, Number(res.headers.get("content-length") ?? 0));
+      return res;
+    }
+    if (match.kind === "primary" && pathname === "/") return htmlResponse(200, welcome);
+    return htmlResponse(
+      404,
+      match.kind === "primary"
+        ? notFoundPage({ title: "Page not found", message: "Nothing is deployed at this address." })
+        : notFoundPage({
+          title: "No app here",
+          message: "This server has no app at this address. Check the name for typos.",
+        }),
+    );
+  };
+}

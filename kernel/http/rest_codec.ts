@@ -1,0 +1,233 @@
+/**
+ * The REST transport: maps `/_fazt/api/<path>` requests onto operations.
+ * Each operation's method and path come from its definition; the codec
+ * decodes path parameters, the query string and a JSON body (or a raw
+ * upload) into the operation's input, runs it through the shared executor
+ * and encodes the result. It holds no business logic.
+ *
+ * @module
+ */
+import { FaztError } from "../errors.ts";
+import type { AnyOperation, OperationContext } from "../ops/operation.ts";
+import { execute } from "../ops/executor.ts";
+import { Upload } from "../ops/upload.ts";
+import type { Principal } from "../auth/scopes.ts";
+import type { Services } from "../ops/services.ts";
+import { errorResponse, jsonResponse } from "./error_response.ts";
+
+/** Options for {@linkcode createRestCodec}. */
+export interface RestCodecOptions {
+  /** The operations to expose. */
+  operations: readonly AnyOperation[];
+  /** Kernel services handed to handlers. */
+  services: Services;
+  /** Resolves the caller from the request's credentials. */
+  authenticate(req: Request): Principal;
+  /** Largest JSON body accepted. */
+  maxJsonBytes: number;
+  /** Largest upload accepted. */
+  maxUploadBytes: number;
+}
+
+/** The REST transport. */
+export interface RestCodec {
+  /** Handles a request whose path below `/_fazt/api` is `path`. */
+  handle(req: Request, path: string, query: URLSearchParams): Promise<Response>;
+  /** Runs one named operation as REST would, for routes outside `/_fazt/api`. */
+  run(op: AnyOperation, req: Request, input: Record<string, unknown>): Promise<Response>;
+}
+
+interface CompiledRoute {
+  op: AnyOperation;
+  segments: { literal?: string; param?: string }[];
+}
+
+function compile(op: AnyOperation): CompiledRoute {
+  const segments = op.http.path.split("/").filter(Boolean).map((s) =>
+    s.startsWith("{") && s.endsWith("}") ? { param: s.slice(1, -1) } : { literal: s }
+  );
+  return { op, segments };
+}
+
+function matchRoute(route: CompiledRoute, parts: string[]): Record<string, string> | undefined {
+  if (route.segments.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const seg = route.segments[i];
+    if (seg.literal !== undefined) {
+      if (seg.literal !== parts[i]) return undefined;
+    } else {
+      try {
+        params[seg.param!] = decodeURIComponent(parts[i]);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return params;
+}
+
+/** Reads a body as text, refusing more than `max` bytes without buffering them. */
+async function readLimited(req: Request, max: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  const tooLarge = () =>
+    new FaztError(
+      "payload_too_large",
+      `The request body is larger than the limit of ${max} bytes.`,
+      { details: { limit: max } },
+    );
+  if (declared > max) throw tooLarge();
+  if (!req.body) return "";
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size > max) throw tooLarge();
+    parts.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** Creates the REST codec. */
+export function createRestCodec(options: RestCodecOptions): RestCodec {
+  const routes = options.operations.map(compile);
+
+  async function decodeBody(op: AnyOperation, req: Request): Promise<Record<string, unknown>> {
+    const upload = op.http.upload;
+    if (upload) {
+      const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+      if (!upload.contentTypes.includes(type)) {
+        throw new FaztError(
+          "unsupported_media_type",
+          `Send the body as ${upload.contentTypes.join(" or ")} (got "${type || "none"}").`,
+          { details: { expected: upload.contentTypes } },
+        );
+      }
+      const length = req.headers.get("content-length");
+      if (length !== null && Number(length) > options.maxUploadBytes) {
+        throw new FaztError(
+          "payload_too_large",
+          `The upload is larger than the limit of ${options.maxUploadBytes} bytes.`,
+          { details: { reason: "upload_too_large", limit: options.maxUploadBytes } },
+        );
+      }
+      if (!req.body) {
+        throw new FaztError(
+          "invalid_input",
+          "The request has no body; send the upload as the body.",
+        );
+      }
+      return { [upload.field]: new Upload(req.body, length === null ? undefined : Number(length)) };
+    }
+    if (op.http.method === "GET" || op.http.method === "DELETE") return {};
+    const text = await readLimited(req, options.maxJsonBytes);
+    if (text.trim() === "") return {};
+    const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+    if (type !== "application/json") {
+      throw new FaztError(
+        "unsupported_media_type",
+        `Send the body as application/json (got "${type || "none"}").`,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw new FaztError(
+        "invalid_json",
+        `The request body is not valid JSON: ${(err as Error).message}.`,
+      );
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new FaztError("invalid_json", "The request body must be a JSON object.");
+    }
+    return body as Record<string, unknown>;
+  }
+
+  async function run(
+    op: AnyOperation,
+    req: Request,
+    input: Record<string, unknown>,
+    principal: Principal = options.authenticate(req),
+  ): Promise<Response> {
+    const requestId = crypto.randomUUID();
+    try {
+      const ctx: OperationContext = {
+        principal,
+        services: options.services,
+        requestId,
+      };
+      const output = await execute(op, input, ctx);
+      return jsonResponse(output, op.http.status ?? 200, requestId);
+    } catch (err) {
+      if (req.body && !req.bodyUsed) await req.body.cancel().catch(() => {});
+      return errorResponse(err, { requestId });
+    }
+  }
+
+  return {
+    run,
+    async handle(req, path, query) {
+      const principal = options.authenticate(req);
+      const parts = path.split("/").filter(Boolean);
+      const allowed: string[] = [];
+      for (const route of routes) {
+        const params = matchRoute(route, parts);
+        if (!params) continue;
+        if (route.op.http.method !== req.method) {
+          allowed.push(route.op.http.method);
+          continue;
+        }
+        if (principal.kind === "anonymous" && route.op.access !== "public") {
+          if (req.body) await req.body.cancel().catch(() => {});
+          return run(route.op, req, {}, principal);
+        }
+        let input: Record<string, unknown>;
+        try {
+          input = { ...Object.fromEntries(query), ...await decodeBody(route.op, req) };
+        } catch (err) {
+          if (req.body && !req.bodyUsed) await req.body.cancel().catch(() => {});
+          return errorResponse(err);
+        }
+        for (const [k, v] of Object.entries(params)) {
+          if (k in input && input[k] !== v) {
+            return errorResponse(
+              new FaztError("invalid_input", `"${k}" is given twice with different values.`),
+            );
+          }
+          input[k] = v;
+        }
+        return run(route.op, req, input, principal);
+      }
+      if (principal.kind === "anonymous") {
+        return errorResponse(
+          new FaztError(
+            "unauthorized",
+            "This needs credentials. Send `Authorization: Bearer <token>`.",
+          ),
+        );
+      }
+      if (allowed.length > 0) {
+        return errorResponse(
+          new FaztError(
+            "method_not_allowed",
+            `${req.method} is not allowed here; use ${allowed.join(" or ")}.`,
+            { headers: { allow: allowed.join(", ") } },
+          ),
+        );
+      }
+      return errorResponse(
+        new FaztError(
+          "not_found",
+          `No API route matches ${req.method} /_fazt/api${path}. See /_fazt/api/openapi.json.`,
+        ),
+      );
+    },
+  };
+}

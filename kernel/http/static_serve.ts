@@ -1,0 +1,251 @@
+/**
+ * Serving an app's files from its live version: URL → file policy,
+ * conditional requests (ETag, Last-Modified), single byte ranges, stored
+ * br/gzip encodings, cache policy and HEAD. Hot files come from the memory
+ * cache; large ones stream from SQLite in chunks.
+ *
+ * @module
+ */
+import type { LiveApp } from "../routing/route_table.ts";
+import type { FileIndexCache, FileMeta, VersionIndex } from "../vfs/file_index.ts";
+import type { ContentCache } from "../vfs/content_cache.ts";
+import { type Encoding, streamBlob } from "../vfs/blob_store.ts";
+import type { Connection } from "../store/database.ts";
+import { type ResolvedPath, resolvePath } from "./static/path_resolver.ts";
+import { parseRange } from "./static/range.ts";
+import {
+  httpDate,
+  ifNoneMatchHits,
+  ifRangeAllows,
+  notModifiedSince,
+} from "./static/conditional.ts";
+import { negotiateEncoding } from "./static/encoding.ts";
+import { cacheControlFor } from "./static/cache_policy.ts";
+import { notFoundPage } from "./pages.ts";
+
+/** Options for {@linkcode createStaticServer}. */
+export interface StaticServerOptions {
+  /** The read connection, for streaming large files. */
+  db: Connection;
+  /** Version indexes. */
+  indexes: FileIndexCache;
+  /** The content LRU. */
+  content: ContentCache;
+  /** Bodies larger than this stream from SQLite instead of the cache. */
+  maxCachedBytes: number;
+}
+
+/** Serves static files of live apps. */
+export interface StaticServer {
+  /**
+   * Answers a GET or HEAD for `pathname` (still percent-encoded) of an app.
+   * File responses carry `content-length`, which traffic accounting reads.
+   */
+  serve(req: Request, app: LiveApp, pathname: string, search: string): Response;
+}
+
+interface Prepared {
+  etag: string;
+  lastModified: string;
+  cacheControl: string;
+  headers: [string, string][];
+  fullHeaders: [string, string][];
+}
+
+const MAX_MEMO = 2048;
+const NOSNIFF: [string, string] = ["x-content-type-options", "nosniff"];
+const HTML = "text/html; charset=utf-8";
+
+/** Creates the static server. */
+export function createStaticServer(options: StaticServerOptions): StaticServer {
+  const { indexes, content, db, maxCachedBytes } = options;
+  const prepared = new WeakMap<FileMeta, Prepared>();
+
+  function prepare(meta: FileMeta): Prepared {
+    let p = prepared.get(meta);
+    if (!p) {
+      const etag = `"${meta.hash.slice(0, 32)}"`;
+      const lastModified = httpDate(meta.modifiedAt);
+      const cacheControl = cacheControlFor(meta.path, meta.contentType);
+      const headers: [string, string][] = [
+        ["content-type", meta.contentType],
+        ["etag", etag],
+        ["last-modified", lastModified],
+        ["cache-control", cacheControl],
+        ["accept-ranges", "bytes"],
+        NOSNIFF,
+      ];
+      if (meta.encodings.length > 0) headers.push(["vary", "Accept-Encoding"]);
+      const fullHeaders = [...headers, ["content-length", String(meta.size)]] as [string, string][];
+      p = { etag, lastModified, cacheControl, headers, fullHeaders };
+      prepared.set(meta, p);
+    }
+    return p;
+  }
+
+  function resolve(index: VersionIndex, pathname: string, spa: boolean): ResolvedPath {
+    const key = spa ? `s${pathname}` : pathname;
+    let hit = index.memo.get(key) as unknown as ResolvedPath | undefined;
+    if (!hit) {
+      hit = resolvePath(pathname, (p) => index.files.has(p), { spa });
+      if (index.memo.size >= MAX_MEMO) index.memo.clear();
+      index.memo.set(key, hit);
+    }
+    return hit;
+  }
+
+  function body(meta: FileMeta, start: number, end: number): BodyInit {
+    if (meta.size <= maxCachedBytes) {
+      const bytes = content.get(meta.hash, "identity");
+      if (!bytes) throw new Error(`File ${meta.path} (${meta.hash}) is missing from the store.`);
+      return start === 0 && end === meta.size - 1 ? bytes : bytes.subarray(start, end + 1);
+    }
+    return streamBlob(db, meta.hash, start, end);
+  }
+
+  function serveFile(req: Request, meta: FileMeta, status: number): Response {
+    const p = prepare(meta);
+    const h = req.headers;
+    if (status === 200) {
+      const inm = h.get("if-none-match");
+      if (
+        inm !== null
+          ? ifNoneMatchHits(inm, p.etag) ||
+            (meta.encodings.length > 0 &&
+              meta.encodings.some((e) => ifNoneMatchHits(inm, variantEtag(p.etag, e))))
+          : notModifiedSince(h.get("if-modified-since"), meta.modifiedAt)
+      ) {
+        return new Response(null, { status: 304, headers: notModifiedHeaders(p, inm, meta) });
+      }
+      const rangeHeader = h.get("range");
+      if (rangeHeader !== null && req.method === "GET") {
+        const range = parseRange(rangeHeader, meta.size);
+        if (range === "unsatisfiable") {
+          return new Response(null, {
+            status: 416,
+            headers: [...p.headers, ["content-range", `bytes */${meta.size}`]],
+          });
+        }
+        if (range && ifRangeAllows(h.get("if-range"), p.etag, meta.modifiedAt)) {
+          return new Response(body(meta, range.start, range.end), {
+            status: 206,
+            headers: [
+              ...p.headers,
+              ["content-range", `bytes ${range.start}-${range.end}/${meta.size}`],
+              ["content-length", String(range.end - range.start + 1)],
+            ],
+          });
+        }
+      }
+    }
+    if (meta.encodings.length > 0) {
+      const enc = negotiateEncoding(h.get("accept-encoding"), meta.encodings);
+      if (enc) {
+        const bytes = content.get(meta.hash, enc);
+        if (bytes) {
+          const headers = p.headers.map(([k, v]): [string, string] =>
+            k === "etag" ? [k, variantEtag(p.etag, enc)] : [k, v]
+          );
+          headers.push(["content-encoding", enc], ["content-length", String(bytes.length)]);
+          return new Response(req.method === "HEAD" ? null : bytes, { status, headers });
+        }
+      }
+    }
+    return new Response(
+      req.method === "HEAD" || meta.size === 0 ? null : body(meta, 0, meta.size - 1),
+      { status, headers: p.fullHeaders },
+    );
+  }
+
+  function notFound(req: Request, index: VersionIndex): Response {
+    const custom = index.files.get("404.html");
+    if (custom) {
+      const p = prepare(custom);
+      return new Response(req.method === "HEAD" ? null : body(custom, 0, custom.size - 1), {
+        status: 404,
+        headers: [["content-type", HTML], ["cache-control", "no-cache"], NOSNIFF, [
+          "content-length",
+          String(custom.size),
+        ], ["last-modified", p.lastModified]],
+      });
+    }
+    return htmlResponse(
+      404,
+      notFoundPage({
+        title: "Page not found",
+        message: "This app has no page at this address. Check the link for typos.",
+      }),
+    );
+  }
+
+  return {
+    serve(req, app, pathname, search) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        return new Response(null, {
+          status: 405,
+          headers: [["allow", "GET, HEAD"], NOSNIFF],
+        });
+      }
+      if (app.versionId === null) {
+        return htmlResponse(
+          404,
+          notFoundPage({
+            title: "Nothing deployed yet",
+            message:
+              `The app "${app.name}" exists but has no files yet. Deploy it with: fazt app add <folder> --name ${app.name}`,
+          }),
+        );
+      }
+      const index = indexes.get(app.versionId);
+      const resolved = resolve(index, pathname, app.spa);
+      switch (resolved.kind) {
+        case "file":
+        case "spa":
+          return serveFile(req, index.files.get(resolved.path)!, 200);
+        case "redirect":
+          return new Response(null, {
+            status: 308,
+            headers: [["location", resolved.location + search], NOSNIFF],
+          });
+        case "bad_request":
+          return htmlResponse(
+            400,
+            notFoundPage({
+              title: "Bad address",
+              message: "This address is not valid. Check the link for typos.",
+            }),
+          );
+        case "not_found":
+          return notFound(req, index);
+      }
+    },
+  };
+}
+
+function variantEtag(etag: string, enc: Encoding): string {
+  return `${etag.slice(0, -1)}-${enc}"`;
+}
+
+function notModifiedHeaders(p: Prepared, inm: string | null, meta: FileMeta): [string, string][] {
+  let etag = p.etag;
+  if (inm !== null && !ifNoneMatchHits(inm, p.etag)) {
+    const enc = meta.encodings.find((e) => ifNoneMatchHits(inm, variantEtag(p.etag, e)));
+    if (enc) etag = variantEtag(p.etag, enc);
+  }
+  const headers: [string, string][] = [
+    ["etag", etag],
+    ["last-modified", p.lastModified],
+    ["cache-control", p.cacheControl],
+    NOSNIFF,
+  ];
+  if (meta.encodings.length > 0) headers.push(["vary", "Accept-Encoding"]);
+  return headers;
+}
+
+/** An HTML response from the kernel's own pages. */
+export function htmlResponse(status: number, html: string): Response {
+  return new Response(html, {
+    status,
+    headers: [["content-type", HTML], ["cache-control", "no-store"], NOSNIFF],
+  });
+}

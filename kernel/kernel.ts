@@ -1,0 +1,185 @@
+/**
+ * Builds a kernel from its configuration: opens the store, wires services,
+ * operations and the HTTP handler. Used by `fazt serve` and, for a local
+ * data folder with no server running, by the CLI in-process.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Database, openDatabase } from "./store/database.ts";
+import { KERNEL_MIGRATIONS } from "./store/schema.ts";
+import { createRouteTable } from "./routing/route_table.ts";
+import { createRouteService } from "./routing/route_service.ts";
+import { createAppService } from "./apps/app_service.ts";
+import { createDeployService } from "./apps/deploy_service.ts";
+import { createTokenService } from "./auth/token_service.ts";
+import { ensureOwnerToken } from "./auth/owner_credential.ts";
+import { ANONYMOUS, type Principal } from "./auth/scopes.ts";
+import { createTrafficMeter } from "./accounting/traffic_meter.ts";
+import { createFileIndexCache } from "./vfs/file_index.ts";
+import { createContentCache } from "./vfs/content_cache.ts";
+import { createStaticServer } from "./http/static_serve.ts";
+import { createRestCodec } from "./http/rest_codec.ts";
+import { createHttpHandler, type HttpHandler } from "./http/handler.ts";
+import { OPERATIONS } from "./ops/registry.ts";
+import { health } from "./ops/system_ops.ts";
+import type { Services } from "./ops/services.ts";
+import { VERSION } from "./version.ts";
+
+/** Everything a kernel needs to know. */
+export interface KernelConfig {
+  /** The data folder (created if missing). */
+  dataDir: string;
+  /** The primary domain; apps live at `<name>.<domain>`. */
+  domain: string;
+  /** The port users reach the server on, for URLs. */
+  publicPort: number;
+  /** How many previous versions to keep per app. */
+  keepVersions: number;
+  /** The largest upload accepted, in bytes. */
+  maxUploadBytes: number;
+  /** The content cache budget, in bytes. */
+  cacheBytes: number;
+  /** Files larger than this are never cached; they stream. */
+  maxCachedFileBytes: number;
+  /** How often buffered counters are written (ms). */
+  flushIntervalMs: number;
+}
+
+/** Defaults for every optional setting. */
+export const KERNEL_DEFAULTS = {
+  domain: "localhost",
+  publicPort: 4698,
+  keepVersions: 10,
+  maxUploadBytes: 200 * 1024 * 1024,
+  cacheBytes: 64 * 1024 * 1024,
+  maxCachedFileBytes: 5 * 1024 * 1024,
+  flushIntervalMs: 10_000,
+} as const;
+
+/** A running kernel. */
+export interface Kernel {
+  /** The HTTP entry point. */
+  handler: HttpHandler;
+  /** Kernel services. */
+  services: Services;
+  /** The kernel database. */
+  db: Database;
+  /** The local owner token. */
+  ownerToken: string;
+  /** Writes buffered counters now. */
+  flush(): Promise<void>;
+  /** Flushes and closes the database. */
+  close(): Promise<void>;
+}
+
+/** The file name of the kernel database inside the data folder. */
+export const KERNEL_DB_FILE = "kernel.db";
+
+/** Builds the public URL for a host on this server. */
+export function publicUrl(host: string, port: number): string {
+  return `http://${host}${port === 80 ? "" : `:${port}`}/`;
+}
+
+/** Opens the data folder and assembles a kernel. */
+export async function createKernel(
+  partial: Partial<KernelConfig> & { dataDir: string },
+): Promise<Kernel> {
+  const config: KernelConfig = { ...KERNEL_DEFAULTS, ...partial };
+  const startedAt = Date.now();
+  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const tmpDir = join(config.dataDir, "tmp");
+  await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(tmpDir, { recursive: true });
+
+  const db = openDatabase({
+    path: join(config.dataDir, KERNEL_DB_FILE),
+    migrations: KERNEL_MIGRATIONS,
+  });
+  const routes = createRouteTable(db.read, config.domain);
+  const onChange = () => routes.reload();
+  const indexes = createFileIndexCache(db.read);
+  const content = createContentCache(db.read, {
+    budgetBytes: config.cacheBytes,
+    maxEntryBytes: config.maxCachedFileBytes,
+  });
+  const tokens = createTokenService({ db });
+  const traffic = createTrafficMeter({ db, retentionMs: 90 * 86_400_000 });
+  const services: Services = {
+    apps: createAppService({ db, onChange }),
+    deploy: createDeployService({
+      db,
+      tmpDir,
+      keepVersions: config.keepVersions,
+      maxUploadBytes: config.maxUploadBytes,
+      onChange,
+    }),
+    routes: createRouteService({ db, onChange }),
+    tokens,
+    traffic,
+    system: {
+      version: VERSION,
+      domain: config.domain,
+      startedAt,
+      dataDir: config.dataDir,
+      schemaVersion: db.schemaVersion,
+      appUrl: (name) => publicUrl(`${name}.${config.domain}`, config.publicPort),
+      rootUrl: publicUrl(config.domain, config.publicPort),
+      cacheStats: () => content.stats(),
+    },
+  };
+  const ownerToken = await ensureOwnerToken(config.dataDir, tokens);
+
+  function authenticate(req: Request): Principal {
+    const header = req.headers.get("authorization");
+    if (!header || !header.toLowerCase().startsWith("bearer ")) return ANONYMOUS;
+    return tokens.authenticate(header.slice(7).trim()) ?? ANONYMOUS;
+  }
+
+  const rest = createRestCodec({
+    operations: OPERATIONS,
+    services,
+    authenticate,
+    maxJsonBytes: 1024 * 1024,
+    maxUploadBytes: config.maxUploadBytes,
+  });
+  const handler = createHttpHandler({
+    domain: config.domain,
+    version: VERSION,
+    routes,
+    statics: createStaticServer({
+      db: db.read,
+      indexes,
+      content,
+      maxCachedBytes: config.maxCachedFileBytes,
+    }),
+    rest,
+    healthOp: health,
+    traffic,
+  });
+
+  async function flush(): Promise<void> {
+    await traffic.flush();
+    await tokens.flush();
+  }
+  const timer = setInterval(() => {
+    flush().catch((err) => console.error("fazt: could not write counters:", err));
+  }, config.flushIntervalMs);
+
+  let closing: Promise<void> | undefined;
+  return {
+    handler,
+    services,
+    db,
+    ownerToken,
+    flush,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await flush();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

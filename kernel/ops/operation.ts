@@ -1,0 +1,101 @@
+/**
+ * An operation is one capability of fazt, defined once as data: name,
+ * description, zod input and output, required scope, transport hints and a
+ * handler. REST routes, CLI commands, the OpenAPI document (and later MCP
+ * tools and the dashboard client) are all generated from these definitions.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { Principal, Scope } from "../auth/scopes.ts";
+import type { Services } from "./services.ts";
+
+/** HTTP methods the REST codec maps operations to. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** How an operation appears in the REST API. */
+export interface OperationHttp {
+  /** The method. */
+  method: HttpMethod;
+  /** Path under `/_fazt/api`, with `{param}` placeholders naming input fields. */
+  path: string;
+  /** Success status (default 200). */
+  status?: number;
+  /**
+   * When set, the request body is a raw upload bound to this input field
+   * (other fields come from the path and query string).
+   */
+  upload?: { field: string; contentTypes: readonly string[] };
+}
+
+/** How an operation appears in the CLI. */
+export interface OperationCli {
+  /** The command words, e.g. `["app", "list"]`. */
+  words: readonly string[];
+  /** Input fields taken as positional arguments, in order. */
+  positionals?: readonly string[];
+  /** For list outputs: the columns of the human-readable table. */
+  columns?: readonly string[];
+  /** Extra flag names for input fields, e.g. `{ name: "app" }` makes `--name` set `app`. */
+  flagAliases?: Readonly<Record<string, string>>;
+}
+
+/** Behaviour hints (mirrored into MCP tool annotations). */
+export interface OperationHints {
+  /** The operation changes nothing. */
+  readOnly?: boolean;
+  /** The operation may delete data. */
+  destructive?: boolean;
+  /** Repeating the call has no further effect. */
+  idempotent?: boolean;
+}
+
+/** What a handler gets besides its input. */
+export interface OperationContext {
+  /** The authenticated caller. */
+  principal: Principal;
+  /** Kernel services. */
+  services: Services;
+  /** A request ID for logs. */
+  requestId: string;
+}
+
+/** Who may call an operation: a scope, or anyone. */
+export type Access = Scope | "public";
+
+/** One operation. */
+export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  /** Stable dotted name, e.g. `apps.list`. */
+  name: string;
+  /** One line for lists and help. */
+  summary: string;
+  /** A paragraph for help text and API docs. */
+  description: string;
+  /** The input schema (a zod object). */
+  input: I;
+  /** The output schema. */
+  output: O;
+  /** Required scope. */
+  access: Access;
+  /** The input field naming an app, for tokens limited to some apps. */
+  appField?: string;
+  /** Behaviour hints. */
+  hints: OperationHints;
+  /** REST mapping. */
+  http: OperationHttp;
+  /** CLI mapping. */
+  cli: OperationCli;
+  /** Does the work; throws `FaztError` for anything the caller can fix. */
+  handler(input: z.output<I>, ctx: OperationContext): Promise<z.input<O>>;
+}
+
+/** Defines an operation with its types inferred from the schemas. */
+export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
+  op: Operation<I, O>,
+): Operation<I, O> {
+  return op;
+}
+
+/** An operation of any input and output. */
+// deno-lint-ignore no-explicit-any -- a heterogeneous list of operations needs erased generics
+export type AnyOperation = Operation<any, any>;

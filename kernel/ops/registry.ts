@@ -1,0 +1,22 @@
+/**
+ * The registry: the list of every operation fazt has. Transports iterate
+ * this list; adding an operation means adding it to its group's list.
+ *
+ * @module
+ */
+import type { AnyOperation } from "./operation.ts";
+import { APP_OPERATIONS } from "./app_ops.ts";
+import { ROUTE_OPERATIONS } from "./route_ops.ts";
+import { SYSTEM_OPERATIONS } from "./system_ops.ts";
+
+/** Every operation, in display order. */
+export const OPERATIONS: readonly AnyOperation[] = [
+  ...APP_OPERATIONS,
+  ...ROUTE_OPERATIONS,
+  ...SYSTEM_OPERATIONS,
+];
+
+/** Finds an operation by name. */
+export function findOperation(name: string): AnyOperation | undefined {
+  return OPERATIONS.find((op) => op.name === name);
+}

@@ -1,0 +1,84 @@
+/**
+ * Operations on routes: extra pointers to apps (aliases, and `@` for the
+ * primary domain's root app).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineOperation } from "./operation.ts";
+import type { RouteRecord } from "../routing/route_service.ts";
+
+const RouteView = z.object({
+  host: z.string().describe("`@` for the primary domain, otherwise a subdomain label."),
+  appId: z.string(),
+  app: z.string().describe("The app's current name."),
+  url: z.string(),
+  createdAt: z.string(),
+});
+
+const host = z.string().min(1).max(63).describe(
+  "`@` for the primary domain itself, or a subdomain label.",
+);
+
+/** `routes.list` */
+export const listRoutes = defineOperation({
+  name: "routes.list",
+  summary: "List routes",
+  description: "Lists aliases and the root route, with the app each points at.",
+  input: z.strictObject({}),
+  output: z.array(RouteView),
+  access: "apps:read",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/routes" },
+  cli: { words: ["route", "list"], columns: ["host", "app", "url"] },
+  handler: (_input, { services }) =>
+    Promise.resolve(services.routes.list().map((r) => view(r, services.system))),
+});
+
+/** `routes.add` */
+export const addRoute = defineOperation({
+  name: "routes.add",
+  summary: "Point a host at an app",
+  description:
+    "Adds an alias subdomain for an app, or with host `@` serves the app on the primary domain itself.",
+  input: z.strictObject({ host, app: z.string().min(1).describe("App name or ID.") }),
+  output: RouteView,
+  access: "apps:write",
+  appField: "app",
+  hints: { idempotent: false },
+  http: { method: "POST", path: "/routes", status: 201 },
+  cli: { words: ["route", "add"], positionals: ["host", "app"] },
+  handler: async ({ host, app }, { services }) =>
+    view(await services.routes.add(host, app), services.system),
+});
+
+/** `routes.remove` */
+export const removeRoute = defineOperation({
+  name: "routes.remove",
+  summary: "Remove a route",
+  description: "Removes an alias or the root route. The app itself is untouched.",
+  input: z.strictObject({ host }),
+  output: RouteView,
+  access: "apps:write",
+  hints: { destructive: true },
+  http: { method: "DELETE", path: "/routes/{host}" },
+  cli: { words: ["route", "rm"], positionals: ["host"] },
+  handler: async ({ host }, { services }) =>
+    view(await services.routes.remove(host), services.system),
+});
+
+function view(
+  r: RouteRecord,
+  system: { appUrl(n: string): string; rootUrl: string },
+): z.input<typeof RouteView> {
+  return {
+    host: r.host,
+    appId: r.appId,
+    app: r.appName,
+    url: r.host === "@" ? system.rootUrl : system.appUrl(r.host),
+    createdAt: new Date(r.createdAt).toISOString(),
+  };
+}
+
+/** Every route operation. */
+export const ROUTE_OPERATIONS = [listRoutes, addRoute, removeRoute];

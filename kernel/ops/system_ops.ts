@@ -1,0 +1,68 @@
+/**
+ * Operations about the server itself: health (public) and info.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineOperation } from "./operation.ts";
+
+/** `system.health` */
+export const health = defineOperation({
+  name: "system.health",
+  summary: "Health check",
+  description: "Answers whether the server is up, with its version. Needs no credentials.",
+  input: z.strictObject({}),
+  output: z.object({ status: z.literal("ok"), version: z.string() }),
+  access: "public",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/system/health" },
+  cli: { words: ["system", "health"] },
+  handler: (_input, { services }) =>
+    Promise.resolve({ status: "ok" as const, version: services.system.version }),
+});
+
+/** `system.info` */
+export const info = defineOperation({
+  name: "system.info",
+  summary: "Server info",
+  description: "Shows the server's version, domain, uptime, data folder and cache use.",
+  input: z.strictObject({}),
+  output: z.object({
+    version: z.string(),
+    domain: z.string(),
+    url: z.string(),
+    startedAt: z.string(),
+    uptimeSeconds: z.number(),
+    dataDir: z.string(),
+    schemaVersion: z.number().int(),
+    apps: z.number().int(),
+    cache: z.object({
+      bytes: z.number(),
+      budget: z.number(),
+      entries: z.number(),
+      hits: z.number(),
+      misses: z.number(),
+    }),
+  }),
+  access: "system:read",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/system/info" },
+  cli: { words: ["system", "info"] },
+  handler: (_input, { services }) => {
+    const s = services.system;
+    return Promise.resolve({
+      version: s.version,
+      domain: s.domain,
+      url: s.rootUrl,
+      startedAt: new Date(s.startedAt).toISOString(),
+      uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
+      dataDir: s.dataDir,
+      schemaVersion: s.schemaVersion,
+      apps: services.apps.list().length,
+      cache: s.cacheStats(),
+    });
+  },
+});
+
+/** Every system operation. */
+export const SYSTEM_OPERATIONS = [health, info];

@@ -1,0 +1,129 @@
+/**
+ * The in-memory map from a request's `Host` to an app's live version. It is
+ * rebuilt from the database after every committed change (apps are few; a
+ * rebuild is one query), so the hot path never touches SQLite to route.
+ *
+ * @module
+ */
+import type { Connection } from "../store/database.ts";
+
+/** What a host routes to when it names an app. */
+export interface LiveApp {
+  /** The app's stable ID. */
+  id: string;
+  /** The app's current name. */
+  name: string;
+  /** The live version's ID, or null before the first deploy. */
+  versionId: number | null;
+  /** Single-page-app fallback, from the live version's manifest. */
+  spa: boolean;
+}
+
+/** The result of routing a host. */
+export type HostMatch =
+  | { kind: "app"; app: LiveApp }
+  | { kind: "primary" }
+  | { kind: "unknown" };
+
+/** Host → app routing. */
+export interface RouteTable {
+  /** Reloads every route from the database. */
+  reload(): void;
+  /** Routes a `Host` header value (port and case ignored). */
+  match(host: string | null): HostMatch;
+  /** The app with this ID, if it exists. */
+  byId(id: string): LiveApp | undefined;
+}
+
+/** The special route host that means the primary domain itself. */
+export const ROOT_ROUTE = "@";
+
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/** Lowercases a Host header and strips its port and trailing dot. */
+export function normalizeHost(host: string): string {
+  let h = host.toLowerCase();
+  if (h.startsWith("[")) {
+    const end = h.indexOf("]");
+    return end === -1 ? h : h.slice(0, end + 1);
+  }
+  const colon = h.indexOf(":");
+  if (colon !== -1) h = h.slice(0, colon);
+  if (h.endsWith(".")) h = h.slice(0, -1);
+  return h;
+}
+
+/** True for `localhost`, IPv4 and bracketed IPv6 literals. */
+export function isLocalOrIpHost(host: string): boolean {
+  return host === "localhost" || host.startsWith("[") || IPV4.test(host);
+}
+
+/** Creates the route table for a primary domain. */
+export function createRouteTable(db: Connection, domain: string): RouteTable {
+  const suffix = `.${domain}`;
+  let labels = new Map<string, LiveApp>();
+  let ids = new Map<string, LiveApp>();
+  let root: LiveApp | undefined;
+  const cache = new Map<string, HostMatch>();
+
+  function reload(): void {
+    const rows = db.prepare(
+      `SELECT a.id, a.name, a.live_version_id AS version_id, v.manifest
+       FROM apps a LEFT JOIN versions v ON v.id = a.live_version_id`,
+    ).all() as { id: string; name: string; version_id: number | null; manifest: string | null }[];
+    const nextIds = new Map<string, LiveApp>();
+    const nextLabels = new Map<string, LiveApp>();
+    for (const r of rows) {
+      const manifest = r.manifest ? JSON.parse(r.manifest) : {};
+      const app: LiveApp = {
+        id: r.id,
+        name: r.name,
+        versionId: r.version_id,
+        spa: manifest.spa === true,
+      };
+      nextIds.set(r.id, app);
+      nextLabels.set(r.name, app);
+    }
+    const routes = db.prepare("SELECT host, app_id FROM routes").all() as {
+      host: string;
+      app_id: string;
+    }[];
+    let nextRoot: LiveApp | undefined;
+    for (const r of routes) {
+      const app = nextIds.get(r.app_id);
+      if (!app) continue;
+      if (r.host === ROOT_ROUTE) nextRoot = app;
+      else nextLabels.set(r.host, app);
+    }
+    ids = nextIds;
+    labels = nextLabels;
+    root = nextRoot;
+    cache.clear();
+  }
+
+  function compute(host: string): HostMatch {
+    if (host === domain || isLocalOrIpHost(host)) {
+      return root ? { kind: "app", app: root } : { kind: "primary" };
+    }
+    if (host.endsWith(suffix)) {
+      const label = host.slice(0, -suffix.length);
+      const app = labels.get(label);
+      if (app) return { kind: "app", app };
+    }
+    return { kind: "unknown" };
+  }
+
+  function match(rawHost: string | null): HostMatch {
+    if (!rawHost) return root ? { kind: "app", app: root } : { kind: "primary" };
+    let hit = cache.get(rawHost);
+    if (hit === undefined) {
+      hit = compute(normalizeHost(rawHost));
+      if (cache.size > 4096) cache.clear();
+      cache.set(rawHost, hit);
+    }
+    return hit;
+  }
+
+  reload();
+  return { reload, match, byId: (id) => ids.get(id) };
+}

@@ -1,0 +1,86 @@
+/**
+ * The byte-limited LRU for file bodies. Hot files are served from memory;
+ * the budget caps how much memory that takes, and files above
+ * `maxEntryBytes` are never cached (they stream from SQLite in chunks).
+ *
+ * @module
+ */
+import type { Connection } from "../store/database.ts";
+import { type Bytes, type Encoding, readBlob, readVariant } from "./blob_store.ts";
+
+/** Which representation of a blob: the bytes themselves or a stored encoding. */
+export type Representation = Encoding | "identity";
+
+/** Counters for visibility. */
+export interface ContentCacheStats {
+  /** Bytes held. */
+  bytes: number;
+  /** The byte budget. */
+  budget: number;
+  /** Entries held. */
+  entries: number;
+  /** Lookups served from memory. */
+  hits: number;
+  /** Lookups that read SQLite. */
+  misses: number;
+}
+
+/** The content cache. */
+export interface ContentCache {
+  /**
+   * The bytes of a blob's representation, from memory or SQLite. Returns
+   * undefined when the representation is not stored.
+   */
+  get(hash: string, rep: Representation): Bytes | undefined;
+  /** Current counters. */
+  stats(): ContentCacheStats;
+  /** Drops entries until at most `bytes` are held. */
+  shrink(bytes: number): void;
+}
+
+/** Options for {@linkcode createContentCache}. */
+export interface ContentCacheOptions {
+  /** Total bytes the cache may hold. */
+  budgetBytes: number;
+  /** Bodies larger than this are never cached. */
+  maxEntryBytes: number;
+}
+
+/** Creates a content cache reading misses from `db`. */
+export function createContentCache(db: Connection, options: ContentCacheOptions): ContentCache {
+  const entries = new Map<string, Bytes>();
+  let bytes = 0;
+  let hits = 0;
+  let misses = 0;
+
+  function shrink(limit: number): void {
+    for (const [key, value] of entries) {
+      if (bytes <= limit) break;
+      entries.delete(key);
+      bytes -= value.length;
+    }
+  }
+
+  return {
+    get(hash, rep) {
+      const key = rep === "identity" ? hash : `${hash}:${rep}`;
+      const hit = entries.get(key);
+      if (hit) {
+        hits++;
+        entries.delete(key);
+        entries.set(key, hit);
+        return hit;
+      }
+      misses++;
+      const body = rep === "identity" ? readBlob(db, hash) : readVariant(db, hash, rep);
+      if (body && body.length <= options.maxEntryBytes && body.length <= options.budgetBytes) {
+        shrink(options.budgetBytes - body.length);
+        entries.set(key, body);
+        bytes += body.length;
+      }
+      return body;
+    },
+    stats: () => ({ bytes, budget: options.budgetBytes, entries: entries.size, hits, misses }),
+    shrink,
+  };
+}
