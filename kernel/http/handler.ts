@@ -50,13 +50,24 @@ export function splitUrl(url: string): { pathname: string; search: string } {
     : { pathname: url.slice(start, q), search: url.slice(q, end) };
 }
 
+/**
+ * The request's host: the `Host` header, or for requests built in-process
+ * (which have none) the host of the URL.
+ */
+export function requestHost(req: Request): string {
+  const header = req.headers.get("host");
+  if (header !== null) return header;
+  const start = req.url.indexOf("//") + 2;
+  const end = req.url.indexOf("/", start);
+  return req.url.slice(start, end === -1 ? undefined : end);
+}
+
 /** Creates the HTTP handler. */
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const { routes, statics, rest, traffic, domain } = options;
   const welcome = welcomePage({ version: options.version, domain });
 
-  function isAdminHost(rawHost: string | null): boolean {
-    if (!rawHost) return false;
+  function isAdminHost(rawHost: string): boolean {
     const host = normalizeHost(rawHost);
     return host === domain || isLocalOrIpHost(host);
   }
@@ -65,7 +76,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     if (pathname === "/_fazt/health") {
       return rest.run(options.healthOp, req, {});
     }
-    if (pathname.startsWith("/_fazt/api/") && isAdminHost(req.headers.get("host"))) {
+    if (pathname.startsWith("/_fazt/api/") && isAdminHost(requestHost(req))) {
       return rest.handle(
         req,
         pathname.slice("/_fazt/api".length),
@@ -82,7 +93,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     if (pathname === "/_fazt" || pathname.startsWith("/_fazt/")) {
       return kernelRoute(req, pathname, search);
     }
-    const match = routes.match(req.headers.get("host"));
+    const match = routes.match(requestHost(req));
     if (match.kind === "app") {
       const res = statics.serve(req, match.app, pathname, search);
       traffic.record(match.app.id, res.status, Number(res.headers.get("content-length") ?? 0));

@@ -242,10 +242,16 @@ function notModifiedHeaders(p: Prepared, inm: string | null, meta: FileMeta): [s
   return headers;
 }
 
-/** An HTML response from the kernel's own pages. */
+/** An HTML response from the kernel's own pages (with `content-length`, for accounting). */
 export function htmlResponse(status: number, html: string): Response {
-  return new Response(html, {
+  const bytes = new TextEncoder().encode(html);
+  return new Response(bytes, {
     status,
-    headers: [["content-type", HTML], ["cache-control", "no-store"], NOSNIFF],
+    headers: [
+      ["content-type", HTML],
+      ["cache-control", "no-store"],
+      ["content-length", String(bytes.length)],
+      NOSNIFF,
+    ],
   });
 }

@@ -30,7 +30,7 @@ export interface RouteTable {
   /** Reloads every route from the database. */
   reload(): void;
   /** Routes a `Host` header value (port and case ignored). */
-  match(host: string | null): HostMatch;
+  match(host: string): HostMatch;
   /** The app with this ID, if it exists. */
   byId(id: string): LiveApp | undefined;
 }
@@ -113,8 +113,7 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
     return { kind: "unknown" };
   }
 
-  function match(rawHost: string | null): HostMatch {
-    if (!rawHost) return root ? { kind: "app", app: root } : { kind: "primary" };
+  function match(rawHost: string): HostMatch {
     let hit = cache.get(rawHost);
     if (hit === undefined) {
       hit = compute(normalizeHost(rawHost));

@@ -57,11 +57,18 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const busy = options.busyTimeoutMs ?? 5000;
   const writer = new DatabaseSync(options.path);
   configure(writer, busy);
-  const fresh = (writer.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number })
-    .n === 0;
-  if (fresh) writer.exec("PRAGMA auto_vacuum = INCREMENTAL");
-  writer.exec("PRAGMA journal_mode = WAL");
-  const schemaVersion = applyMigrations(writer, options.migrations);
+  let schemaVersion: number;
+  try {
+    const fresh = (writer.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as {
+      n: number;
+    }).n === 0;
+    if (fresh) writer.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    writer.exec("PRAGMA journal_mode = WAL");
+    schemaVersion = applyMigrations(writer, options.migrations);
+  } catch (err) {
+    writer.close();
+    throw err;
+  }
 
   const reader = new DatabaseSync(options.path, { readOnly: true });
   configure(reader, busy);

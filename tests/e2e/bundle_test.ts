@@ -1,0 +1,81 @@
+/**
+ * `deno compile` cannot run on our machines (it downloads its runtime), so
+ * this proves the same self-containment with `deno bundle`: the whole
+ * program becomes one JS file that runs from an empty folder with no config,
+ * no lock file and no network for modules, under the `fazt` task's flags.
+ */
+import assert from "node:assert/strict";
+import { FAZT_FLAGS, hostFetch, ROOT } from "../_helpers/server.ts";
+import { zipFiles } from "../_helpers/kernel.ts";
+
+Deno.test("the bundled fazt runs self-contained from an empty folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "fazt-bundle-" });
+  try {
+    const out = `${dir}/fazt.js`;
+    const bundle = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--platform", "deno", "-o", out, "main.ts"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+
+    const empty = `${dir}/empty`;
+    await Deno.mkdir(empty);
+    const proc = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-config",
+        "--no-lock",
+        "--cached-only",
+        "--no-remote",
+        ...FAZT_FLAGS,
+        out,
+        "serve",
+        "--port",
+        "0",
+        "--data",
+        `${empty}/data`,
+      ],
+      cwd: empty,
+      stdout: "piped",
+      stderr: "piped",
+      env: { DENO_DIR: `${dir}/deno-dir`, NO_COLOR: "1" },
+    }).spawn();
+    let text = "";
+    const dec = new TextDecoder();
+    const pump = (async () => {
+      for await (const c of proc.stdout) text += dec.decode(c);
+    })();
+    const errs = (async () => {
+      for await (const c of proc.stderr) text += dec.decode(c);
+    })();
+    try {
+      const deadline = Date.now() + 20_000;
+      let port = 0;
+      while (!port && Date.now() < deadline) {
+        port = Number(text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1] ?? 0);
+        if (!port) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(port, `the bundle did not start:\n${text}`);
+      const health = await (await hostFetch(port, "localhost", "/_fazt/health")).json();
+      assert.equal(health.status, "ok");
+      const token = (await Deno.readTextFile(`${empty}/data/owner.token`)).trim();
+      const deploy = await hostFetch(port, "localhost", "/_fazt/api/deploy?app=solo", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/zip" },
+        body: zipFiles({ "index.html": "<p>bundled</p>" }),
+      });
+      assert.equal(deploy.status, 200, await deploy.text());
+      const page = await hostFetch(port, "solo.localhost", "/");
+      assert.equal(await page.text(), "<p>bundled</p>");
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.status;
+      await pump;
+      await errs;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
