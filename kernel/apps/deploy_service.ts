@@ -33,6 +33,7 @@ import {
 } from "../../apps/archive.ts";
 import { fileSource, openEntry, type RandomAccessSource } from "../../apps/zip_reader.ts";
 import { type AppManifest, parseManifest } from "../../apps/manifest.ts";
+import { appNameProblem } from "../../apps/app_name.ts";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -110,6 +111,13 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
       throw new FaztError("not_found", `No app has the ID "${input.app}".`, {
         details: { app: input.app },
       });
+    }
+    if (input.app !== undefined && !findApp(db.read, input.app)) {
+      const problem = appNameProblem(input.app);
+      if (problem) {
+        await input.archive.cancel();
+        throw problem;
+      }
     }
     await Deno.mkdir(options.tmpDir, { recursive: true });
     const spoolPath = join(options.tmpDir, `upload-${crypto.randomUUID()}.zip`);

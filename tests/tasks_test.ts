@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import denoJson from "../deno.json" with { type: "json" };
+
+function flagsOf(task: string): string[] {
+  return task.split(/\s+/).filter((a) => a.startsWith("--allow") || a.startsWith("--deny"));
+}
+
+Deno.test("`compile` grants exactly the permissions of the `fazt` task", () => {
+  const fazt = flagsOf(denoJson.tasks.fazt);
+  assert.ok(fazt.length > 0);
+  assert.deepEqual(flagsOf(denoJson.tasks.compile), fazt);
+});
+
+Deno.test("the `fazt` task grants no blanket env, run, ffi or sys access", () => {
+  const fazt = flagsOf(denoJson.tasks.fazt);
+  for (
+    const forbidden of ["--allow-all", "--allow-run", "--allow-ffi", "--allow-sys", "--allow-env"]
+  ) {
+    assert.ok(!fazt.includes(forbidden), `${forbidden} is broader than fazt needs`);
+  }
+  const env = fazt.find((f) => f.startsWith("--allow-env="));
+  assert.ok(env, "env access must be limited to named variables");
+  for (const name of env.slice("--allow-env=".length).split(",")) assert.match(name, /^FAZT_/);
+});
+
+Deno.test("the task set named by the README exists", () => {
+  for (const t of ["fazt", "start", "test", "bench", "check", "compile"]) {
+    assert.ok(t in denoJson.tasks, `missing task ${t}`);
+  }
+});
