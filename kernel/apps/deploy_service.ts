@@ -34,6 +34,7 @@ import {
 import { fileSource, openEntry, type RandomAccessSource } from "../../apps/zip_reader.ts";
 import { type AppManifest, parseManifest } from "../../apps/manifest.ts";
 import { appNameProblem } from "../../apps/app_name.ts";
+import { uploadTooLarge } from "../upload_limit.ts";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -190,11 +191,7 @@ async function spool(
   for await (const chunk of body) {
     size += chunk.length;
     if (size > maxBytes) {
-      throw new FaztError(
-        "payload_too_large",
-        `The upload is larger than the limit of ${maxBytes} bytes. Leave out large files (see .faztignore) or raise --max-upload.`,
-        { details: { reason: "upload_too_large", limit: maxBytes } },
-      );
+      throw uploadTooLarge(maxBytes);
     }
     let written = 0;
     while (written < chunk.length) written += await file.write(chunk.subarray(written));

@@ -11,6 +11,7 @@ import { FaztError } from "../errors.ts";
 import type { AnyOperation, OperationContext } from "../ops/operation.ts";
 import { execute } from "../ops/executor.ts";
 import { Upload } from "../ops/upload.ts";
+import { limitStream, uploadTooLarge } from "../upload_limit.ts";
 import type { Principal } from "../auth/scopes.ts";
 import type { Services } from "../ops/services.ts";
 import { errorResponse, jsonResponse } from "./error_response.ts";
@@ -111,11 +112,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       }
       const length = req.headers.get("content-length");
       if (length !== null && Number(length) > options.maxUploadBytes) {
-        throw new FaztError(
-          "payload_too_large",
-          `The upload is larger than the limit of ${options.maxUploadBytes} bytes.`,
-          { details: { reason: "upload_too_large", limit: options.maxUploadBytes } },
-        );
+        throw uploadTooLarge(options.maxUploadBytes);
       }
       if (!req.body) {
         throw new FaztError(
@@ -123,7 +120,12 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
           "The request has no body; send the upload as the body.",
         );
       }
-      return { [upload.field]: new Upload(req.body, length === null ? undefined : Number(length)) };
+      return {
+        [upload.field]: new Upload(
+          limitStream(req.body, options.maxUploadBytes),
+          length === null ? undefined : Number(length),
+        ),
+      };
     }
     if (op.http.method === "GET" || op.http.method === "DELETE") return {};
     const text = await readLimited(req, options.maxJsonBytes);
