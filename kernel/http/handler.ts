@@ -95,8 +95,8 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     }
     const match = routes.match(requestHost(req));
     if (match.kind === "app") {
-      const res = statics.serve(req, match.app, pathname, search);
-      traffic.record(match.app.id, res.status, Number(res.headers.get("content-length") ?? 0));
+      const { res, bytes } = statics.serve(req, match.app, pathname, search);
+      traffic.record(match.app.id, res.status, bytes);
       return res;
     }
     if (match.kind === "primary" && pathname === "/") return htmlResponse(200, welcome);

@@ -35,13 +35,18 @@ export interface StaticServerOptions {
   maxCachedBytes: number;
 }
 
+/** A response and the body bytes it sends (for traffic accounting). */
+export interface Served {
+  /** The response. */
+  res: Response;
+  /** Body bytes sent (0 for HEAD and bodiless responses). */
+  bytes: number;
+}
+
 /** Serves static files of live apps. */
 export interface StaticServer {
-  /**
-   * Answers a GET or HEAD for `pathname` (still percent-encoded) of an app.
-   * File responses carry `content-length`, which traffic accounting reads.
-   */
-  serve(req: Request, app: LiveApp, pathname: string, search: string): Response;
+  /** Answers a GET or HEAD for `pathname` (still percent-encoded) of an app. */
+  serve(req: Request, app: LiveApp, pathname: string, search: string): Served;
 }
 
 interface Prepared {
@@ -103,7 +108,7 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
     return streamBlob(db, meta.hash, start, end);
   }
 
-  function serveFile(req: Request, meta: FileMeta, status: number): Response {
+  function serveFile(req: Request, meta: FileMeta, status: number): Served {
     const p = prepare(meta);
     const h = req.headers;
     if (status === 200) {
@@ -115,61 +120,105 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
               meta.encodings.some((e) => ifNoneMatchHits(inm, variantEtag(p.etag, e))))
           : notModifiedSince(h.get("if-modified-since"), meta.modifiedAt)
       ) {
-        return new Response(null, { status: 304, headers: notModifiedHeaders(p, inm, meta) });
+        return {
+          res: new Response(null, { status: 304, headers: notModifiedHeaders(p, inm, meta) }),
+          bytes: 0,
+        };
       }
       const rangeHeader = h.get("range");
       if (rangeHeader !== null && req.method === "GET") {
         const range = parseRange(rangeHeader, meta.size);
         if (range === "unsatisfiable") {
-          return new Response(null, {
-            status: 416,
-            headers: [...p.headers, ["content-range", `bytes */${meta.size}`]],
-          });
+          return {
+            res: new Response(null, {
+              status: 416,
+              headers: [...p.headers, ["content-range", `bytes */${meta.size}`]],
+            }),
+            bytes: 0,
+          };
         }
         if (range && ifRangeAllows(h.get("if-range"), p.etag, meta.modifiedAt)) {
-          return new Response(body(meta, range.start, range.end), {
-            status: 206,
-            headers: [
-              ...p.headers,
-              ["content-range", `bytes ${range.start}-${range.end}/${meta.size}`],
-              ["content-length", String(range.end - range.start + 1)],
-            ],
-          });
+          const length = range.end - range.start + 1;
+          return {
+            res: new Response(body(meta, range.start, range.end), {
+              status: 206,
+              headers: [
+                ...p.headers,
+                ["content-range", `bytes ${range.start}-${range.end}/${meta.size}`],
+                ["content-length", String(length)],
+              ],
+            }),
+            bytes: length,
+          };
         }
       }
     }
+    const head = req.method === "HEAD";
     if (meta.encodings.length > 0) {
       const enc = negotiateEncoding(h.get("accept-encoding"), meta.encodings);
       if (enc) {
-        const bytes = content.get(meta.hash, enc);
-        if (bytes) {
-          const headers = p.headers.map(([k, v]): [string, string] =>
+        const encodedHeaders = (bytes: Uint8Array): [string, string][] => [
+          ...p.headers.map(([k, v]): [string, string] =>
             k === "etag" ? [k, variantEtag(p.etag, enc)] : [k, v]
+          ),
+          ["content-encoding", enc],
+          ["content-length", String(bytes.length)],
+        ];
+        if (head || status !== 200) {
+          const bytes = content.get(meta.hash, enc);
+          if (bytes) {
+            return {
+              res: new Response(head ? null : bytes, { status, headers: encodedHeaders(bytes) }),
+              bytes: head ? 0 : bytes.length,
+            };
+          }
+        } else {
+          const res = content.response(
+            meta.hash,
+            enc,
+            meta,
+            (bytes) => new Response(bytes, { status, headers: encodedHeaders(bytes) }),
           );
-          headers.push(["content-encoding", enc], ["content-length", String(bytes.length)]);
-          return new Response(req.method === "HEAD" ? null : bytes, { status, headers });
+          if (res) return { res, bytes: Number(encodedLength(res)) };
         }
       }
     }
-    return new Response(
-      req.method === "HEAD" || meta.size === 0 ? null : body(meta, 0, meta.size - 1),
-      { status, headers: p.fullHeaders },
-    );
+    if (head || meta.size === 0) {
+      return { res: new Response(null, { status, headers: p.fullHeaders }), bytes: 0 };
+    }
+    if (status === 200 && meta.size <= maxCachedBytes) {
+      const res = content.response(
+        meta.hash,
+        "identity",
+        meta,
+        (bytes) => new Response(bytes, { status, headers: p.fullHeaders }),
+      );
+      if (!res) throw new Error(`File ${meta.path} (${meta.hash}) is missing from the store.`);
+      return { res, bytes: meta.size };
+    }
+    return {
+      res: new Response(body(meta, 0, meta.size - 1), { status, headers: p.fullHeaders }),
+      bytes: meta.size,
+    };
   }
 
-  function notFound(req: Request, index: VersionIndex): Response {
+  function notFound(req: Request, index: VersionIndex): Served {
     const custom = index.files.get("404.html");
     if (custom) {
       const p = prepare(custom);
-      return new Response(req.method === "HEAD" ? null : body(custom, 0, custom.size - 1), {
-        status: 404,
-        headers: [["content-type", HTML], ["cache-control", "no-cache"], NOSNIFF, [
-          "content-length",
-          String(custom.size),
-        ], ["last-modified", p.lastModified]],
-      });
+      const head = req.method === "HEAD" || custom.size === 0;
+      return {
+        res: new Response(head ? null : body(custom, 0, custom.size - 1), {
+          status: 404,
+          headers: [["content-type", HTML], ["cache-control", "no-cache"], NOSNIFF, [
+            "content-length",
+            String(custom.size),
+          ], ["last-modified", p.lastModified]],
+        }),
+        bytes: head ? 0 : custom.size,
+      };
     }
-    return htmlResponse(
+    return page(
       404,
       notFoundPage({
         title: "Page not found",
@@ -181,13 +230,16 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
   return {
     serve(req, app, pathname, search) {
       if (req.method !== "GET" && req.method !== "HEAD") {
-        return new Response(null, {
-          status: 405,
-          headers: [["allow", "GET, HEAD"], NOSNIFF],
-        });
+        return {
+          res: new Response(null, {
+            status: 405,
+            headers: [["allow", "GET, HEAD"], NOSNIFF],
+          }),
+          bytes: 0,
+        };
       }
       if (app.versionId === null) {
-        return htmlResponse(
+        return page(
           404,
           notFoundPage({
             title: "Nothing deployed yet",
@@ -203,12 +255,15 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
         case "spa":
           return serveFile(req, index.files.get(resolved.path)!, 200);
         case "redirect":
-          return new Response(null, {
-            status: 308,
-            headers: [["location", resolved.location + search], NOSNIFF],
-          });
+          return {
+            res: new Response(null, {
+              status: 308,
+              headers: [["location", resolved.location + search], NOSNIFF],
+            }),
+            bytes: 0,
+          };
         case "bad_request":
-          return htmlResponse(
+          return page(
             400,
             notFoundPage({
               title: "Bad address",
@@ -220,6 +275,15 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
       }
     },
   };
+}
+
+function page(status: number, html: string): Served {
+  const res = htmlResponse(status, html);
+  return { res, bytes: Number(res.headers.get("content-length")) };
+}
+
+function encodedLength(res: Response): string {
+  return res.headers.get("content-length") ?? "0";
 }
 
 function variantEtag(etag: string, enc: Encoding): string {

@@ -186,6 +186,7 @@ export function hostFetch(
       res.on("error", reject);
     });
     req.on("error", reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${host}${path}: no answer within 30 s`)));
     if (init.body !== undefined) req.write(init.body);
     req.end();
   });

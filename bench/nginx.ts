@@ -1,0 +1,92 @@
+/**
+ * A throwaway nginx serving the benchmark site: its own prefix, config,
+ * pid, logs and temp folders inside the benchmark's temp dir, listening on
+ * a free 127.0.0.1 port in the foreground (`daemon off`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Child, freePort, spawnChild, waitForPort } from "./process.ts";
+
+/** A running nginx. */
+export interface NginxServer {
+  /** The bound port. */
+  port: number;
+  /** The master process. */
+  child: Child;
+  /** The command line that started it. */
+  command: string[];
+  /** The generated configuration. */
+  config: string;
+}
+
+/** The nginx configuration used by the benchmark. */
+export function nginxConfig(options: {
+  prefix: string;
+  siteDir: string;
+  port: number;
+  asRoot: boolean;
+}): string {
+  const { prefix, siteDir, port } = options;
+  return [
+    "daemon off;",
+    "master_process on;",
+    "worker_processes 2;",
+    // Workers of a root master drop to `nobody` unless told otherwise.
+    ...(options.asRoot ? ["user root;"] : []),
+    `pid ${join(prefix, "nginx.pid")};`,
+    `error_log ${join(prefix, "logs", "error.log")} warn;`,
+    "events {",
+    "  worker_connections 1024;",
+    "}",
+    "http {",
+    "  access_log off;",
+    "  sendfile on;",
+    "  tcp_nopush on;",
+    "  keepalive_requests 1000000;",
+    "  default_type application/octet-stream;",
+    "  types {",
+    "    text/html html;",
+    "    application/octet-stream bin;",
+    "  }",
+    `  client_body_temp_path ${join(prefix, "temp", "client_body")};`,
+    `  proxy_temp_path ${join(prefix, "temp", "proxy")};`,
+    `  fastcgi_temp_path ${join(prefix, "temp", "fastcgi")};`,
+    `  uwsgi_temp_path ${join(prefix, "temp", "uwsgi")};`,
+    `  scgi_temp_path ${join(prefix, "temp", "scgi")};`,
+    "  server {",
+    `    listen 127.0.0.1:${port};`,
+    "    server_name _;",
+    `    root ${siteDir};`,
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** Writes a config under `prefix` and starts `nginx` in the foreground. */
+export async function startNginx(
+  nginx: string,
+  prefix: string,
+  siteDir: string,
+): Promise<NginxServer> {
+  await Deno.mkdir(join(prefix, "logs"), { recursive: true });
+  await Deno.mkdir(join(prefix, "temp"), { recursive: true });
+  const port = freePort();
+  const config = nginxConfig({ prefix, siteDir, port, asRoot: Deno.uid() === 0 });
+  const confPath = join(prefix, "nginx.conf");
+  await Deno.writeTextFile(confPath, config);
+  const args = ["-p", prefix, "-e", join(prefix, "logs", "error.log"), "-c", confPath];
+  const child = spawnChild(
+    "nginx",
+    new Deno.Command(nginx, { args, stdin: "null", stdout: "piped", stderr: "piped" }),
+  );
+  try {
+    await waitForPort(child, port);
+  } catch (err) {
+    const log = await Deno.readTextFile(join(prefix, "logs", "error.log")).catch(() => "");
+    await child.stop();
+    throw new Error(`${err instanceof Error ? err.message : err}\nerror.log:\n${log}`);
+  }
+  return { port, child, command: [nginx, ...args], config };
+}

@@ -1,0 +1,203 @@
+/**
+ * Child-process plumbing for the benchmark: finding executables on PATH,
+ * spawning servers with captured output, waiting for a port to answer,
+ * stopping them (with their children) and reading memory from /proc.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+/** A spawned child whose output is being collected. */
+export interface Child {
+  /** A short name for messages. */
+  name: string;
+  /** The process. */
+  process: Deno.ChildProcess;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** Whether the process has exited. */
+  exited(): boolean;
+  /** Stops the process (SIGTERM, then SIGKILL for it and its children). */
+  stop(): Promise<void>;
+}
+
+/** Returns the absolute path of `name` on PATH (plus the sbin folders), or undefined. */
+export async function findExecutable(name: string): Promise<string | undefined> {
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter(Boolean);
+  for (const extra of ["/usr/local/sbin", "/usr/sbin", "/sbin"]) {
+    if (!dirs.includes(extra)) dirs.push(extra);
+  }
+  for (const dir of dirs) {
+    const path = join(dir, name);
+    try {
+      const info = await Deno.stat(path);
+      if (info.isFile && info.mode !== null && (info.mode & 0o111) !== 0) return path;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+/** Spawns `command` and collects its stdout and stderr. */
+export function spawnChild(name: string, command: Deno.Command): Child {
+  const proc = command.spawn();
+  let text = "";
+  let done = false;
+  const dec = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += dec.decode(chunk, { stream: true });
+  };
+  const pumps = Promise.all([pump(proc.stdout), pump(proc.stderr)]).catch(() => {});
+  const status = proc.status.then((s) => {
+    done = true;
+    return s;
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    name,
+    process: proc,
+    output: () => text,
+    exited: () => done,
+    stop() {
+      stopping ??= (async () => {
+        if (!done) {
+          // Remember the children (e.g. nginx workers) with their start times,
+          // so that only those very processes are killed if they outlive the parent.
+          const children = childPids(proc.pid).map((pid) => ({ pid, start: startTime(pid) }));
+          signal(proc.pid, "SIGTERM");
+          let timeout: ReturnType<typeof setTimeout> | undefined;
+          const timer = new Promise<"timeout">((r) => {
+            timeout = setTimeout(() => r("timeout"), 5_000);
+          });
+          const first = await Promise.race([status, timer]);
+          clearTimeout(timeout);
+          if (first === "timeout") signal(proc.pid, "SIGKILL");
+          await status;
+          for (const c of children) {
+            if (c.start !== undefined && startTime(c.pid) === c.start) signal(c.pid, "SIGKILL");
+          }
+        }
+        await status;
+        await pumps;
+      })();
+      return stopping;
+    },
+  };
+}
+
+function signal(pid: number, sig: Deno.Signal): void {
+  try {
+    Deno.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** The direct children of `pid` (Linux /proc), or none when unknown. */
+export function childPids(pid: number): number[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until `pattern` appears in the child's output and returns the first capture. */
+export async function waitForOutput(
+  child: Child,
+  pattern: RegExp,
+  timeoutMs = 20_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const m = child.output().match(pattern);
+    if (m) return m[1] ?? m[0];
+    if (child.exited()) {
+      throw new Error(`${child.name} exited before it was ready:\n${child.output()}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${child.name} was not ready after ${timeoutMs} ms:\n${child.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits until something accepts TCP connections on 127.0.0.1:`port`. */
+export async function waitForPort(child: Child, port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch {
+      if (child.exited()) {
+        throw new Error(`${child.name} exited before it was ready:\n${child.output()}`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${child.name} did not listen on port ${port}:\n${child.output()}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+/** The start time of `pid` (field 22 of /proc/<pid>/stat), or undefined when it is gone. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // The command name (field 2) may hold spaces; count fields after its closing paren.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A currently free TCP port on 127.0.0.1 (released before returning). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Memory of a process from /proc/<pid>/status, in bytes. */
+export interface ProcessMemory {
+  /** Resident set size now (VmRSS). */
+  rss: number;
+  /** Peak resident set size (VmHWM). */
+  peakRss: number;
+}
+
+/** Reads VmRSS and VmHWM of `pid`. */
+export function processMemory(pid: number): ProcessMemory {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = (field: string): number => {
+    const m = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+    if (!m) throw new Error(`No ${field} in /proc/${pid}/status.`);
+    return Number(m[1]) * 1024;
+  };
+  return { rss: kb("VmRSS"), peakRss: kb("VmHWM") };
+}
+
+/** Runs a command to completion and returns its stdout + stderr (never throws on exit code). */
+export async function commandText(cmd: string, args: string[]): Promise<string> {
+  try {
+    const out = await new Deno.Command(cmd, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    const dec = new TextDecoder();
+    return (dec.decode(out.stdout) + dec.decode(out.stderr)).trim();
+  } catch (err) {
+    return `unavailable (${err instanceof Error ? err.message : String(err)})`;
+  }
+}
