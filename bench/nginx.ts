@@ -1,7 +1,10 @@
 /**
  * A throwaway nginx serving the benchmark site: its own prefix, config,
  * pid, logs and temp folders inside the benchmark's temp dir, listening on
- * a free 127.0.0.1 port in the foreground (`daemon off`).
+ * a free 127.0.0.1 port in the foreground (`daemon off`). Every instance is
+ * rendered from the one template in {@linkcode nginxConfig}; only the worker
+ * count, prefix and port differ, so the 1-worker and 2-worker references
+ * are otherwise identical.
  *
  * @module
  */
@@ -20,18 +23,23 @@ export interface NginxServer {
   config: string;
 }
 
-/** The nginx configuration used by the benchmark. */
+/** The nginx configuration template used by the benchmark. */
 export function nginxConfig(options: {
   prefix: string;
   siteDir: string;
   port: number;
   asRoot: boolean;
+  /** `worker_processes`: how many worker processes serve requests. */
+  workers: number;
 }): string {
-  const { prefix, siteDir, port } = options;
+  const { prefix, siteDir, port, workers } = options;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new Error(`nginx worker count must be a positive integer (got ${workers}).`);
+  }
   return [
     "daemon off;",
     "master_process on;",
-    "worker_processes 2;",
+    `worker_processes ${workers};`,
     // Workers of a root master drop to `nobody` unless told otherwise.
     ...(options.asRoot ? ["user root;"] : []),
     `pid ${join(prefix, "nginx.pid")};`,
@@ -64,21 +72,25 @@ export function nginxConfig(options: {
   ].join("\n");
 }
 
-/** Writes a config under `prefix` and starts `nginx` in the foreground. */
+/**
+ * Writes a config under `prefix` (rendered from {@linkcode nginxConfig} with
+ * `workers` worker processes) and starts `nginx` in the foreground.
+ */
 export async function startNginx(
   nginx: string,
   prefix: string,
   siteDir: string,
+  workers: number,
 ): Promise<NginxServer> {
   await Deno.mkdir(join(prefix, "logs"), { recursive: true });
   await Deno.mkdir(join(prefix, "temp"), { recursive: true });
   const port = freePort();
-  const config = nginxConfig({ prefix, siteDir, port, asRoot: Deno.uid() === 0 });
+  const config = nginxConfig({ prefix, siteDir, port, asRoot: Deno.uid() === 0, workers });
   const confPath = join(prefix, "nginx.conf");
   await Deno.writeTextFile(confPath, config);
   const args = ["-p", prefix, "-e", join(prefix, "logs", "error.log"), "-c", confPath];
   const child = spawnChild(
-    "nginx",
+    `nginx (${workers} worker${workers === 1 ? "" : "s"})`,
     new Deno.Command(nginx, { args, stdin: "null", stdout: "piped", stderr: "piped" }),
   );
   try {

@@ -1,17 +1,20 @@
 /**
  * `deno task bench`: measures fazt's static file serving against nginx (when
- * installed) and a bare `Deno.serve`, in one run on this machine, with wrk.
+ * installed, once with 1 and once with 2 worker processes) and a bare
+ * `Deno.serve`, in one run on this machine, with wrk.
  *
  * It builds a temp site (`2k.html`, `100k.bin`, `index.html`), starts a real
  * `fazt serve` process and deploys the site as app `bench` with the real
- * CLI, starts nginx and the bare Deno reference on the same folder, checks
- * that every server answers each file with the exact bytes, then runs wrk
- * against each target × file one after another. It writes
- * `docs/BENCHMARKS.md` and prints the table. Every child process and temp
- * folder is removed at the end, also on failure or Ctrl-C.
+ * CLI, starts both nginx instances and the bare Deno reference on the same
+ * folder, checks that every server answers each file with the exact bytes,
+ * then runs wrk against each target × file one after another, for
+ * `BENCH_ROUNDS` interleaved rounds (round → file → target). It writes
+ * `docs/BENCHMARKS.md` with the median of the rounds and every round's
+ * values, and prints the tables. Every child process and temp folder is
+ * removed at the end, also on failure or Ctrl-C.
  *
  * Environment: `BENCH_DURATION` (wrk `-d`, default `5s`), `BENCH_WARMUP`
- * (default `2s`).
+ * (default `2s`), `BENCH_ROUNDS` (default `1`).
  *
  * @module
  */
@@ -31,11 +34,12 @@ import {
   type BenchReport,
   FILES,
   type Measurement,
+  type NginxConfigInfo,
   renderMarkdown,
   renderText,
-  type TargetId,
   type TargetInfo,
 } from "./report.ts";
+import { NEW_RESPONSE_PREFIX } from "./bare_deno_server.ts";
 
 /** Where the report is written. */
 export const REPORT_PATH: string = join(ROOT, "docs", "BENCHMARKS.md");
@@ -44,6 +48,17 @@ const THREADS = 2;
 const CONNECTIONS = 50;
 const APP = "bench";
 const APP_HOST = `${APP}.localhost`;
+
+/** The nginx references: target id and `worker_processes`, in measuring order. */
+const NGINX_WORKERS: readonly (readonly ["nginx1" | "nginx2", number])[] = [
+  ["nginx1", 1],
+  ["nginx2", 2],
+];
+
+const NGINX_LABELS: Record<"nginx1" | "nginx2", string> = {
+  nginx1: "nginx (1 worker)",
+  nginx2: "nginx (2 workers)",
+};
 
 /** A server under load: where to send requests for each file. */
 interface Target {
@@ -59,6 +74,16 @@ function duration(name: string, fallback: string): string {
   const value = Deno.env.get(name) ?? fallback;
   if (!/^\d+(\.\d+)?(s|m|h)?$/.test(value)) {
     throw new Error(`${name} must be a wrk duration like 5s or 1m (got "${value}").`);
+  }
+  return value;
+}
+
+function rounds(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 100) {
+    throw new Error(`${name} must be a whole number from 1 to 100 (got "${raw}").`);
   }
   return value;
 }
@@ -109,9 +134,12 @@ async function verify(target: Target, files: Map<string, Uint8Array>): Promise<v
   }
 }
 
+/** The 1/5/15-minute load averages as `uptime` prints them, else from /proc/loadavg. */
 async function loadAverage(): Promise<string> {
+  const uptime = (await commandText("uptime", [])).match(/load averages?:\s*(.+)$/m);
+  if (uptime) return uptime[1].trim();
   const text = await Deno.readTextFile("/proc/loadavg").catch(() => "");
-  return text.split(" ").slice(0, 3).join(" ") || "unknown";
+  return text.split(" ").slice(0, 3).join(", ") || "unknown";
 }
 
 async function machineInfo(): Promise<BenchReport["machine"]> {
@@ -142,7 +170,9 @@ export async function main(): Promise<number> {
     connections: CONNECTIONS,
     duration: duration("BENCH_DURATION", "5s"),
     warmup: duration("BENCH_WARMUP", "2s"),
+    rounds: rounds("BENCH_ROUNDS", 1),
   };
+  const started = performance.now();
   const date = new Date().toISOString();
   const log = (msg: string) => console.error(`bench: ${msg}`);
 
@@ -201,20 +231,24 @@ export async function main(): Promise<number> {
       // nginx and bare Deno are added below.
     });
 
-    // nginx from the system, when installed.
-    let nginxConfig: string | undefined;
+    // nginx from the system, when installed: 1 worker (like fazt's one JS
+    // thread on a 1-vCPU VPS) and 2 workers, from the same config template.
+    const nginxConfigs: NginxConfigInfo[] = [];
     if (nginxPath) {
-      const nginx = await startNginx(nginxPath, join(tmp, "nginx"), siteDir);
-      children.push(nginx.child);
-      nginxConfig = nginx.config;
-      commands.push("# nginx");
-      commands.push(display(nginx.command));
-      log(`nginx listening on ${nginx.port}`);
-      targets.push({
-        info: { id: "nginx", label: "nginx", status: "measured" },
-        port: nginx.port,
-        paths: { "2k.html": "/2k.html", "100k.bin": "/100k.bin" },
-      });
+      for (const [id, workers] of NGINX_WORKERS) {
+        const label = NGINX_LABELS[id];
+        const nginx = await startNginx(nginxPath, join(tmp, `nginx-${workers}`), siteDir, workers);
+        children.push(nginx.child);
+        nginxConfigs.push({ label, config: nginx.config });
+        commands.push(`# ${label}`);
+        commands.push(display(nginx.command));
+        log(`${label} listening on ${nginx.port}`);
+        targets.push({
+          info: { id, label, status: "measured" },
+          port: nginx.port,
+          paths: { "2k.html": "/2k.html", "100k.bin": "/100k.bin" },
+        });
+      }
     } else {
       log("nginx is not installed; its rows will say absent (apt-get install nginx to compare)");
     }
@@ -233,16 +267,24 @@ export async function main(): Promise<number> {
       }),
     );
     children.push(bare);
-    commands.push("# bare Deno reference");
+    commands.push("# bare Deno reference (both variants)");
     commands.push(
       display(["deno", "run", "--allow-read", "--allow-net", "bench/bare_deno_server.ts", siteDir]),
     );
     const barePort = Number(await waitForOutput(bare, /listening on http:\/\/127\.0\.0\.1:(\d+)/));
     log(`bare Deno listening on ${barePort}`);
     targets.push({
-      info: { id: "deno", label: "bare Deno", status: "measured" },
+      info: { id: "deno", label: "bare Deno (clone)", status: "measured" },
       port: barePort,
       paths: { "2k.html": "/2k.html", "100k.bin": "/100k.bin" },
+    });
+    targets.push({
+      info: { id: "denoNew", label: "bare Deno (new Response)", status: "measured" },
+      port: barePort,
+      paths: {
+        "2k.html": `${NEW_RESPONSE_PREFIX}/2k.html`,
+        "100k.bin": `${NEW_RESPONSE_PREFIX}/100k.bin`,
+      },
     });
 
     for (const t of targets) await verify(t, files);
@@ -257,50 +299,62 @@ export async function main(): Promise<number> {
     const idle = processMemory(fazt.process.pid);
     const bareIdle = processMemory(bare.process.pid);
     const loadStart = await loadAverage();
+    log(`load average before the first measurement: ${loadStart}`);
+    const loadAfterRounds: string[] = [];
     const measurements: Measurement[] = [];
-    commands.push(`# load (warm-up with -d${load.warmup} first, same arguments)`);
-    for (const t of targets) {
+    commands.push(
+      `# load (warm-up with -d${load.warmup} first, same arguments; ${load.rounds} round(s) of round → file → target)`,
+    );
+    for (let round = 1; round <= load.rounds; round++) {
       for (const file of FILES) {
-        const opts: WrkOptions = {
-          url: `http://127.0.0.1:${t.port}${t.paths[file]}`,
-          threads: load.threads,
-          connections: load.connections,
-          duration: load.duration,
-          host: t.host,
-        };
-        log(`${t.info.label} ${file}: warm-up ${load.warmup}`);
-        await runWrk(wrk, { ...opts, duration: load.warmup }, abortLoad.signal);
-        log(`${t.info.label} ${file}: measuring ${load.duration}`);
-        const result = await runWrk(wrk, opts, abortLoad.signal);
-        commands.push(display(["wrk", ...wrkArgs(opts)]));
-        measurements.push({ target: t.info.id, file, result });
-        log(
-          `${t.info.label} ${file}: ${
-            Math.round(result.requestsPerSec)
-          } req/s, p99 ${result.latencyP99Ms} ms`,
-        );
-        for (const c of children) {
-          if (c.exited()) throw new Error(`${c.name} exited during the run:\n${c.output()}`);
+        for (const t of targets) {
+          const opts: WrkOptions = {
+            url: `http://127.0.0.1:${t.port}${t.paths[file]}`,
+            threads: load.threads,
+            connections: load.connections,
+            duration: load.duration,
+            host: t.host,
+          };
+          const what = `round ${round}/${load.rounds} ${t.info.label} ${file}`;
+          log(`${what}: warm-up ${load.warmup}`);
+          await runWrk(wrk, { ...opts, duration: load.warmup }, abortLoad.signal);
+          log(`${what}: measuring ${load.duration}`);
+          const result = await runWrk(wrk, opts, abortLoad.signal);
+          if (round === 1) commands.push(display(["wrk", ...wrkArgs(opts)]));
+          measurements.push({ target: t.info.id, file, round, result });
+          log(
+            `${what}: ${Math.round(result.requestsPerSec)} req/s, p99 ${result.latencyP99Ms} ms`,
+          );
+          for (const c of children) {
+            if (c.exited()) throw new Error(`${c.name} exited during the run:\n${c.output()}`);
+          }
         }
       }
+      loadAfterRounds.push(await loadAverage());
+      log(`load average after round ${round}: ${loadAfterRounds[round - 1]}`);
     }
     const afterLoad = processMemory(fazt.process.pid);
     const bareAfterLoad = processMemory(bare.process.pid);
-    const loadEnd = await loadAverage();
+    const loadEnd = loadAfterRounds[loadAfterRounds.length - 1];
 
     const infos: TargetInfo[] = targets.map((t) => t.info);
     if (!nginxPath) {
-      infos.splice(1, 0, {
-        id: "nginx" as TargetId,
-        label: "nginx",
-        status: "absent",
-        note: "`nginx` not found on PATH or in /usr/sbin",
-      });
+      infos.splice(
+        1,
+        0,
+        ...NGINX_WORKERS.map(([id]): TargetInfo => ({
+          id,
+          label: NGINX_LABELS[id],
+          status: "absent",
+          note: "`nginx` not found on PATH or in /usr/sbin",
+        })),
+      );
     }
     const report: BenchReport = {
       date,
+      elapsedSeconds: 0,
       machine: await machineInfo(),
-      loadAverage: { start: loadStart, end: loadEnd },
+      loadAverage: { start: loadStart, afterRounds: loadAfterRounds, end: loadEnd },
       versions: {
         deno: `${Deno.version.deno} (V8 ${Deno.version.v8}, TypeScript ${Deno.version.typescript})`,
         nginx: nginxPath
@@ -314,8 +368,9 @@ export async function main(): Promise<number> {
       measurements,
       faztMemory: { idle, afterLoad },
       bareMemory: { idle: bareIdle, afterLoad: bareAfterLoad },
-      nginxConfig,
+      nginxConfigs,
     };
+    report.elapsedSeconds = (performance.now() - started) / 1000;
     await Deno.mkdir(join(ROOT, "docs"), { recursive: true });
     await Deno.writeTextFile(REPORT_PATH, renderMarkdown(report));
     // Format with the repository's settings so `deno task check` stays green.

@@ -15,6 +15,11 @@ import { createDeployService } from "./apps/deploy_service.ts";
 import { createTokenService } from "./auth/token_service.ts";
 import { ensureOwnerToken } from "./auth/owner_credential.ts";
 import { ANONYMOUS, type Principal } from "./auth/scopes.ts";
+import { createOwnerService } from "./auth/owner_service.ts";
+import { createRateLimiter } from "./auth/rate_limiter.ts";
+import { createSecretService, loadSecretKey } from "./secrets/secret_service.ts";
+import { createLogService } from "./logs/log_service.ts";
+import { sessionCookie } from "./http/rest_codec.ts";
 import { createTrafficMeter } from "./accounting/traffic_meter.ts";
 import { createFileIndexCache } from "./vfs/file_index.ts";
 import { createContentCache } from "./vfs/content_cache.ts";
@@ -44,6 +49,12 @@ export interface KernelConfig {
   maxCachedFileBytes: number;
   /** How often buffered counters are written (ms). */
   flushIntervalMs: number;
+  /** Trust `X-Forwarded-For`/`-Proto` headers (only behind your own proxy). */
+  trustProxy: boolean;
+  /** How long a login session lasts (ms). */
+  sessionTtlMs: number;
+  /** Log entries kept per app. */
+  logsPerApp: number;
 }
 
 /** Defaults for every optional setting. */
@@ -55,6 +66,9 @@ export const KERNEL_DEFAULTS = {
   cacheBytes: 64 * 1024 * 1024,
   maxCachedFileBytes: 5 * 1024 * 1024,
   flushIntervalMs: 10_000,
+  trustProxy: false,
+  sessionTtlMs: 7 * 86_400_000,
+  logsPerApp: 10_000,
 } as const;
 
 /** A running kernel. */
@@ -105,6 +119,10 @@ export async function createKernel(
   });
   const tokens = createTokenService({ db });
   const traffic = createTrafficMeter({ db, retentionMs: 90 * 86_400_000 });
+  const owners = createOwnerService({ db, sessionTtlMs: config.sessionTtlMs });
+  const logs = createLogService({ db, maxPerApp: config.logsPerApp });
+  const secrets = createSecretService({ db, key: await loadSecretKey(config.dataDir) });
+  const minute = 60_000;
   const services: Services = {
     apps: createAppService({ db, onChange }),
     deploy: createDeployService({
@@ -126,14 +144,31 @@ export async function createKernel(
       appUrl: (name) => publicUrl(`${name}.${config.domain}`, config.publicPort),
       rootUrl: publicUrl(config.domain, config.publicPort),
       cacheStats: () => content.stats(),
+      storageStats: () => storageStats(db, config.dataDir),
+    },
+    owners,
+    secrets,
+    logs,
+    limits: {
+      loginPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "login attempts" }),
+      loginPerAccount: createRateLimiter({
+        limit: 5,
+        windowMs: 15 * minute,
+        what: "failed logins for this account",
+      }),
+      deploys: createRateLimiter({ limit: 60, windowMs: minute, what: "deploys" }),
     },
   };
   const ownerToken = await ensureOwnerToken(config.dataDir, tokens);
 
   function authenticate(req: Request): Principal {
     const header = req.headers.get("authorization");
-    if (!header || !header.toLowerCase().startsWith("bearer ")) return ANONYMOUS;
-    return tokens.authenticate(header.slice(7).trim()) ?? ANONYMOUS;
+    if (header !== null) {
+      if (!header.toLowerCase().startsWith("bearer ")) return ANONYMOUS;
+      return tokens.authenticate(header.slice(7).trim()) ?? ANONYMOUS;
+    }
+    const session = sessionCookie(req);
+    return (session && owners.authenticateSession(session)) || ANONYMOUS;
   }
 
   const rest = createRestCodec({
@@ -156,11 +191,13 @@ export async function createKernel(
     rest,
     healthOp: health,
     traffic,
+    trustProxy: config.trustProxy,
   });
 
   async function flush(): Promise<void> {
     await traffic.flush();
     await tokens.flush();
+    await logs.flush();
   }
   const timer = setInterval(() => {
     flush().catch((err) => console.error("fazt: could not write counters:", err));
@@ -181,5 +218,27 @@ export async function createKernel(
       })();
       return closing;
     },
+  };
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function storageStats(db: Database, dataDir: string) {
+  const row = db.read.prepare(
+    `SELECT (SELECT count(*) FROM blobs) AS blobs, (SELECT coalesce(sum(size), 0) FROM blobs) AS blobBytes,
+       (SELECT count(*) FROM versions) AS versions`,
+  ).get() as { blobs: number; blobBytes: number; versions: number };
+  const base = join(dataDir, KERNEL_DB_FILE);
+  return {
+    databaseBytes: fileSize(base) + fileSize(`${base}-wal`),
+    blobs: row.blobs,
+    blobBytes: row.blobBytes,
+    versions: row.versions,
   };
 }

@@ -15,8 +15,11 @@ import {
   getVersion,
   listVersions,
   setLiveVersion,
+  type VersionFile,
+  versionFiles,
   type VersionRecord,
 } from "../vfs/version_store.ts";
+import { readBlob } from "../vfs/blob_store.ts";
 import type { Connection } from "../store/database.ts";
 
 /** An app row. */
@@ -127,6 +130,13 @@ export interface AppService {
   liveVersion(app: AppRecord): VersionRecord | undefined;
   /** True when a version has a file at `path`. */
   hasFile(versionId: number, path: string): boolean;
+  /** The files of an app's live version, or of version number `version`. */
+  files(ref: string, version?: number): VersionFile[];
+  /** Reads one file of an app's live (or given) version, up to `maxBytes`. */
+  readFile(ref: string, path: string, version: number | undefined, maxBytes: number): {
+    path: string;
+    bytes: Uint8Array;
+  };
 }
 
 /** Creates the app service. */
@@ -144,6 +154,23 @@ export function createAppService(options: AppServiceOptions): AppService {
       );
     }
     return app;
+  }
+
+  function versionOf(ref: string, number: number | undefined): VersionRecord {
+    const app = resolveOn(db.read, ref);
+    const v = number === undefined
+      ? (app.liveVersionId === null ? undefined : getVersion(db.read, app.liveVersionId))
+      : listVersions(db.read, app.id).find((x) => x.number === number);
+    if (!v) {
+      throw new FaztError(
+        "not_found",
+        number === undefined
+          ? `App "${app.name}" has no files yet. Deploy it first.`
+          : `App "${app.name}" has no version ${number}. Run \`fazt app versions ${app.name}\`.`,
+        { details: { app: app.name, version: number ?? null } },
+      );
+    }
+    return v;
   }
 
   async function change<T>(fn: (w: Connection) => T): Promise<T> {
@@ -203,6 +230,24 @@ export function createAppService(options: AppServiceOptions): AppService {
     versions: (ref) => listVersions(db.read, resolveOn(db.read, ref).id),
     liveVersion: (app) =>
       app.liveVersionId === null ? undefined : getVersion(db.read, app.liveVersionId),
+    files: (ref, version) => versionFiles(db.read, versionOf(ref, version).id),
+    readFile(ref, path, version, maxBytes) {
+      const v = versionOf(ref, version);
+      const file = versionFiles(db.read, v.id).find((f) => f.path === path);
+      if (!file) {
+        throw new FaztError("not_found", `Version ${v.number} has no file "${path}".`, {
+          details: { path, version: v.number },
+        });
+      }
+      if (file.size > maxBytes) {
+        throw new FaztError(
+          "payload_too_large",
+          `"${path}" is ${file.size} bytes; files over ${maxBytes} bytes are not returned here. Fetch it over HTTP instead.`,
+          { details: { path, limit: maxBytes } },
+        );
+      }
+      return { path, bytes: readBlob(db.read, file.hash) ?? new Uint8Array() };
+    },
     hasFile: (versionId, path) =>
       db.read.prepare("SELECT 1 FROM version_files WHERE version_id = ? AND path = ?").get(
         versionId,

@@ -23,9 +23,13 @@ export type Scope = typeof SCOPES[number];
 /** Who is calling an operation. */
 export interface Principal {
   /** How the caller authenticated. */
-  kind: "token" | "anonymous";
+  kind: "token" | "session" | "anonymous";
   /** The token's ID, when authenticated by token. */
   tokenId?: string;
+  /** The session ID, when authenticated by the session cookie. */
+  sessionId?: string;
+  /** The owner's ID, when authenticated by session. */
+  ownerId?: string;
   /** Granted scopes. */
   scopes: ReadonlySet<Scope>;
   /** App IDs the caller is limited to, or null for all apps. */

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../store/database.ts";
 import type { Principal, Scope } from "./scopes.ts";
+import { FaztError } from "../errors.ts";
 
 /** Every token starts with this, so leaked ones are easy to spot and scan for. */
 export const TOKEN_PREFIX = "fazt_";
@@ -49,6 +50,10 @@ export interface TokenService {
   create(input: NewToken): Promise<{ record: TokenRecord; token: string }>;
   /** The principal for a bearer secret, or undefined when invalid, expired or revoked. */
   authenticate(secret: string): Principal | undefined;
+  /** Every token that is not revoked, newest first. */
+  list(): TokenRecord[];
+  /** Revokes a token; it fails from the next request on. */
+  revoke(id: string): Promise<TokenRecord>;
   /** Writes buffered last-used times. */
   flush(): Promise<void>;
 }
@@ -137,6 +142,32 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         scopes: new Set(record.scopes),
         apps: record.apps ? new Set(record.apps) : null,
       };
+    },
+    list() {
+      return (db.read.prepare(
+        "SELECT * FROM api_tokens WHERE revoked_at IS NULL ORDER BY created_at DESC",
+      ).all() as unknown as Row[]).map((r) => ({
+        ...toRecord(r),
+        lastUsedAt: used.get(r.id) ?? r.last_used_at,
+      }));
+    },
+    async revoke(id) {
+      const row = await db.write((w) =>
+        w.prepare(
+          "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *",
+        ).get(now(), id) as unknown as Row | undefined
+      );
+      if (!row) {
+        throw new FaztError(
+          "not_found",
+          `No active token has the ID "${id}". Run \`fazt token list\`.`,
+          {
+            details: { token: id },
+          },
+        );
+      }
+      used.delete(id);
+      return toRecord(row);
     },
     async flush() {
       if (used.size === 0) return;

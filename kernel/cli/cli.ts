@@ -18,7 +18,7 @@ import { boolFlag, flag, parseArgs, type ParsedArgs } from "./args.ts";
 import { type FieldInfo, inputFields } from "./fields.ts";
 import { formatOutput } from "./output.ts";
 import { openTarget } from "./target.ts";
-import { serve, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
+import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
 import { formatBytes, progressBar, streamWithProgress } from "./progress.ts";
 import { packFolder, readArchiveFile } from "../../apps/pack.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
@@ -214,7 +214,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (argv[0] === "serve") {
-      const args = parseArgs(argv.slice(1), new Set(["help"]));
+      const args = parseArgs(argv.slice(1), SERVE_BOOLEAN_FLAGS);
       if (boolFlag(args, "help")) {
         io.out("Usage: fazt serve [flags]\n\nRuns the server.\n");
         for (const f of SERVE_FLAGS) io.out(`  --${f.flag.padEnd(14)} ${f.help} Env: ${f.env}.`);

@@ -41,7 +41,18 @@ export const SERVE_FLAGS = [
     help: "Largest deploy upload in MB (default 200).",
   },
   { flag: "cache", env: "FAZT_CACHE", help: "Memory for hot files in MB (default 64)." },
+  {
+    flag: "trust-proxy",
+    env: "FAZT_TRUST_PROXY",
+    help: "Trust X-Forwarded-For/-Proto (only behind your own reverse proxy).",
+  },
 ] as const;
+
+/** Serve flags that take no value. */
+export const SERVE_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(["help", "trust-proxy"]);
+
+/** How long the printed setup link stays valid. */
+const SETUP_LINK_TTL_MS = 24 * 3_600_000;
 
 /** The resolved serve settings. */
 export interface ServeSettings {
@@ -59,6 +70,8 @@ export interface ServeSettings {
   maxUploadBytes: number;
   /** Cache budget in bytes. */
   cacheBytes: number;
+  /** Trust proxy headers. */
+  trustProxy: boolean;
 }
 
 function intSetting(
@@ -110,6 +123,7 @@ export function serveSettings(
       intSetting("max-upload", get("max-upload"), KERNEL_DEFAULTS.maxUploadBytes / MB, 1, 100_000) *
       MB,
     cacheBytes: intSetting("cache", get("cache"), KERNEL_DEFAULTS.cacheBytes / MB, 0, 100_000) * MB,
+    trustProxy: ["1", "true", "yes"].includes((get("trust-proxy") ?? "false").toLowerCase()),
   };
 }
 
@@ -143,6 +157,7 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       keepVersions: settings.keepVersions,
       maxUploadBytes: settings.maxUploadBytes,
       cacheBytes: settings.cacheBytes,
+      trustProxy: settings.trustProxy,
     });
   } catch (err) {
     await listener.shutdown();
@@ -167,6 +182,11 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
   out(`  api      ${record.url}/_fazt/api/`);
   out(`  data     ${settings.dataDir}`);
   out(`  token    ${join(settings.dataDir, OWNER_TOKEN_FILE)} (owner, for the local CLI)`);
+  if (!kernel.services.owners.hasOwner()) {
+    const token = await kernel.services.owners.issueSetupToken(SETUP_LINK_TTL_MS);
+    out(`  setup    ${root}_fazt/setup?token=${token}`);
+    out(`           (one-time link to create the owner account; valid 24 hours)`);
+  }
   out(`listening on ${record.url}`);
 
   let stopping: Promise<void> | undefined;

@@ -16,6 +16,31 @@ import type { AnyOperation } from "../ops/operation.ts";
 import { errorResponse } from "./error_response.ts";
 import { FaztError } from "../errors.ts";
 import { notFoundPage, welcomePage } from "./pages.ts";
+import type { RequestMeta } from "./rest_codec.ts";
+import { HOME_PAGE, LOGIN_PAGE, SETUP_PAGE } from "./cockpit_pages.ts";
+
+const COCKPIT_PAGES: Record<string, string> = {
+  "/_fazt": HOME_PAGE,
+  "/_fazt/": HOME_PAGE,
+  "/_fazt/login": LOGIN_PAGE,
+  "/_fazt/setup": SETUP_PAGE,
+};
+
+const COCKPIT_CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function cockpitResponse(html: string): Response {
+  return new Response(html, {
+    headers: [
+      ["content-type", "text/html; charset=utf-8"],
+      ["cache-control", "no-store"],
+      ["x-content-type-options", "nosniff"],
+      ["content-security-policy", COCKPIT_CSP],
+      ["x-frame-options", "DENY"],
+      ["referrer-policy", "no-referrer"],
+    ],
+  });
+}
 
 /** What the handler is wired to. */
 export interface HttpHandlerOptions {
@@ -33,10 +58,29 @@ export interface HttpHandlerOptions {
   healthOp: AnyOperation;
   /** Traffic accounting. */
   traffic: TrafficMeter;
+  /** Trust `X-Forwarded-For`/`X-Forwarded-Proto` (only behind a proxy you run). */
+  trustProxy: boolean;
+}
+
+/** Connection facts from the listener (absent for in-process requests). */
+export interface ConnInfo {
+  /** The peer's address. */
+  remoteAddr?: { hostname: string };
 }
 
 /** The kernel's HTTP entry point. */
-export type HttpHandler = (req: Request) => Response | Promise<Response>;
+export type HttpHandler = (req: Request, info?: ConnInfo) => Response | Promise<Response>;
+
+/** The client's IP: the peer address, or behind a trusted proxy the last `X-Forwarded-For` hop. */
+export function clientIp(req: Request, info: ConnInfo | undefined, trustProxy: boolean): string {
+  if (trustProxy) {
+    const hops = req.headers.get("x-forwarded-for")?.split(",").map((h) => h.trim()).filter(
+      Boolean,
+    );
+    if (hops && hops.length > 0) return hops[hops.length - 1];
+  }
+  return info?.remoteAddr?.hostname ?? "local";
+}
 
 /** Splits an absolute request URL into its (still encoded) pathname and search. */
 export function splitUrl(url: string): { pathname: string; search: string } {
@@ -72,26 +116,46 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     return host === domain || isLocalOrIpHost(host);
   }
 
-  function kernelRoute(req: Request, pathname: string, search: string): Promise<Response> {
+  function meta(req: Request, info: ConnInfo | undefined): RequestMeta {
+    const proto = options.trustProxy ? req.headers.get("x-forwarded-proto") : null;
+    return {
+      clientIp: clientIp(req, info, options.trustProxy),
+      secure: proto ? proto === "https" : req.url.startsWith("https:"),
+    };
+  }
+
+  function kernelRoute(
+    req: Request,
+    info: ConnInfo | undefined,
+    pathname: string,
+    search: string,
+  ): Promise<Response> {
     if (pathname === "/_fazt/health") {
-      return rest.run(options.healthOp, req, {});
+      return rest.run(options.healthOp, req, {}, meta(req, info));
     }
-    if (pathname.startsWith("/_fazt/api/") && isAdminHost(requestHost(req))) {
-      return rest.handle(
-        req,
-        pathname.slice("/_fazt/api".length),
-        new URLSearchParams(search),
-      );
+    if (isAdminHost(requestHost(req))) {
+      if (pathname.startsWith("/_fazt/api/")) {
+        return rest.handle(
+          req,
+          pathname.slice("/_fazt/api".length),
+          new URLSearchParams(search),
+          meta(req, info),
+        );
+      }
+      const page = COCKPIT_PAGES[pathname];
+      if (page && (req.method === "GET" || req.method === "HEAD")) {
+        return Promise.resolve(cockpitResponse(page));
+      }
     }
     return Promise.resolve(errorResponse(
       new FaztError("not_found", `Nothing is served at ${pathname} on this host.`),
     ));
   }
 
-  return (req) => {
+  return (req, info) => {
     const { pathname, search } = splitUrl(req.url);
     if (pathname === "/_fazt" || pathname.startsWith("/_fazt/")) {
-      return kernelRoute(req, pathname, search);
+      return kernelRoute(req, info, pathname, search);
     }
     const match = routes.match(requestHost(req));
     if (match.kind === "app") {

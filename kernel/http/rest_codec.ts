@@ -24,18 +24,88 @@ export interface RestCodecOptions {
   services: Services;
   /** Resolves the caller from the request's credentials. */
   authenticate(req: Request): Principal;
-  /** Largest JSON body accepted. */
+  /** Largest JSON body accepted unless an operation sets its own. */
   maxJsonBytes: number;
   /** Largest upload accepted. */
   maxUploadBytes: number;
 }
 
+/** Facts about the request that the transport layer established. */
+export interface RequestMeta {
+  /** The client's IP address. */
+  clientIp: string;
+  /** True when the client reached fazt over HTTPS. */
+  secure: boolean;
+}
+
 /** The REST transport. */
 export interface RestCodec {
   /** Handles a request whose path below `/_fazt/api` is `path`. */
-  handle(req: Request, path: string, query: URLSearchParams): Promise<Response>;
-  /** Runs one named operation as REST would, for routes outside `/_fazt/api`. */
-  run(op: AnyOperation, req: Request, input: Record<string, unknown>): Promise<Response>;
+  handle(req: Request, path: string, query: URLSearchParams, meta: RequestMeta): Promise<Response>;
+  /** Runs one operation as REST would, for routes outside `/_fazt/api`. */
+  run(
+    op: AnyOperation,
+    req: Request,
+    input: Record<string, unknown>,
+    meta: RequestMeta,
+  ): Promise<Response>;
+}
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = "fazt_session";
+
+/** Reads the session cookie from a request. */
+export function sessionCookie(req: Request): string | undefined {
+  const header = req.headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function cookieHeader(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${value}; Path=/_fazt; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${
+    secure ? "; Secure" : ""
+  }`;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cross-site request forgery guard. A state-changing request that names a
+ * foreign `Origin` is refused; one authenticated by the session cookie must
+ * prove it is same-origin (`Origin` or `Sec-Fetch-Site`), which browsers
+ * always send on such requests and other sites cannot forge.
+ */
+export function checkCsrf(req: Request, principal: Principal): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.get("origin");
+  const host = req.headers.get("host") ?? new URL(req.url).host;
+  if (origin !== null && origin !== "null") {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      originHost = "";
+    }
+    if (originHost !== host) {
+      throw new FaztError(
+        "forbidden",
+        `Cross-site request refused: the Origin ${origin} is not this server.`,
+        { details: { reason: "csrf" } },
+      );
+    }
+    return;
+  }
+  if (principal.kind !== "session") return;
+  if (req.headers.get("sec-fetch-site") === "same-origin") return;
+  throw new FaztError(
+    "forbidden",
+    "Cross-site request refused: a cookie-authenticated change must come from this server's own pages (Origin header missing). API clients should send a bearer token instead.",
+    { details: { reason: "csrf" } },
+  );
 }
 
 interface CompiledRoute {
@@ -128,7 +198,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       };
     }
     if (op.http.method === "GET" || op.http.method === "DELETE") return {};
-    const text = await readLimited(req, options.maxJsonBytes);
+    const text = await readLimited(req, op.http.maxBodyBytes ?? options.maxJsonBytes);
     if (text.trim() === "") return {};
     const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (type !== "application/json") {
@@ -156,17 +226,34 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
     op: AnyOperation,
     req: Request,
     input: Record<string, unknown>,
+    meta: RequestMeta,
     principal: Principal = options.authenticate(req),
   ): Promise<Response> {
     const requestId = crypto.randomUUID();
     try {
+      checkCsrf(req, principal);
       const ctx: OperationContext = {
         principal,
         services: options.services,
         requestId,
+        clientIp: meta.clientIp,
+        signal: req.signal,
       };
       const output = await execute(op, input, ctx);
-      return jsonResponse(output, op.http.status ?? 200, requestId);
+      if (op.http.stream) return eventStream(output as AsyncIterable<unknown>, requestId);
+      const res = jsonResponse(
+        op.http.session === "set" ? withoutSession(output) : output,
+        op.http.status ?? 200,
+        requestId,
+      );
+      if (op.http.session === "set") {
+        const session = (output as { session: { id: string; expiresAt: string } }).session;
+        const maxAge = Math.max(0, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
+        res.headers.append("set-cookie", cookieHeader(session.id, maxAge, meta.secure));
+      } else if (op.http.session === "clear") {
+        res.headers.append("set-cookie", cookieHeader("", 0, meta.secure));
+      }
+      return res;
     } catch (err) {
       if (req.body && !req.bodyUsed) await req.body.cancel().catch(() => {});
       return errorResponse(err, { requestId });
@@ -175,7 +262,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
 
   return {
     run,
-    async handle(req, path, query) {
+    async handle(req, path, query, meta) {
       const principal = options.authenticate(req);
       const parts = path.split("/").filter(Boolean);
       const allowed: string[] = [];
@@ -188,11 +275,11 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
         }
         if (principal.kind === "anonymous" && route.op.access !== "public") {
           if (req.body) await req.body.cancel().catch(() => {});
-          return run(route.op, req, {}, principal);
+          return run(route.op, req, {}, meta, principal);
         }
         let input: Record<string, unknown>;
         try {
-          input = { ...Object.fromEntries(query), ...await decodeBody(route.op, req) };
+          input = { ...queryInput(query), ...await decodeBody(route.op, req) };
         } catch (err) {
           if (req.body && !req.bodyUsed) await req.body.cancel().catch(() => {});
           return errorResponse(err);
@@ -205,7 +292,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
           }
           input[k] = v;
         }
-        return run(route.op, req, input, principal);
+        return run(route.op, req, input, meta, principal);
       }
       if (principal.kind === "anonymous") {
         return errorResponse(
@@ -232,4 +319,65 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       );
     },
   };
+}
+
+function queryInput(query: URLSearchParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    out[key] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
+function withoutSession(output: unknown): unknown {
+  const { session: _session, ...rest } = output as Record<string, unknown>;
+  return rest;
+}
+
+const HEARTBEAT_MS = 15_000;
+
+/** Encodes an operation's stream of outputs as server-sent events. */
+function eventStream(items: AsyncIterable<unknown>, requestId: string): Response {
+  const enc = new TextEncoder();
+  const iterator = items[Symbol.asyncIterator]();
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(enc.encode(": connected\n\n"));
+      heartbeat = setInterval(() => {
+        try {
+          controller.enqueue(enc.encode(": keep-alive\n\n"));
+        } catch {
+          clearInterval(heartbeat);
+        }
+      }, HEARTBEAT_MS);
+    },
+    async pull(controller) {
+      try {
+        const next = await iterator.next();
+        if (next.done) {
+          clearInterval(heartbeat);
+          controller.close();
+        } else {
+          controller.enqueue(enc.encode(`data: ${JSON.stringify(next.value)}\n\n`));
+        }
+      } catch (err) {
+        clearInterval(heartbeat);
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      clearInterval(heartbeat);
+      await iterator.return?.();
+    },
+  });
+  return new Response(body, {
+    headers: [
+      ["content-type", "text/event-stream; charset=utf-8"],
+      ["cache-control", "no-store"],
+      ["x-content-type-options", "nosniff"],
+      ["x-request-id", requestId],
+    ],
+  });
 }

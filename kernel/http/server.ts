@@ -30,8 +30,8 @@ export function listen(options: { hostname: string; port: number }): Listener {
     port: options.port,
     onListen: () => {},
     onError: (err) => errorResponse(err),
-  }, (req) =>
-    handler ? handler(req) : errorResponse(
+  }, (req, info) =>
+    handler ? handler(req, info) : errorResponse(
       new FaztError("unavailable", "fazt is starting. Try again in a moment.", {
         headers: { "retry-after": "1" },
       }),

@@ -10,6 +10,7 @@ import type { Services } from "./services.ts";
 import type { AppRecord } from "../apps/app_service.ts";
 import type { VersionRecord } from "../vfs/version_store.ts";
 import { Upload, uploadSchema } from "./upload.ts";
+import { contentTypeFor } from "../vfs/content_type.ts";
 
 const appRef = z.string().min(1).max(100).describe("App name or ID.");
 
@@ -158,8 +159,17 @@ export const deployApp = defineOperation({
     upload: { field: "archive", contentTypes: ["application/zip", "application/octet-stream"] },
   },
   cli: { words: ["app", "add"], positionals: ["archive"], flagAliases: { name: "app" } },
-  handler: async ({ app, archive }, { services }) => {
+  handler: async ({ app, archive }, { services, principal, clientIp, requestId }) => {
+    services.limits.deploys.hit(principal.tokenId ?? principal.ownerId ?? clientIp);
     const result = await services.deploy.deploy({ app, archive: (archive as Upload).stream });
+    services.logs.append({
+      appId: result.app.id,
+      level: "info",
+      source: "kernel",
+      message:
+        `Deployed version ${result.version.number} (${result.version.fileCount} files, ${result.version.totalBytes} bytes).`,
+      requestId,
+    });
     return {
       app: appView(services, result.app),
       version: versionView(result.version, result.version.id),
@@ -204,8 +214,20 @@ export const renameApp = defineOperation({
   hints: { idempotent: true },
   http: { method: "POST", path: "/apps/{app}/rename" },
   cli: { words: ["app", "rename"], positionals: ["app", "name"] },
-  handler: async ({ app, name }, { services }) =>
-    appView(services, await services.apps.rename(app, name)),
+  handler: async ({ app, name }, { services, requestId }) => {
+    const before = services.apps.resolve(app);
+    const renamed = await services.apps.rename(app, name);
+    if (before.name !== renamed.name) {
+      services.logs.append({
+        appId: renamed.id,
+        level: "info",
+        source: "kernel",
+        message: `Renamed from ${before.name} to ${renamed.name}.`,
+        requestId,
+      });
+    }
+    return appView(services, renamed);
+  },
 });
 
 /** `apps.rollback` */
@@ -224,9 +246,16 @@ export const rollbackApp = defineOperation({
   hints: {},
   http: { method: "POST", path: "/apps/{app}/rollback" },
   cli: { words: ["app", "rollback"], positionals: ["app"] },
-  handler: async ({ app: ref, version }, { services }) => {
+  handler: async ({ app: ref, version }, { services, requestId }) => {
     const target = await services.apps.rollback(ref, version);
     const app = services.apps.resolve(target.appId);
+    services.logs.append({
+      appId: app.id,
+      level: "info",
+      source: "kernel",
+      message: `Rolled back: version ${target.number} is live.`,
+      requestId,
+    });
     return { app: appView(services, app), version: versionView(target, app.liveVersionId) };
   },
 });
@@ -249,6 +278,99 @@ export const deleteApp = defineOperation({
   },
 });
 
+const FileView = z.object({
+  path: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+  hash: z.string().describe("SHA-256 of the content."),
+  modifiedAt: z.string(),
+});
+
+const versionInput = z.coerce.number().int().positive().optional().describe(
+  "Version number (default: the live version).",
+);
+
+/** `apps.files` */
+export const listFiles = defineOperation({
+  name: "apps.files",
+  summary: "List an app's files",
+  description: "Lists the files of an app's live version, or of another kept version.",
+  input: z.strictObject({ app: appRef, version: versionInput }),
+  output: z.array(FileView),
+  access: "apps:read",
+  appField: "app",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/apps/{app}/files" },
+  cli: { words: ["app", "files"], positionals: ["app"], columns: ["path", "size", "contentType"] },
+  handler: ({ app, version }, { services }) => {
+    const files = services.apps.files(app, version);
+    return Promise.resolve(files.map((f) => ({
+      path: f.path,
+      size: f.size,
+      contentType: contentTypeFor(f.path),
+      hash: f.hash,
+      modifiedAt: iso(f.modifiedAt),
+    })));
+  },
+});
+
+/** Largest file `apps.read_file` returns. */
+export const READ_FILE_MAX_BYTES = 1024 * 1024;
+
+/** `apps.read_file` */
+export const readFile = defineOperation({
+  name: "apps.read_file",
+  summary: "Read one of an app's files",
+  description:
+    "Returns one file of an app's live (or given) version: text as UTF-8, anything else as base64. Files up to 1 MiB.",
+  input: z.strictObject({
+    app: appRef,
+    path: z.string().min(1).max(1024).describe("The file's path, e.g. index.html."),
+    version: versionInput,
+  }),
+  output: z.object({
+    path: z.string(),
+    size: z.number().int(),
+    contentType: z.string(),
+    encoding: z.enum(["utf-8", "base64"]),
+    content: z.string(),
+  }),
+  access: "apps:read",
+  appField: "app",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/apps/{app}/file" },
+  cli: { words: ["app", "cat"], positionals: ["app", "path"] },
+  handler: ({ app, path, version }, { services }) => {
+    const file = services.apps.readFile(
+      app,
+      path.replace(/^\/+/, ""),
+      version,
+      READ_FILE_MAX_BYTES,
+    );
+    let text: string | undefined;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(file.bytes);
+    } catch {
+      text = undefined;
+    }
+    return Promise.resolve({
+      path: file.path,
+      size: file.bytes.length,
+      contentType: contentTypeFor(file.path),
+      encoding: text === undefined ? "base64" as const : "utf-8" as const,
+      content: text ?? encodeBase64(file.bytes),
+    });
+  },
+});
+
+function encodeBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
 /** Every app operation. */
 export const APP_OPERATIONS = [
   listApps,
@@ -259,4 +381,6 @@ export const APP_OPERATIONS = [
   renameApp,
   rollbackApp,
   deleteApp,
+  listFiles,
+  readFile,
 ];

@@ -70,8 +70,16 @@ export async function execute(
     }
     authorize(op, ctx, parsed.data);
     const output = await op.handler(parsed.data, ctx);
+    if (op.http.stream) return parseEach(op, output as AsyncIterable<unknown>);
     return op.output.parse(output);
   } catch (err) {
     throw toFaztError(err);
   }
+}
+
+async function* parseEach(
+  op: AnyOperation,
+  items: AsyncIterable<unknown>,
+): AsyncGenerator<unknown> {
+  for await (const item of items) yield op.output.parse(item);
 }

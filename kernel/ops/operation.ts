@@ -26,6 +26,15 @@ export interface OperationHttp {
    * (other fields come from the path and query string).
    */
   upload?: { field: string; contentTypes: readonly string[] };
+  /** Largest JSON body accepted (default 1 MiB). */
+  maxBodyBytes?: number;
+  /**
+   * `set`: the output's `session` field becomes the session cookie (and is
+   * removed from the body); `clear`: the cookie is cleared.
+   */
+  session?: "set" | "clear";
+  /** The handler returns an async iterable of outputs, sent as server-sent events. */
+  stream?: boolean;
 }
 
 /** How an operation appears in the CLI. */
@@ -58,6 +67,10 @@ export interface OperationContext {
   services: Services;
   /** A request ID for logs. */
   requestId: string;
+  /** The caller's IP address (`local` for in-process calls). */
+  clientIp: string;
+  /** Aborted when the caller goes away (for streams). */
+  signal?: AbortSignal;
 }
 
 /** Who may call an operation: a scope, or anyone. */
@@ -85,8 +98,14 @@ export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   http: OperationHttp;
   /** CLI mapping. */
   cli: OperationCli;
-  /** Does the work; throws `FaztError` for anything the caller can fix. */
-  handler(input: z.output<I>, ctx: OperationContext): Promise<z.input<O>>;
+  /**
+   * Does the work; throws `FaztError` for anything the caller can fix.
+   * Streaming operations (`http.stream`) return an async iterable of outputs.
+   */
+  handler(
+    input: z.output<I>,
+    ctx: OperationContext,
+  ): Promise<z.input<O> | AsyncIterable<z.input<O>>>;
 }
 
 /** Defines an operation with its types inferred from the schemas. */

@@ -8,11 +8,19 @@ import type { AnyOperation } from "./operation.ts";
 import { APP_OPERATIONS } from "./app_ops.ts";
 import { ROUTE_OPERATIONS } from "./route_ops.ts";
 import { SYSTEM_OPERATIONS } from "./system_ops.ts";
+import { AUTH_OPERATIONS } from "./auth_ops.ts";
+import { TOKEN_OPERATIONS } from "./token_ops.ts";
+import { SECRET_OPERATIONS } from "./secret_ops.ts";
+import { LOG_OPERATIONS } from "./log_ops.ts";
 
 /** Every operation, in display order. */
 export const OPERATIONS: readonly AnyOperation[] = [
   ...APP_OPERATIONS,
   ...ROUTE_OPERATIONS,
+  ...SECRET_OPERATIONS,
+  ...LOG_OPERATIONS,
+  ...TOKEN_OPERATIONS,
+  ...AUTH_OPERATIONS,
   ...SYSTEM_OPERATIONS,
 ];
 

@@ -10,6 +10,10 @@ import type { RouteService } from "../routing/route_service.ts";
 import type { TokenService } from "../auth/token_service.ts";
 import type { TrafficMeter } from "../accounting/traffic_meter.ts";
 import type { ContentCacheStats } from "../vfs/content_cache.ts";
+import type { OwnerService } from "../auth/owner_service.ts";
+import type { RateLimiter } from "../auth/rate_limiter.ts";
+import type { SecretService } from "../secrets/secret_service.ts";
+import type { LogService } from "../logs/log_service.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {
@@ -29,6 +33,30 @@ export interface SystemFacts {
   rootUrl: string;
   /** Content cache counters. */
   cacheStats(): ContentCacheStats;
+  /** Storage counters. */
+  storageStats(): StorageStats;
+}
+
+/** What the store holds. */
+export interface StorageStats {
+  /** Size of the kernel database files (bytes). */
+  databaseBytes: number;
+  /** Distinct file contents stored. */
+  blobs: number;
+  /** Bytes of distinct file contents. */
+  blobBytes: number;
+  /** Versions kept, all apps. */
+  versions: number;
+}
+
+/** The rate limiters operations consult. */
+export interface Limits {
+  /** Login attempts per client IP. */
+  loginPerIp: RateLimiter;
+  /** Failed logins per account (by email, existing or not). */
+  loginPerAccount: RateLimiter;
+  /** Deploys per caller. */
+  deploys: RateLimiter;
 }
 
 /** Everything operations can reach. */
@@ -45,4 +73,12 @@ export interface Services {
   traffic: TrafficMeter;
   /** Facts about this kernel. */
   system: SystemFacts;
+  /** The owner account and sessions. */
+  owners: OwnerService;
+  /** Per-app secrets. */
+  secrets: SecretService;
+  /** Per-app logs. */
+  logs: LogService;
+  /** Rate limits. */
+  limits: Limits;
 }

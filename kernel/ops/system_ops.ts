@@ -64,5 +64,53 @@ export const info = defineOperation({
   },
 });
 
+/** `system.stats` */
+export const stats = defineOperation({
+  name: "system.stats",
+  summary: "Server statistics",
+  description: "Shows memory use, the content cache, storage and app counts.",
+  input: z.strictObject({}),
+  output: z.object({
+    memory: z.object({
+      rss: z.number().describe("Resident set size of the kernel process (bytes)."),
+      heapUsed: z.number(),
+      heapTotal: z.number(),
+    }),
+    cache: z.object({
+      bytes: z.number(),
+      budget: z.number(),
+      entries: z.number(),
+      hits: z.number(),
+      misses: z.number(),
+      hitRate: z.number().describe("Hits / lookups since start (0 when none)."),
+    }),
+    storage: z.object({
+      databaseBytes: z.number(),
+      blobs: z.number(),
+      blobBytes: z.number(),
+      versions: z.number(),
+    }),
+    apps: z.number().int(),
+    uptimeSeconds: z.number(),
+  }),
+  access: "system:read",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/system/stats" },
+  cli: { words: ["system", "stats"] },
+  handler: (_input, { services }) => {
+    const s = services.system;
+    const mem = Deno.memoryUsage();
+    const cache = s.cacheStats();
+    const lookups = cache.hits + cache.misses;
+    return Promise.resolve({
+      memory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal },
+      cache: { ...cache, hitRate: lookups === 0 ? 0 : cache.hits / lookups },
+      storage: s.storageStats(),
+      apps: services.apps.list().length,
+      uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
+    });
+  },
+});
+
 /** Every system operation. */
-export const SYSTEM_OPERATIONS = [health, info];
+export const SYSTEM_OPERATIONS = [health, info, stats];
