@@ -85,6 +85,7 @@ export const listApps = defineOperation({
   input: z.strictObject({}),
   output: z.array(AppView),
   access: "apps:read",
+  filtersByApp: true,
   hints: { readOnly: true },
   http: { method: "GET", path: "/apps" },
   cli: { words: ["app", "list"], columns: ["name", "id", "version", "url"] },

@@ -32,7 +32,7 @@ export function authorize(op: AnyOperation, ctx: OperationContext, input: unknow
       { details: { operation: op.name, scope: op.access } },
     );
   }
-  if (p.apps && !p.scopes.has("admin")) {
+  if (p.apps && !p.scopes.has("admin") && !op.filtersByApp) {
     const ref = op.appField ? (input as Record<string, unknown>)[op.appField] : undefined;
     if (typeof ref !== "string") {
       throw new FaztError(

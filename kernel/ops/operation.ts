@@ -92,6 +92,11 @@ export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   access: Access;
   /** The input field naming an app, for tokens limited to some apps. */
   appField?: string;
+  /**
+   * The handler itself narrows its result to the caller's apps, so tokens
+   * limited to some apps may call it (list operations).
+   */
+  filtersByApp?: boolean;
   /** Behaviour hints. */
   hints: OperationHints;
   /** REST mapping. */

@@ -28,11 +28,16 @@ export const listRoutes = defineOperation({
   input: z.strictObject({}),
   output: z.array(RouteView),
   access: "apps:read",
+  filtersByApp: true,
   hints: { readOnly: true },
   http: { method: "GET", path: "/routes" },
   cli: { words: ["route", "list"], columns: ["host", "app", "url"] },
-  handler: (_input, { services }) =>
-    Promise.resolve(services.routes.list().map((r) => view(r, services.system))),
+  handler: (_input, { services, principal }) =>
+    Promise.resolve(
+      services.routes.list().filter((r) => !principal.apps || principal.apps.has(r.appId)).map((
+        r,
+      ) => view(r, services.system)),
+    ),
 });
 
 /** `routes.add` */
