@@ -274,10 +274,11 @@ export async function inspectArchive(
     }
   }
 
-  // Users often zip the folder itself: strip a top folder every file shares.
+  // Users often zip the folder itself: strip a top folder every file shares,
+  // except `api/`, which is what a headless app (server code only) looks like.
   const first = files[0].path.split("/", 1)[0];
   const prefix = `${first}/`;
-  if (files.every((f) => f.path.startsWith(prefix))) {
+  if (first !== "api" && files.every((f) => f.path.startsWith(prefix))) {
     for (const file of files) file.path = file.path.slice(prefix.length);
   }
 

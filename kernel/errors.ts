@@ -34,7 +34,10 @@ export const ERROR_CODES = {
   range_not_satisfiable: { status: 416, exit: 1 },
   rate_limited: { status: 429, exit: 1 },
   internal: { status: 500, exit: 1 },
+  app_error: { status: 500, exit: 1 },
+  bad_gateway: { status: 502, exit: 1 },
   unavailable: { status: 503, exit: 1 },
+  gateway_timeout: { status: 504, exit: 1 },
   insufficient_storage: { status: 507, exit: 1 },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -20,6 +20,10 @@ import { createRateLimiter } from "./auth/rate_limiter.ts";
 import { createSecretService, loadSecretKey } from "./secrets/secret_service.ts";
 import { createLogService } from "./logs/log_service.ts";
 import { sessionCookie } from "./http/rest_codec.ts";
+import { createAppDataService } from "./appdata/app_data_service.ts";
+import { createEgressGuard } from "./egress/egress_guard.ts";
+import { createRuntimeHost } from "./runtime_host.ts";
+import { createRuntime, sandboxSpawnSpec } from "../runtime/mod.ts";
 import { createTrafficMeter } from "./accounting/traffic_meter.ts";
 import { createFileIndexCache } from "./vfs/file_index.ts";
 import { createContentCache } from "./vfs/content_cache.ts";
@@ -55,6 +59,20 @@ export interface KernelConfig {
   sessionTtlMs: number;
   /** Log entries kept per app. */
   logsPerApp: number;
+  /** Wall-clock limit of one `/api` request (ms). */
+  apiTimeoutMs: number;
+  /** `/api` requests in flight per app at most. */
+  apiConcurrency: number;
+  /** Largest `/api` request body (bytes). */
+  apiMaxBodyBytes: number;
+  /** Warm app sandboxes kept at most. */
+  warmApps: number;
+  /** Idle sandboxes stop after this long (ms). */
+  sandboxIdleMs: number;
+  /** Keep a spare sandbox started (servers: yes; the in-process CLI: no). */
+  sandboxSpare: boolean;
+  /** Heap cap of one sandbox (MB). */
+  sandboxHeapMb: number;
 }
 
 /** Defaults for every optional setting. */
@@ -69,6 +87,13 @@ export const KERNEL_DEFAULTS = {
   trustProxy: false,
   sessionTtlMs: 7 * 86_400_000,
   logsPerApp: 10_000,
+  apiTimeoutMs: 10_000,
+  apiConcurrency: 32,
+  apiMaxBodyBytes: 10 * 1024 * 1024,
+  warmApps: 10,
+  sandboxIdleMs: 5 * 60_000,
+  sandboxSpare: false,
+  sandboxHeapMb: 128,
 } as const;
 
 /** A running kernel. */
@@ -122,6 +147,17 @@ export async function createKernel(
   const owners = createOwnerService({ db, sessionTtlMs: config.sessionTtlMs });
   const logs = createLogService({ db, maxPerApp: config.logsPerApp });
   const secrets = createSecretService({ db, key: await loadSecretKey(config.dataDir) });
+  const appData = createAppDataService({ dataDir: config.dataDir });
+  const runtime = createRuntime({
+    host: createRuntimeHost({ db, appData, secrets, logs, egress: createEgressGuard() }),
+    spawn: await sandboxSpawnSpec(config.sandboxHeapMb),
+    timeoutMs: config.apiTimeoutMs,
+    maxConcurrency: config.apiConcurrency,
+    maxBodyBytes: config.apiMaxBodyBytes,
+    maxWarm: config.warmApps,
+    idleMs: config.sandboxIdleMs,
+    spare: config.sandboxSpare,
+  });
   const minute = 60_000;
   const services: Services = {
     apps: createAppService({ db, onChange }),
@@ -149,6 +185,8 @@ export async function createKernel(
     owners,
     secrets,
     logs,
+    appData,
+    runtime,
     limits: {
       loginPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "login attempts" }),
       loginPerAccount: createRateLimiter({
@@ -190,8 +228,10 @@ export async function createKernel(
     }),
     rest,
     healthOp: health,
+    operations: OPERATIONS,
     traffic,
     trustProxy: config.trustProxy,
+    runtime,
   });
 
   async function flush(): Promise<void> {
@@ -213,7 +253,9 @@ export async function createKernel(
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        await runtime.close();
         await flush();
+        await appData.close();
         await db.close();
       })();
       return closing;

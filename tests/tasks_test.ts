@@ -11,11 +11,11 @@ Deno.test("`compile` grants exactly the permissions of the `fazt` task", () => {
   assert.deepEqual(flagsOf(denoJson.tasks.compile), fazt);
 });
 
-Deno.test("the `fazt` task grants no blanket env, run, ffi or sys access", () => {
+Deno.test("the `fazt` task grants no blanket env, ffi or sys access", () => {
+  // --allow-run is needed to start sandbox processes; its target (the running
+  // executable) is only known at run time, so it cannot be narrowed in the task.
   const fazt = flagsOf(denoJson.tasks.fazt);
-  for (
-    const forbidden of ["--allow-all", "--allow-run", "--allow-ffi", "--allow-sys", "--allow-env"]
-  ) {
+  for (const forbidden of ["--allow-all", "--allow-ffi", "--allow-sys", "--allow-env"]) {
     assert.ok(!fazt.includes(forbidden), `${forbidden} is broader than fazt needs`);
   }
   const env = fazt.find((f) => f.startsWith("--allow-env="));

@@ -3,7 +3,9 @@
  * generated from the operation registry (words, positionals, flags and help
  * text come from each operation's definition) and runs through the REST
  * API, against a local data folder's server, an in-process kernel, or a
- * remote server.
+ * remote server. `login` and `remote` are CLI-local commands that manage
+ * the stored remotes. Streaming operations (`logs tail`) print one line per
+ * entry until the stream ends or the user interrupts.
  *
  * @module
  */
@@ -17,7 +19,10 @@ import { VERSION } from "../version.ts";
 import { boolFlag, flag, parseArgs, type ParsedArgs } from "./args.ts";
 import { type FieldInfo, inputFields } from "./fields.ts";
 import { formatOutput } from "./output.ts";
-import { openTarget } from "./target.ts";
+import { openTarget, type Target } from "./target.ts";
+import type { FetchLike } from "./api_client.ts";
+import { loginCommand, REMOTE_COMMANDS, remoteCommand } from "./remote_commands.ts";
+import { remotesPath } from "./remotes.ts";
 import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
 import { formatBytes, progressBar, streamWithProgress } from "./progress.ts";
 import { packFolder, readArchiveFile } from "../../apps/pack.ts";
@@ -31,13 +36,24 @@ export interface CliIo {
   err(line: string): void;
   /** Reads an environment variable. */
   env(name: string): string | undefined;
+  /** Reads a secret for `fazt login` (default: a line from stdin, prompting on a terminal). */
+  readPassword?(prompt: string): Promise<string>;
+  /** Sends HTTP requests for `fazt login` (default: `fetch`). */
+  fetch?: FetchLike;
+  /**
+   * Ends a streaming command when aborted (default: SIGINT or SIGTERM).
+   */
+  interrupt?: AbortSignal;
 }
 
 const GLOBAL_FLAGS = [
   { name: "json", help: "Print the result as JSON." },
-  { name: "data", help: "Local data folder (default ./fazt-data, or FAZT_DATA)." },
+  {
+    name: "data",
+    help: "Local data folder (or FAZT_DATA; default: the current remote, else ./fazt-data).",
+  },
   { name: "url", help: "Another server's URL (or FAZT_URL)." },
-  { name: "token", help: "API token for --url (or FAZT_TOKEN)." },
+  { name: "token", help: "API token (or FAZT_TOKEN; default: the one `fazt login` stored)." },
 ];
 
 /** The operation a command line names, with the words it used. */
@@ -59,9 +75,11 @@ function usage(op: AnyOperation): string {
     name: aliasOf(f.name),
   }));
   return `fazt ${op.cli.words.join(" ")}${pos.length ? " " + pos.join(" ") : ""}${
-    flags.map((f) =>
-      f.optional ? ` [--${f.name} ${f.name.toUpperCase()}]` : ` --${f.name} ${f.name.toUpperCase()}`
-    )
+    flags.map((f) => {
+      const one = `--${f.name} ${f.name.toUpperCase()}`;
+      const many = f.kind === "array" ? `${one}...` : one;
+      return f.optional ? ` [${many}]` : ` ${many}`;
+    })
       .join("")
   } [--json]`;
 }
@@ -72,9 +90,16 @@ function commandHelp(op: AnyOperation): string {
   if (fields.length) {
     lines.push("Arguments and flags:");
     for (const f of fields) {
-      const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${f.name}`;
+      const alias = Object.entries(op.cli.flagAliases ?? {}).find(([, t]) => t === f.name)?.[0];
+      const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${alias ?? f.name}`;
+      const notes = [
+        ...(f.kind === "array" ? ["repeatable"] : []),
+        ...(f.optional ? ["optional"] : []),
+      ];
       lines.push(
-        `  ${name.padEnd(16)} ${f.description || f.kind}${f.optional ? " (optional)" : ""}`,
+        `  ${name.padEnd(16)} ${f.description || f.kind}${
+          notes.length ? ` (${notes.join(", ")})` : ""
+        }`,
       );
     }
     lines.push("");
@@ -95,6 +120,9 @@ export function topHelp(): string {
     `  ${"serve".padEnd(22)} Run the server (flags: ${
       SERVE_FLAGS.map((f) => "--" + f.flag).join(" ")
     })`,
+    "",
+    "Remotes:",
+    ...REMOTE_COMMANDS.map((c) => `  ${c.words.padEnd(22)} ${c.summary}`),
   ];
   let group = "";
   for (const op of OPERATIONS) {
@@ -149,7 +177,10 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
     if (!f || positionals.includes(name)) {
       throw new FaztError("invalid_input", `Unknown flag --${name}. Usage: ${usage(op)}`);
     }
-    input[name] = toValue(f, values);
+    const value = toValue(f, values);
+    input[name] = Array.isArray(value) && Array.isArray(input[name])
+      ? [...input[name] as unknown[], ...value]
+      : value;
   }
   for (const f of fields) {
     if (!f.optional && input[f.name] === undefined) {
@@ -234,6 +265,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       return await serve(serveSettings(args, io.env), io.out);
     }
+    if (argv[0] === "login") {
+      json = argv.includes("--json");
+      return await loginCommand(argv, io);
+    }
+    if (argv[0] === "remote" || argv[0] === "remotes") {
+      json = argv.includes("--json");
+      return await remoteCommand(argv, io);
+    }
     const op = findCommand(argv);
     if (!op) {
       const group = OPERATIONS.filter((o) => o.cli.words[0] === argv[0]);
@@ -261,11 +300,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
     const finish = input.finish as (() => void) | undefined;
     delete input.finish;
+    // An empty variable counts as unset (e.g. `FAZT_URL= fazt …`).
+    const env = (name: string) => io.env(name) || undefined;
     const target = await openTarget({
-      url: flag(args, "url") ?? io.env("FAZT_URL"),
-      token: flag(args, "token") ?? io.env("FAZT_TOKEN"),
-      dataDir: flag(args, "data") ?? io.env("FAZT_DATA"),
+      url: flag(args, "url") ?? env("FAZT_URL"),
+      token: flag(args, "token") ?? env("FAZT_TOKEN"),
+      dataDir: flag(args, "data") ?? env("FAZT_DATA"),
+      remotesFile: remotesPath((name) => io.env(name)),
     });
+    if (op.http.stream) return await streamCommand(op, input, target, io, json);
     let output: unknown;
     try {
       output = await target.client.call(op, input);
@@ -284,6 +327,63 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     else io.err(`error: ${e.message}`);
     return ERROR_CODES[e.code].exit;
   }
+}
+
+/**
+ * Runs a streaming operation, printing each output as one line (JSON lines
+ * with --json) until the stream ends or the user interrupts (exit 130).
+ */
+async function streamCommand(
+  op: AnyOperation,
+  input: Record<string, unknown>,
+  target: Target,
+  io: CliIo,
+  json: boolean,
+): Promise<number> {
+  const interrupt = io.interrupt ? { signal: io.interrupt, dispose() {} } : onInterrupt();
+  try {
+    for await (const item of target.client.stream(op, input, interrupt.signal)) {
+      io.out(json ? JSON.stringify(item) : formatStreamItem(item));
+    }
+  } finally {
+    interrupt.dispose();
+    await target.close();
+  }
+  if (interrupt.signal.aborted) return 130;
+  io.err("The server ended the stream. Run the command again to keep following.");
+  return 0;
+}
+
+/** An abort signal fired by SIGINT or SIGTERM, and a way to stop listening. */
+function onInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const added = signals.filter((s) => {
+    try {
+      Deno.addSignalListener(s, abort);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return {
+    signal: controller.signal,
+    dispose: () => added.forEach((s) => Deno.removeSignalListener(s, abort)),
+  };
+}
+
+/** One line for a streamed output: `<at> <level> <source> <message>` for log entries. */
+export function formatStreamItem(item: unknown): string {
+  const e = item as Record<string, unknown> | null;
+  if (
+    e && typeof e === "object" && typeof e.at === "string" && typeof e.level === "string" &&
+    typeof e.source === "string" && typeof e.message === "string"
+  ) {
+    const message = e.message.replace(/\r?\n/g, "\n    ");
+    return `${e.at} ${e.level.padEnd(5)} ${e.source.padEnd(6)} ${message}`;
+  }
+  return typeof item === "string" ? item : JSON.stringify(item);
 }
 
 interface DeployOutput {

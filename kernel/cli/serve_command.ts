@@ -158,6 +158,7 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       maxUploadBytes: settings.maxUploadBytes,
       cacheBytes: settings.cacheBytes,
       trustProxy: settings.trustProxy,
+      sandboxSpare: true,
     });
   } catch (err) {
     await listener.shutdown();

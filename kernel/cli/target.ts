@@ -1,9 +1,15 @@
 /**
- * Which server a CLI command talks to: `--url`/`FAZT_URL` with
- * `--token`/`FAZT_TOKEN` for another server; otherwise the local data folder
- * (`--data`, `FAZT_DATA`, default `./fazt-data`): its running server over
- * HTTP, or, when none runs, a kernel opened in-process. Either way the
- * command goes through the REST API.
+ * Which server a CLI command talks to, first match wins:
+ *
+ * 1. `--url`/`FAZT_URL`, with `--token`/`FAZT_TOKEN` or else the token of
+ *    the remote stored for that URL by `fazt login`;
+ * 2. `--data`/`FAZT_DATA`: that local data folder;
+ * 3. the current remote (`fazt login`, `fazt remote use`);
+ * 4. the local data folder `./fazt-data`.
+ *
+ * A local data folder is reached through its running server over HTTP, or,
+ * when none runs, a kernel opened in-process. Either way the command goes
+ * through the REST API.
  *
  * @module
  */
@@ -12,6 +18,7 @@ import { FaztError } from "../errors.ts";
 import { readOwnerToken } from "../auth/owner_credential.ts";
 import { createKernel, type Kernel, KERNEL_DB_FILE } from "../kernel.ts";
 import { type ApiClient, createApiClient } from "./api_client.ts";
+import { currentRemote, loadRemotes, normalizeUrl, remoteForUrl } from "./remotes.ts";
 
 /** The default data folder, relative to the working directory. */
 export const DEFAULT_DATA_DIR = "fazt-data";
@@ -64,18 +71,32 @@ export interface TargetOptions {
   token?: string;
   /** `--data` or `FAZT_DATA`. */
   dataDir?: string;
+  /** The remotes file (see `remotes.ts`), when the environment names one. */
+  remotesFile?: string;
 }
 
 /** Resolves the target server for a command. */
 export async function openTarget(options: TargetOptions): Promise<Target> {
+  const remotes = () => options.remotesFile ? loadRemotes(options.remotesFile) : undefined;
   if (options.url) {
-    if (!options.token) {
+    const url = normalizeUrl(options.url);
+    let token = options.token;
+    if (!token) {
+      const config = await remotes();
+      token = config ? remoteForUrl(config, url)?.token : undefined;
+    }
+    if (!token) {
       throw new FaztError(
         "unauthorized",
-        `No token for ${options.url}. Set FAZT_TOKEN (or pass --token) with an API token of that server.`,
+        `No token for ${url}. Run \`fazt login ${url}\` once, or pass --token (or set FAZT_TOKEN) with an API token of that server.`,
       );
     }
-    return { client: createApiClient(options.url, options.token), close: async () => {} };
+    return remoteTarget(url, token);
+  }
+  if (options.dataDir === undefined) {
+    const config = await remotes();
+    const remote = config ? currentRemote(config) : undefined;
+    if (remote) return remoteTarget(remote.url, options.token ?? remote.token);
   }
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   try {
@@ -83,7 +104,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
   } catch {
     throw new FaztError(
       "not_found",
-      `No fazt data in ${dataDir}. Start a server there first (\`fazt serve --data ${dataDir}\`), pass --data DIR, or set FAZT_URL and FAZT_TOKEN for another server.`,
+      `No fazt data in ${dataDir}. Start a server there first (\`fazt serve --data ${dataDir}\`), pass --data DIR, or run \`fazt login <url>\` to use another server.`,
     );
   }
   const server = await runningServer(dataDir);
@@ -100,6 +121,10 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     ),
     close: () => kernel.close(),
   };
+}
+
+function remoteTarget(url: string, token: string): Target {
+  return { client: createApiClient(url, token), close: async () => {} };
 }
 
 /** The file where `fazt serve` remembers its public settings for offline CLI use. */

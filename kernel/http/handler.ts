@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { RouteTable } from "../routing/route_table.ts";
+import type { LiveApp, RouteTable } from "../routing/route_table.ts";
+import type { Runtime } from "../../runtime/mod.ts";
 import { isLocalOrIpHost, normalizeHost } from "../routing/route_table.ts";
 import type { StaticServer } from "./static_serve.ts";
 import { htmlResponse } from "./static_serve.ts";
@@ -18,6 +19,7 @@ import { FaztError } from "../errors.ts";
 import { notFoundPage, welcomePage } from "./pages.ts";
 import type { RequestMeta } from "./rest_codec.ts";
 import { HOME_PAGE, LOGIN_PAGE, SETUP_PAGE } from "./cockpit_pages.ts";
+import { buildOpenApi, OPENAPI_PATH } from "./openapi.ts";
 
 const COCKPIT_PAGES: Record<string, string> = {
   "/_fazt": HOME_PAGE,
@@ -42,6 +44,23 @@ function cockpitResponse(html: string): Response {
   });
 }
 
+function openApiResponse(req: Request, json: string): Response {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return errorResponse(
+      new FaztError("method_not_allowed", `${req.method} is not allowed here; use GET.`, {
+        headers: { allow: "GET, HEAD" },
+      }),
+    );
+  }
+  return new Response(req.method === "HEAD" ? null : json, {
+    headers: [
+      ["content-type", "application/json; charset=utf-8"],
+      ["cache-control", "no-cache"],
+      ["x-content-type-options", "nosniff"],
+    ],
+  });
+}
+
 /** What the handler is wired to. */
 export interface HttpHandlerOptions {
   /** The primary domain. */
@@ -56,10 +75,14 @@ export interface HttpHandlerOptions {
   rest: RestCodec;
   /** The health operation, also served at `/_fazt/health`. */
   healthOp: AnyOperation;
+  /** Every operation, described at `/_fazt/api/openapi.json`. */
+  operations: readonly AnyOperation[];
   /** Traffic accounting. */
   traffic: TrafficMeter;
   /** Trust `X-Forwarded-For`/`X-Forwarded-Proto` (only behind a proxy you run). */
   trustProxy: boolean;
+  /** Runs apps' `api/` code. */
+  runtime: Pick<Runtime, "handle">;
 }
 
 /** Connection facts from the listener (absent for in-process requests). */
@@ -110,6 +133,9 @@ export function requestHost(req: Request): string {
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const { routes, statics, rest, traffic, domain } = options;
   const welcome = welcomePage({ version: options.version, domain });
+  const openApiJson = JSON.stringify(
+    buildOpenApi(options.operations, { version: options.version }),
+  );
 
   function isAdminHost(rawHost: string): boolean {
     const host = normalizeHost(rawHost);
@@ -134,6 +160,9 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       return rest.run(options.healthOp, req, {}, meta(req, info));
     }
     if (isAdminHost(requestHost(req))) {
+      if (pathname === `/_fazt/api${OPENAPI_PATH}`) {
+        return Promise.resolve(openApiResponse(req, openApiJson));
+      }
       if (pathname.startsWith("/_fazt/api/")) {
         return rest.handle(
           req,
@@ -152,12 +181,35 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     ));
   }
 
+  async function serveApi(req: Request, app: LiveApp): Promise<Response> {
+    const requestId = crypto.randomUUID();
+    try {
+      const res = await options.runtime.handle(req, {
+        appId: app.id,
+        appName: app.name,
+        versionId: app.versionId!,
+      }, requestId);
+      traffic.record(app.id, res.status, Number(res.headers.get("content-length") ?? 0));
+      return res;
+    } catch (err) {
+      const res = errorResponse(err, { requestId });
+      traffic.record(app.id, res.status, 0);
+      return res;
+    }
+  }
+
   return (req, info) => {
     const { pathname, search } = splitUrl(req.url);
     if (pathname === "/_fazt" || pathname.startsWith("/_fazt/")) {
       return kernelRoute(req, info, pathname, search);
     }
     const match = routes.match(requestHost(req));
+    if (
+      match.kind === "app" && match.app.apiEntry !== null && match.app.versionId !== null &&
+      (pathname === "/api" || pathname.startsWith("/api/"))
+    ) {
+      return serveApi(req, match.app);
+    }
     if (match.kind === "app") {
       const { res, bytes } = statics.serve(req, match.app, pathname, search);
       traffic.record(match.app.id, res.status, bytes);

@@ -211,10 +211,9 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
     try {
       body = JSON.parse(text);
     } catch (err) {
-      throw new FaztError(
-        "invalid_json",
-        `The request body is not valid JSON: ${(err as Error).message}.`,
-      );
+      // V8 quotes part of the input in some messages; never echo the body (it may hold a secret).
+      const reason = (err as Error).message.replace(/, .* is not valid JSON$/s, "");
+      throw new FaztError("invalid_json", `The request body is not valid JSON: ${reason}.`);
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new FaztError("invalid_json", "The request body must be a JSON object.");

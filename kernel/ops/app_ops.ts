@@ -275,6 +275,7 @@ export const deleteApp = defineOperation({
   cli: { words: ["app", "rm"], positionals: ["app"] },
   handler: async ({ app }, { services }) => {
     const removed = await services.apps.remove(app);
+    await services.appData.drop(removed.id);
     return { id: removed.id, name: removed.name, deleted: true as const };
   },
 });

@@ -58,12 +58,11 @@ export const login = defineOperation({
   handler: async ({ email, password }, { services, clientIp }) => {
     const account = email.toLowerCase();
     services.limits.loginPerIp.hit(clientIp);
-    services.limits.loginPerAccount.check(account);
+    // Count the attempt before checking the password, so concurrent guesses
+    // cannot all pass the limit; a successful login forgets the count.
+    services.limits.loginPerAccount.hit(account);
     const result = await services.owners.login(email, password);
-    if (!result) {
-      services.limits.loginPerAccount.hit(account);
-      throw new FaztError("unauthorized", "The email or password is wrong.");
-    }
+    if (!result) throw new FaztError("unauthorized", "The email or password is wrong.");
     services.limits.loginPerAccount.reset(account);
     return {
       owner: { id: result.owner.id, email: result.owner.email },

@@ -14,6 +14,8 @@ import type { OwnerService } from "../auth/owner_service.ts";
 import type { RateLimiter } from "../auth/rate_limiter.ts";
 import type { SecretService } from "../secrets/secret_service.ts";
 import type { LogService } from "../logs/log_service.ts";
+import type { AppDataService } from "../appdata/app_data_service.ts";
+import type { Runtime } from "../../runtime/mod.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {
@@ -81,4 +83,8 @@ export interface Services {
   logs: LogService;
   /** Rate limits. */
   limits: Limits;
+  /** Each app's own data. */
+  appData: AppDataService;
+  /** The serverless runtime (for its statistics). */
+  runtime: Pick<Runtime, "stats">;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Connection } from "../store/database.ts";
+import { apiEntryOf } from "../../apps/api_entry.ts";
 
 /** What a host routes to when it names an app. */
 export interface LiveApp {
@@ -17,6 +18,8 @@ export interface LiveApp {
   versionId: number | null;
   /** Single-page-app fallback, from the live version's manifest. */
   spa: boolean;
+  /** The live version's server entry (`api/main.js`, …), or null for static-only apps. */
+  apiEntry: string | null;
 }
 
 /** The result of routing a host. */
@@ -68,9 +71,17 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
 
   function reload(): void {
     const rows = db.prepare(
-      `SELECT a.id, a.name, a.live_version_id AS version_id, v.manifest
+      `SELECT a.id, a.name, a.live_version_id AS version_id, v.manifest,
+         (SELECT group_concat(f.path) FROM version_files f
+          WHERE f.version_id = a.live_version_id AND f.path LIKE 'api/main.%') AS entries
        FROM apps a LEFT JOIN versions v ON v.id = a.live_version_id`,
-    ).all() as { id: string; name: string; version_id: number | null; manifest: string | null }[];
+    ).all() as {
+      id: string;
+      name: string;
+      version_id: number | null;
+      manifest: string | null;
+      entries: string | null;
+    }[];
     const nextIds = new Map<string, LiveApp>();
     const nextLabels = new Map<string, LiveApp>();
     for (const r of rows) {
@@ -80,6 +91,7 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
         name: r.name,
         versionId: r.version_id,
         spa: manifest.spa === true,
+        apiEntry: r.entries ? apiEntryOf(r.entries.split(",")) : null,
       };
       nextIds.set(r.id, app);
       nextLabels.set(r.name, app);

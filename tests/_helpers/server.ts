@@ -17,14 +17,26 @@ export const FAZT_FLAGS: string[] = denoJson.tasks.fazt.split(/\s+/).filter((a) 
   a.startsWith("--")
 );
 
+/** Options for {@linkcode faztCommand}. */
+export interface CommandOptions {
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+  /** Standard input (default `"null"`). */
+  stdin?: "null" | "piped";
+}
+
 /** The command line that runs fazt like `deno task fazt`. */
-export function faztCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
+export function faztCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  options: CommandOptions = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", ...FAZT_FLAGS, join(ROOT, "main.ts"), ...args],
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...env },
     clearEnv: false,
-    stdin: "null",
+    stdin: options.stdin ?? "null",
     stdout: "piped",
     stderr: "piped",
   });
@@ -40,9 +52,34 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Options for {@linkcode cli}. */
+export interface CliOptions {
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+  /** Text written to standard input, which is then closed (default: no stdin). */
+  stdin?: string;
+}
+
 /** Runs the real CLI to completion. */
-export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const out = await faztCommand(args, env).output();
+export async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: CliOptions = {},
+): Promise<CliResult> {
+  const command = faztCommand(args, env, {
+    cwd: options.cwd,
+    stdin: options.stdin === undefined ? "null" : "piped",
+  });
+  let out: Deno.CommandOutput;
+  if (options.stdin === undefined) {
+    out = await command.output();
+  } else {
+    const child = command.spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin)).catch(() => {});
+    await writer.close().catch(() => {});
+    out = await child.output();
+  }
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

@@ -1,0 +1,244 @@
+/**
+ * A sandbox process: it drops every permission first, then receives one
+ * app's code from the kernel, and serves that app's API requests. App code
+ * can reach nothing but the kernel, over the bridge on stdin/stdout:
+ * `fazt.*` data calls, secrets and `fetch` all go through it.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { BridgeError, type Channel, openChannel } from "./channel.ts";
+import { createModuleSystem } from "./modules.ts";
+import { fromBase64, type SandboxApp, toBase64, type ToChild } from "../protocol.ts";
+
+const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/** Drops every permission this process holds before any app code exists. */
+async function dropPermissions(): Promise<void> {
+  for (const name of PERMISSIONS) {
+    await Deno.permissions.revoke({ name } as Deno.PermissionDescriptor);
+  }
+}
+
+type Handler = (req: Request, ctx: unknown) => unknown;
+
+function pickHandler(exports: unknown): Handler {
+  const e = exports as Record<string, unknown> | ((...a: unknown[]) => unknown) | undefined;
+  const candidates = [
+    (e as { default?: unknown })?.default,
+    e,
+  ];
+  for (const c of candidates) {
+    if (typeof c === "function") return c as Handler;
+    if (c && typeof (c as { fetch?: unknown }).fetch === "function") {
+      const obj = c as { fetch: Handler };
+      return (req, ctx) => obj.fetch(req, ctx);
+    }
+  }
+  throw new Error(
+    "api/main.js must export a handler: `export default async (req, ctx) => …`, `export default { fetch(req, ctx) }` or `module.exports = (req, ctx) => …`.",
+  );
+}
+
+function toResponse(value: unknown): Response {
+  if (value instanceof Response) return value;
+  if (value === undefined || value === null) return new Response(null, { status: 204 });
+  if (typeof value === "string") {
+    return new Response(value, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
+  if (value instanceof Uint8Array) {
+    return new Response(value as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": "application/octet-stream" },
+    });
+  }
+  return new Response(JSON.stringify(value), {
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+function format(args: unknown[]): string {
+  return args.map((a) => {
+    if (typeof a === "string") return a;
+    if (a instanceof Error) return a.stack ?? a.message;
+    try {
+      return JSON.stringify(a);
+    } catch {
+      return String(a);
+    }
+  }).join(" ");
+}
+
+function makeFazt(channel: Channel, app: SandboxApp): Record<string, unknown> {
+  const call = (op: string) => (...args: unknown[]) => channel.call(op, args);
+  return Object.freeze({
+    app: Object.freeze({ ...app }),
+    kv: Object.freeze({
+      get: call("kv.get"),
+      set: call("kv.set"),
+      delete: call("kv.delete"),
+      list: call("kv.list"),
+      increment: call("kv.increment"),
+    }),
+    docs: Object.freeze({
+      insert: call("docs.insert"),
+      find: call("docs.find"),
+      findOne: call("docs.findOne"),
+      update: call("docs.update"),
+      delete: call("docs.delete"),
+      count: call("docs.count"),
+    }),
+    blobs: Object.freeze({
+      put: async (path: string, bytes: Uint8Array | string, opts?: { type?: string }) => {
+        const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+        return await channel.call("blobs.put", [path, toBase64(data), opts ?? {}]);
+      },
+      get: async (path: string) => {
+        const r = await channel.call("blobs.get", [path]) as
+          | { data: string; type: string; size: number; updatedAt: number }
+          | null;
+        return r &&
+          { bytes: fromBase64(r.data), type: r.type, size: r.size, updatedAt: r.updatedAt };
+      },
+      delete: call("blobs.delete"),
+      list: call("blobs.list"),
+    }),
+    sql: Object.freeze({ query: call("sql.query"), exec: call("sql.exec") }),
+    env: Object.freeze({ get: call("env.get") }),
+  });
+}
+
+function makeFetch(channel: Channel): typeof fetch {
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : null;
+    const res = await channel.call("fetch", [{
+      url: req.url,
+      method: req.method,
+      headers: [...req.headers],
+      body: body ? toBase64(body) : null,
+    }]) as {
+      status: number;
+      statusText: string;
+      headers: [string, string][];
+      body: string;
+      url: string;
+    };
+    const nullBody = res.status === 204 || res.status === 304 || req.method === "HEAD";
+    const response = new Response(nullBody ? null : fromBase64(res.body), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+    Object.defineProperty(response, "url", { value: res.url });
+    return response;
+  };
+}
+
+async function main(): Promise<void> {
+  await dropPermissions();
+  const channel = openChannel();
+  const store = new AsyncLocalStorage<string>();
+  const log = (level: "debug" | "info" | "warn" | "error") => (...args: unknown[]) =>
+    channel.send({ t: "log", level, message: format(args), requestId: store.getStore() ?? null });
+  const g = globalThis as Record<string, unknown>;
+  g.console = {
+    ...console,
+    log: log("info"),
+    info: log("info"),
+    debug: log("debug"),
+    warn: log("warn"),
+    error: log("error"),
+  };
+  g.fetch = makeFetch(channel);
+  delete g.Worker;
+  delete g.SharedWorker;
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    log("error")("Unhandled promise rejection:", e.reason);
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    log("error")("Uncaught error:", e.error ?? e.message);
+  });
+
+  let handler: Handler | undefined;
+  let fazt: Record<string, unknown> | undefined;
+  let loading: Promise<void> = Promise.resolve();
+
+  async function init(msg: Extract<ToChild, { t: "init" }>): Promise<void> {
+    try {
+      const modules = createModuleSystem(
+        msg.files,
+        (name) => channel.call("stdlib", [name]) as Promise<string>,
+      );
+      await modules.preload();
+      fazt = makeFazt(channel, msg.app);
+      g.fazt = fazt;
+      g.require = modules.requireFrom(msg.entry);
+      handler = pickHandler(await modules.loadEntry(msg.entry, { fazt }));
+      channel.send({ t: "loaded" });
+    } catch (err) {
+      channel.send({
+        t: "load_error",
+        message: err instanceof Error ? err.stack ?? err.message : String(err),
+      });
+    }
+  }
+  const controllers = new Map<number, AbortController>();
+  channel.send({ t: "ready" });
+
+  async function serve(msg: Extract<ToChild, { t: "req" }>): Promise<void> {
+    const controller = new AbortController();
+    controllers.set(msg.id, controller);
+    try {
+      await loading;
+      if (!handler) throw new Error("The app's code is not loaded.");
+      const req = new Request(msg.url, {
+        method: msg.method,
+        headers: msg.headers,
+        body: msg.body === null ? null : fromBase64(msg.body),
+        signal: controller.signal,
+      });
+      const ctx = { requestId: msg.requestId, app: (fazt as { app: unknown }).app, fazt };
+      const run = handler;
+      const res = toResponse(await store.run(msg.requestId, () => run(req, ctx)));
+      channel.send({ t: "head", id: msg.id, status: res.status, headers: [...res.headers] });
+      if (res.body) {
+        for await (const chunk of res.body) {
+          if (controller.signal.aborted) break;
+          channel.send({ t: "chunk", id: msg.id, data: toBase64(chunk) });
+        }
+      }
+      channel.send({ t: "end", id: msg.id });
+    } catch (err) {
+      const message = err instanceof BridgeError
+        ? `${err.code}: ${err.message}`
+        : err instanceof Error
+        ? err.stack ?? err.message
+        : String(err);
+      store.run(msg.requestId, () => log("error")("Request failed:", message));
+      channel.send({ t: "fail", id: msg.id, message });
+    } finally {
+      controllers.delete(msg.id);
+    }
+  }
+
+  for await (const msg of channel.messages()) {
+    switch (msg.t) {
+      case "init":
+        loading = init(msg);
+        break;
+      case "req":
+        serve(msg);
+        break;
+      case "abort":
+        controllers.get(msg.id)?.abort();
+        break;
+      case "ping":
+        channel.send({ t: "pong", id: msg.id });
+        break;
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,166 @@
+/**
+ * The app's module system inside the sandbox: `require()` over the app's
+ * own files (held in memory, never the disk) and the embedded stdlib, and
+ * loading the entry file as an ES module (JavaScript or TypeScript, from a
+ * data: URL) or as CommonJS.
+ *
+ * @module
+ */
+
+/** Loads the source of a stdlib library (CommonJS text) from the kernel. */
+export type StdlibLoader = (name: string) => Promise<string>;
+
+const STDLIB = new Set(["lodash", "cheerio", "uuid", "zod"]);
+const ESM = /^\s*(?:import\s*[\w{*'"]|export\s)/m;
+
+/** True when a source looks like an ES module. */
+export function looksLikeEsm(source: string): boolean {
+  return ESM.test(source);
+}
+
+function normalize(path: string): string | undefined {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else out.push(part);
+  }
+  return out.join("/");
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i === -1 ? "" : path.slice(0, i);
+}
+
+/** The module system of one app. */
+export interface ModuleSystem {
+  /** A `require` bound to a file (for relative resolution). */
+  requireFrom(file: string): (spec: string) => unknown;
+  /** Loads the stdlib libraries the app's files mention, so `require` can stay synchronous. */
+  preload(): Promise<void>;
+  /** Loads the entry and returns its exports. */
+  loadEntry(entry: string, globals: Record<string, unknown>): Promise<unknown>;
+}
+
+/** Creates the module system over the app's files. */
+export function createModuleSystem(
+  files: Record<string, string>,
+  loadStdlib: StdlibLoader,
+): ModuleSystem {
+  const cache = new Map<string, { exports: unknown }>();
+  const stdlibSource = new Map<string, string>();
+  const stdlibCache = new Map<string, unknown>();
+  let globals: Record<string, unknown> = {};
+
+  function resolve(from: string, spec: string): string | undefined {
+    const base = normalize(`${dirname(from)}/${spec}`);
+    if (base === undefined) return undefined;
+    for (
+      const candidate of [base, `${base}.js`, `${base}.cjs`, `${base}.json`, `${base}/index.js`]
+    ) {
+      if (candidate in files) return candidate;
+    }
+    return undefined;
+  }
+
+  function evalCjs(source: string, file: string): unknown {
+    const module = { exports: {} as unknown };
+    cache.set(file, module);
+    const names = Object.keys(globals);
+    const fn = new Function(
+      "module",
+      "exports",
+      "require",
+      "__filename",
+      "__dirname",
+      ...names,
+      source + `\n//# sourceURL=app:///${file}`,
+    );
+    fn(
+      module,
+      module.exports,
+      requireFrom(file),
+      file,
+      dirname(file),
+      ...names.map((n) => globals[n]),
+    );
+    return module.exports;
+  }
+
+  function requireFrom(file: string): (spec: string) => unknown {
+    return (spec: string) => {
+      if (STDLIB.has(spec)) {
+        if (!stdlibCache.has(spec)) {
+          const src = stdlibSource.get(spec);
+          if (src === undefined) {
+            throw new Error(
+              `require("${spec}") needs a moment to load; it is loaded at start when a file mentions it.`,
+            );
+          }
+          const module = { exports: {} as unknown };
+          new Function("module", "exports", "require", src)(module, module.exports, () => {
+            throw new Error(`${spec} cannot require other modules.`);
+          });
+          stdlibCache.set(spec, module.exports);
+        }
+        return stdlibCache.get(spec);
+      }
+      if (!spec.startsWith("./") && !spec.startsWith("../")) {
+        throw new Error(
+          `Cannot find module "${spec}". require() loads the app's own files ("./file") and the stdlib: ${
+            [...STDLIB].join(", ")
+          }.`,
+        );
+      }
+      const target = resolve(file, spec);
+      if (target === undefined) {
+        throw new Error(`Cannot find module "${spec}" from ${file}: no such file in this app.`);
+      }
+      const cached = cache.get(target);
+      if (cached) return cached.exports;
+      const source = files[target];
+      if (target.endsWith(".json")) {
+        const value = JSON.parse(source);
+        cache.set(target, { exports: value });
+        return value;
+      }
+      if (looksLikeEsm(source)) {
+        throw new Error(
+          `${target} is an ES module; require() loads CommonJS files (module.exports).`,
+        );
+      }
+      return evalCjs(source, target);
+    };
+  }
+
+  return {
+    requireFrom,
+    async preload() {
+      const mentioned = new Set<string>();
+      for (const source of Object.values(files)) {
+        for (const name of STDLIB) {
+          if (source.includes(`"${name}"`) || source.includes(`'${name}'`)) mentioned.add(name);
+        }
+      }
+      for (const name of mentioned) stdlibSource.set(name, await loadStdlib(name));
+    },
+    async loadEntry(entry, g) {
+      globals = g;
+      const source = files[entry];
+      if (source === undefined) throw new Error(`The entry file ${entry} is missing.`);
+      if (entry.endsWith(".ts") || entry.endsWith(".mjs") || looksLikeEsm(source)) {
+        const type = entry.endsWith(".ts") ? "application/typescript" : "application/javascript";
+        const bytes = new TextEncoder().encode(source);
+        let bin = "";
+        for (let i = 0; i < bytes.length; i += 0x8000) {
+          bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        }
+        return await import(`data:${type};base64,${btoa(bin)}`);
+      }
+      return evalCjs(source, entry);
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The sandbox pool: one warm process per app (for its live version), a
+ * pre-spawned spare so a cold start only loads code, idle eviction (scale
+ * to zero) and an LRU cap on warm processes. A redeploy starts a process
+ * for the new version; the old one finishes its in-flight requests, then
+ * exits.
+ *
+ * @module
+ */
+import { Sandbox, type SpawnSpec } from "./sandbox.ts";
+import type { RuntimeHost, RuntimeTarget } from "./host.ts";
+
+/** Pool settings. */
+export interface PoolOptions {
+  /** The kernel side of the bridge. */
+  host: RuntimeHost;
+  /** How to start a sandbox process. */
+  spawn: SpawnSpec;
+  /** Warm app processes kept at most (least recently used go first). */
+  maxWarm: number;
+  /** A process idle this long is stopped (ms). */
+  idleMs: number;
+  /** Keep one spare process started ahead of need. */
+  spare: boolean;
+}
+
+interface Slot {
+  target: RuntimeTarget;
+  loading: Promise<Sandbox>;
+  /** Set once loaded. */
+  sandbox?: Sandbox;
+}
+
+/** Counters and the state of each warm process. */
+export interface PoolStats {
+  /** Warm app processes. */
+  warm: number;
+  /** True when a spare process is ready. */
+  spare: boolean;
+  /** Cold starts since boot. */
+  coldStarts: number;
+  /** Processes stopped for timeouts, crashes or memory. */
+  killed: number;
+  /** Processes stopped for being idle or over the warm cap. */
+  evicted: number;
+  /** Each warm process. */
+  processes: { appId: string; versionId: number; pid: number; inflight: number; idleMs: number }[];
+}
+
+/** The sandbox pool. */
+export interface Pool {
+  /** A loaded sandbox for the target's version (starting one if needed). */
+  acquire(target: RuntimeTarget): Promise<Sandbox>;
+  /** Stops a sandbox that misbehaved. */
+  kill(sandbox: Sandbox, reason: string): void;
+  /** Current state. */
+  stats(): PoolStats;
+  /** Stops every process. */
+  close(): Promise<void>;
+}
+
+/** Creates a pool. */
+export function createPool(options: PoolOptions): Pool {
+  const slots = new Map<string, Slot>();
+  const retiring = new Set<Sandbox>();
+  let spare: Sandbox | undefined;
+  let coldStarts = 0;
+  let killed = 0;
+  let evicted = 0;
+  let closed = false;
+  const live = new Set<Sandbox>();
+
+  function spawn(): Sandbox {
+    const sandbox = new Sandbox(options.spawn, options.host);
+    live.add(sandbox);
+    sandbox.exited.then(() => live.delete(sandbox));
+    return sandbox;
+  }
+
+  function refillSpare(): void {
+    if (!options.spare || closed || (spare && !spare.dead)) return;
+    spare = spawn();
+  }
+
+  function retire(sandbox: Sandbox): void {
+    if (sandbox.inflight === 0) sandbox.kill("retired");
+    else retiring.add(sandbox);
+  }
+
+  function evict(): void {
+    const now = Date.now();
+    for (const [appId, slot] of slots) {
+      const s = slot.sandbox;
+      if (!s) continue;
+      if (s.dead) {
+        slots.delete(appId);
+      } else if (s.inflight === 0 && now - s.lastUsed > options.idleMs) {
+        s.kill("idle");
+        slots.delete(appId);
+        evicted++;
+      }
+    }
+    const idle = [...slots.entries()].filter(([, slot]) => slot.sandbox?.inflight === 0)
+      .sort((a, b) => a[1].sandbox!.lastUsed - b[1].sandbox!.lastUsed);
+    while (slots.size > options.maxWarm && idle.length > 0) {
+      const [appId, slot] = idle.shift()!;
+      slot.sandbox!.kill("evicted");
+      slots.delete(appId);
+      evicted++;
+    }
+    for (const s of retiring) {
+      if (s.inflight === 0 || s.dead) {
+        s.kill("retired");
+        retiring.delete(s);
+      }
+    }
+  }
+
+  const timer = setInterval(evict, Math.min(10_000, Math.max(250, options.idleMs / 2)));
+  refillSpare();
+
+  async function start(target: RuntimeTarget): Promise<Sandbox> {
+    coldStarts++;
+    let sandbox = spare && !spare.dead ? spare : spawn();
+    spare = undefined;
+    refillSpare();
+    try {
+      const code = await options.host.code(target.appId, target.versionId);
+      try {
+        await sandbox.load({ id: target.appId, name: target.appName }, code);
+      } catch (err) {
+        if (!sandbox.dead) throw err;
+        sandbox = spawn();
+        await sandbox.load({ id: target.appId, name: target.appName }, code);
+      }
+      return sandbox;
+    } catch (err) {
+      sandbox.kill("failed to load");
+      throw err;
+    }
+  }
+
+  return {
+    acquire(target) {
+      const slot = slots.get(target.appId);
+      if (slot && !slot.sandbox?.dead && slot.target.versionId === target.versionId) {
+        return slot.loading;
+      }
+      if (slot && slot.target.versionId !== target.versionId) {
+        slot.loading.then(retire, () => {});
+      }
+      const loading = start(target);
+      const fresh: Slot = { target, loading };
+      slots.set(target.appId, fresh);
+      loading.then((sandbox) => {
+        if (slots.get(target.appId) === fresh) fresh.sandbox = sandbox;
+        else retire(sandbox);
+        evict();
+      }, () => {
+        if (slots.get(target.appId) === fresh) slots.delete(target.appId);
+      });
+      return loading;
+    },
+    kill(sandbox, reason) {
+      killed++;
+      sandbox.kill(reason);
+      for (const [appId, slot] of slots) if (slot.sandbox === sandbox) slots.delete(appId);
+    },
+    stats() {
+      const now = Date.now();
+      const processes = [...slots.values()].flatMap((s) =>
+        s.sandbox && !s.sandbox.dead
+          ? [{
+            appId: s.target.appId,
+            versionId: s.target.versionId,
+            pid: s.sandbox.pid,
+            inflight: s.sandbox.inflight,
+            idleMs: s.sandbox.inflight > 0 ? 0 : now - s.sandbox.lastUsed,
+          }]
+          : []
+      );
+      return {
+        warm: processes.length,
+        spare: spare !== undefined && !spare.dead,
+        coldStarts,
+        killed,
+        evicted,
+        processes,
+      };
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      const all = [...live];
+      slots.clear();
+      retiring.clear();
+      spare = undefined;
+      for (const s of all) s.kill("shutdown");
+      await Promise.all(all.map((s) => s.exited));
+    },
+  };
+}

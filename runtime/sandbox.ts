@@ -1,0 +1,300 @@
+/**
+ * One sandbox process on the kernel's side: spawns it, speaks the bridge
+ * protocol, forwards requests and capability calls, and kills it when it
+ * misbehaves. A process is the isolation boundary: it can be killed even
+ * while its JavaScript spins, and its out-of-memory crash takes down only
+ * itself.
+ *
+ * @module
+ */
+import { fromBase64, type FromChild, readLines, toBase64, type ToChild } from "./protocol.ts";
+import type { RuntimeHost } from "./host.ts";
+
+/** How to start a sandbox process. */
+export interface SpawnSpec {
+  /** The executable. */
+  command: string;
+  /** Its arguments. */
+  args: string[];
+  /** Its whole environment. */
+  env: Record<string, string>;
+}
+
+/** Why a request did not get the app's answer. */
+export class SandboxError extends Error {
+  /** HTTP status to answer with. */
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "SandboxError";
+    this.status = status;
+  }
+}
+
+interface Pending {
+  resolveHead(res: Response): void;
+  reject(err: Error): void;
+  controller?: ReadableStreamDefaultController<Uint8Array>;
+  headSent: boolean;
+}
+
+/** A running sandbox process bound (after `load`) to one app version. */
+export class Sandbox {
+  #proc: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #encoder = new TextEncoder();
+  #pending = new Map<number, Pending>();
+  #pings = new Map<number, () => void>();
+  #nextId = 1;
+  #ready: Promise<void>;
+  #loaded?: { resolve(): void; reject(e: Error): void };
+  #host: RuntimeHost;
+  #appId = "";
+  #exited = false;
+  #exitCode: number | null = null;
+  #killedFor: string | null = null;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+  /** Requests in flight. */
+  inflight = 0;
+  /** Last time a request started or ended (ms). */
+  lastUsed = Date.now();
+
+  constructor(spec: SpawnSpec, host: RuntimeHost) {
+    this.#host = host;
+    this.#proc = new Deno.Command(spec.command, {
+      args: spec.args,
+      env: spec.env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#proc.stdin.getWriter();
+    let ready!: () => void;
+    let failed!: (e: Error) => void;
+    this.#ready = new Promise<void>((res, rej) => {
+      ready = res;
+      failed = rej;
+    });
+    this.#ready.catch(() => {});
+    this.exited = this.#pump(ready, failed);
+    this.#pumpStderr();
+  }
+
+  /** The process ID. */
+  get pid(): number {
+    return this.#proc.pid;
+  }
+
+  /** True once the process has exited. */
+  get dead(): boolean {
+    return this.#exited;
+  }
+
+  #send(msg: ToChild): void {
+    if (this.#exited) return;
+    this.#writer.write(this.#encoder.encode(JSON.stringify(msg) + "\n")).catch(() => {});
+  }
+
+  async #pump(ready: () => void, failed: (e: Error) => void): Promise<void> {
+    try {
+      for await (const line of readLines(this.#proc.stdout)) {
+        let msg: FromChild;
+        try {
+          msg = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        this.#dispatch(msg, ready);
+      }
+    } catch {
+      // The pipe broke: the process is gone.
+    }
+    const status = await this.#proc.status;
+    this.#exited = true;
+    this.#exitCode = status.code;
+    const reason = this.#killedFor ??
+      (status.code === 133 || status.signal === "SIGTRAP"
+        ? "The app's runtime ran out of memory and was stopped."
+        : `The app's runtime stopped unexpectedly (exit code ${status.code}).`);
+    failed(new Error(reason));
+    this.#loaded?.reject(new SandboxError(502, reason));
+    for (const [id, p] of this.#pending) {
+      this.#pending.delete(id);
+      const err = new SandboxError(this.#killedFor ? 504 : 502, reason);
+      if (p.headSent) p.controller?.error(err);
+      else p.reject(err);
+    }
+    for (const wake of this.#pings.values()) wake();
+  }
+
+  async #pumpStderr(): Promise<void> {
+    try {
+      for await (const line of readLines(this.#proc.stderr)) {
+        if (this.#appId) this.#host.log(this.#appId, "error", line.slice(0, 4000), null);
+      }
+    } catch {
+      // ignore
+    }
+  }
+
+  #dispatch(msg: FromChild, ready: () => void): void {
+    switch (msg.t) {
+      case "ready":
+        ready();
+        return;
+      case "loaded":
+        this.#loaded?.resolve();
+        return;
+      case "load_error":
+        this.#loaded?.reject(
+          new SandboxError(500, `The app's code failed to load: ${msg.message}`),
+        );
+        return;
+      case "head": {
+        const p = this.#pending.get(msg.id);
+        if (!p) return;
+        p.headSent = true;
+        const body = new ReadableStream<Uint8Array>({
+          start: (c) => {
+            p.controller = c;
+          },
+          cancel: () => this.#send({ t: "abort", id: msg.id }),
+        });
+        const nullBody = msg.status === 204 || msg.status === 304 || msg.status < 200;
+        p.resolveHead(
+          new Response(nullBody ? null : body, { status: msg.status, headers: msg.headers }),
+        );
+        return;
+      }
+      case "chunk":
+        this.#pending.get(msg.id)?.controller?.enqueue(fromBase64(msg.data));
+        return;
+      case "end": {
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        try {
+          p?.controller?.close();
+        } catch {
+          // the reader went away
+        }
+        return;
+      }
+      case "fail": {
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        if (!p) return;
+        const err = new SandboxError(500, "The app's handler threw an error; see the app's logs.");
+        if (p.headSent) p.controller?.error(err);
+        else p.reject(err);
+        return;
+      }
+      case "call":
+        this.#host.call(this.#appId, msg.op, msg.args).then(
+          (value) => this.#send({ t: "ret", id: msg.id, ok: true, value: value ?? null }),
+          (err) =>
+            this.#send({
+              t: "ret",
+              id: msg.id,
+              ok: false,
+              error: {
+                code: (err as { code?: string }).code ?? "internal",
+                message: err instanceof Error ? err.message : String(err),
+              },
+            }),
+        );
+        return;
+      case "log":
+        if (this.#appId) this.#host.log(this.#appId, msg.level, msg.message, msg.requestId);
+        return;
+      case "pong":
+        this.#pings.get(msg.id)?.();
+        return;
+    }
+  }
+
+  /** Waits until the process is up (before any app code). */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Binds the process to an app version and loads its code. */
+  async load(
+    app: { id: string; name: string },
+    code: { files: Record<string, string>; entry: string },
+  ): Promise<void> {
+    await this.#ready;
+    this.#appId = app.id;
+    const loaded = new Promise<void>((resolve, reject) => this.#loaded = { resolve, reject });
+    this.#send({ t: "init", app, files: code.files, entry: code.entry });
+    await loaded;
+  }
+
+  /** True when the process answers a ping within `ms` (its event loop is not stuck). */
+  responsive(ms: number): Promise<boolean> {
+    if (this.#exited) return Promise.resolve(false);
+    const id = this.#nextId++;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pings.delete(id);
+        resolve(false);
+      }, ms);
+      this.#pings.set(id, () => {
+        clearTimeout(timer);
+        this.#pings.delete(id);
+        resolve(!this.#exited);
+      });
+      this.#send({ t: "ping", id });
+    });
+  }
+
+  /** Sends a request; resolves with the app's response head (the body streams). */
+  async request(
+    req: Request,
+    requestId: string,
+    body: Uint8Array | null,
+  ): Promise<{ id: number; response: Promise<Response> }> {
+    const id = this.#nextId++;
+    const response = new Promise<Response>((resolveHead, reject) => {
+      this.#pending.set(id, { resolveHead, reject, headSent: false });
+    });
+    this.#send({
+      t: "req",
+      id,
+      requestId,
+      method: req.method,
+      url: req.url,
+      headers: [...req.headers],
+      body: body && body.length > 0 ? toBase64(body) : null,
+    });
+    return await Promise.resolve({ id, response });
+  }
+
+  /** Gives up on one request (client gone or too slow). */
+  abandon(id: number, status: number, message: string): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    this.#send({ t: "abort", id });
+    const err = new SandboxError(status, message);
+    if (p.headSent) p.controller?.error(err);
+    else p.reject(err);
+  }
+
+  /** Kills the process at once. */
+  kill(reason: string): void {
+    if (this.#exited) return;
+    this.#killedFor ??= reason;
+    try {
+      this.#proc.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+
+  /** The exit code, once exited. */
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+}

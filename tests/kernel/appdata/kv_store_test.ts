@@ -1,0 +1,338 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import {
+  type AppData,
+  type AppDataService,
+  type AppDataServiceOptions,
+  createAppDataService,
+} from "../../../kernel/appdata/app_data_service.ts";
+import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
+
+const APP = "app_aaaaaaaaaaaaaaaa";
+const T0 = 1_700_000_000_000;
+
+interface Env {
+  service: AppDataService;
+  dataDir: string;
+  clock: { t: number };
+}
+
+async function withApp(
+  fn: (app: AppData, env: Env) => Promise<void>,
+  options: Partial<AppDataServiceOptions> = {},
+): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-kv-" });
+  const clock = { t: T0 };
+  const service = createAppDataService({ dataDir, now: () => clock.t, ...options });
+  try {
+    await fn(service.forApp(APP), { service, dataDir, clock });
+  } finally {
+    await service.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp) {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof FaztError, `expected a FaztError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
+}
+
+const ROUNDTRIP: [string, unknown][] = [
+  ["a string", "hello"],
+  ["an empty string", ""],
+  ["a number", 42.5],
+  ["zero", 0],
+  ["a negative integer", -7],
+  ["false", false],
+  ["true", true],
+  ["a nested object", { a: { b: [1, "two", null, { c: true }] } }],
+  ["an array", [1, 2, 3]],
+  ["unicode text", "héllo 👋 \u0000 end"],
+  ["an object with odd keys", { "a.b": 1, "'; DROP TABLE kv; --": 2, "": 3 }],
+];
+
+for (const [name, value] of ROUNDTRIP) {
+  Deno.test(`kv set() then get() returns ${name} unchanged`, async () => {
+    await withApp(async (app) => {
+      await app.kv.set("k", value);
+      assert.deepEqual(await app.kv.get("k"), value);
+    });
+  });
+}
+
+Deno.test("kv get() of a missing key is null", async () => {
+  await withApp(async (app) => {
+    assert.equal(await app.kv.get("missing"), null);
+  });
+});
+
+Deno.test("kv set() overwrites and delete() reports whether the key existed", async () => {
+  await withApp(async (app) => {
+    await app.kv.set("k", 1);
+    await app.kv.set("k", { v: 2 });
+    assert.deepEqual(await app.kv.get("k"), { v: 2 });
+    assert.equal(await app.kv.delete("k"), true);
+    assert.equal(await app.kv.get("k"), null);
+    assert.equal(await app.kv.delete("k"), false);
+  });
+});
+
+Deno.test("kv keys that look like SQL are ordinary keys", async () => {
+  await withApp(async (app) => {
+    const keys = ["'; DROP TABLE kv; --", "x' OR '1'='1", "%", "_", "a\\b"];
+    for (const [i, key] of keys.entries()) await app.kv.set(key, i);
+    for (const [i, key] of keys.entries()) assert.equal(await app.kv.get(key), i);
+    assert.equal((await app.kv.list()).keys.length, keys.length);
+    assert.equal(await app.kv.get("anything else"), null);
+  });
+});
+
+Deno.test("kv ttl: a key is visible until its expiry and invisible from then on", async () => {
+  await withApp(async (app, { clock }) => {
+    await app.kv.set("session", { user: 1 }, { ttl: 10 });
+    const listed = await app.kv.list();
+    assert.deepEqual(listed.keys, [{ key: "session", expiresAt: T0 + 10_000 }]);
+    clock.t = T0 + 9_999;
+    assert.deepEqual(await app.kv.get("session"), { user: 1 });
+    clock.t = T0 + 10_000;
+    assert.equal(await app.kv.get("session"), null);
+    assert.deepEqual((await app.kv.list()).keys, []);
+    assert.equal(await app.kv.delete("session"), false, "an expired key does not count as deleted");
+  });
+});
+
+Deno.test("kv ttl: set() without ttl makes the key permanent again", async () => {
+  await withApp(async (app, { clock }) => {
+    await app.kv.set("k", 1, { ttl: 1 });
+    await app.kv.set("k", 2);
+    clock.t = T0 + 60_000;
+    assert.equal(await app.kv.get("k"), 2);
+    assert.deepEqual((await app.kv.list()).keys, [{ key: "k", expiresAt: null }]);
+  });
+});
+
+Deno.test("kv ttl: expired keys are purged from the file lazily", async () => {
+  await withApp(async (app, { clock, dataDir }) => {
+    for (let i = 0; i < 5; i++) await app.kv.set(`old${i}`, i, { ttl: 1 });
+    clock.t = T0 + 2_000;
+    await app.kv.set("new", 1);
+    const raw = new DatabaseSync(join(dataDir, "apps", APP, "store.db"), { readOnly: true });
+    try {
+      const keys = raw.prepare("SELECT key FROM kv ORDER BY key").all().map((r) => r.key);
+      assert.deepEqual(keys, ["new"]);
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+const BAD_TTLS: unknown[] = [0, -1, Number.NaN, Infinity, "10", null];
+for (const ttl of BAD_TTLS) {
+  Deno.test(`kv set() refuses ttl ${String(ttl)} with invalid_input`, async () => {
+    await withApp(async (app) => {
+      await rejectsWith(app.kv.set("k", 1, { ttl: ttl as number }), "invalid_input", /ttl/);
+      assert.equal(await app.kv.get("k"), null);
+    });
+  });
+}
+
+Deno.test("kv increment() starts a missing key at 0 and adds any finite amount", async () => {
+  await withApp(async (app) => {
+    assert.equal(await app.kv.increment("n"), 1);
+    assert.equal(await app.kv.increment("n", 10), 11);
+    assert.equal(await app.kv.increment("n", -2.5), 8.5);
+    assert.equal(await app.kv.get("n"), 8.5);
+  });
+});
+
+Deno.test("kv increment() is atomic: 200 concurrent increments add up to 200", async () => {
+  await withApp(async (app) => {
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => app.kv.increment("hits")),
+    );
+    assert.equal(await app.kv.get("hits"), 200);
+    assert.deepEqual(
+      results.toSorted((a, b) => a - b),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+      "every call saw a distinct value",
+    );
+  });
+});
+
+Deno.test("kv increment() keeps the key's expiry, and an expired counter restarts at 0", async () => {
+  await withApp(async (app, { clock }) => {
+    await app.kv.set("n", 5, { ttl: 10 });
+    assert.equal(await app.kv.increment("n"), 6);
+    assert.deepEqual((await app.kv.list()).keys, [{ key: "n", expiresAt: T0 + 10_000 }]);
+    clock.t = T0 + 10_000;
+    assert.equal(await app.kv.increment("n"), 1);
+    assert.deepEqual((await app.kv.list()).keys, [{ key: "n", expiresAt: null }]);
+  });
+});
+
+const NOT_NUMBERS: [string, unknown][] = [
+  ["a string", "5"],
+  ["an object", { n: 1 }],
+  ["null", null],
+  ["a boolean", true],
+];
+for (const [name, value] of NOT_NUMBERS) {
+  Deno.test(`kv increment() of a key holding ${name} is invalid_input and changes nothing`, async () => {
+    await withApp(async (app) => {
+      await app.kv.set("k", value);
+      await rejectsWith(app.kv.increment("k"), "invalid_input", /not a number/);
+      assert.deepEqual(await app.kv.get("k"), value);
+    });
+  });
+}
+
+Deno.test("kv increment() refuses a non-finite amount", async () => {
+  await withApp(async (app) => {
+    await rejectsWith(app.kv.increment("k", Number.NaN), "invalid_input");
+    await rejectsWith(app.kv.increment("k", "1" as unknown as number), "invalid_input");
+    await app.kv.set("big", Number.MAX_VALUE);
+    await rejectsWith(app.kv.increment("big", Number.MAX_VALUE), "invalid_input", /range/);
+  });
+});
+
+Deno.test("kv list() pages through a prefix in key order with a cursor", async () => {
+  await withApp(async (app) => {
+    const userKeys = Array.from({ length: 25 }, (_, i) => `user:${String(i).padStart(2, "0")}`);
+    for (const key of ["other:1", "user", "users:x", ...userKeys.toReversed()]) {
+      await app.kv.set(key, key);
+    }
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await app.kv.list({ prefix: "user:", limit: 10, cursor });
+      pageSizes.push(page.keys.length);
+      seen.push(...page.keys.map((k) => k.key));
+      if (page.cursor === null) break;
+      cursor = page.cursor;
+    }
+    assert.deepEqual(pageSizes, [10, 10, 5]);
+    assert.deepEqual(seen, userKeys);
+  });
+});
+
+Deno.test("kv list() defaults to 100 keys and returns every key without a prefix", async () => {
+  await withApp(async (app) => {
+    for (let i = 0; i < 101; i++) await app.kv.set(`k${String(i).padStart(3, "0")}`, i);
+    const first = await app.kv.list();
+    assert.equal(first.keys.length, 100);
+    assert.notEqual(first.cursor, null);
+    const rest = await app.kv.list({ cursor: first.cursor! });
+    assert.deepEqual(rest.keys.map((k) => k.key), ["k100"]);
+    assert.equal(rest.cursor, null);
+  });
+});
+
+Deno.test("kv list() prefixes match by code point, including non-ASCII", async () => {
+  await withApp(async (app) => {
+    for (const key of ["é", "éa", "é\u{10FFFF}", "ê", "e", "f"]) await app.kv.set(key, 1);
+    const keys = (await app.kv.list({ prefix: "é" })).keys.map((k) => k.key);
+    assert.deepEqual(keys, ["é", "éa", "é\u{10FFFF}"]);
+  });
+});
+
+const BAD_LIST_OPTIONS: [string, Record<string, unknown>][] = [
+  ["limit 0", { limit: 0 }],
+  ["limit 1001", { limit: 1001 }],
+  ["a fractional limit", { limit: 1.5 }],
+  ["a forged cursor", { cursor: "not a cursor!" }],
+  ["a cursor that is not UTF-8", { cursor: "_w" }],
+  ["a prefix that is not a string", { prefix: 5 }],
+];
+for (const [name, opts] of BAD_LIST_OPTIONS) {
+  Deno.test(`kv list() refuses ${name} with invalid_input`, async () => {
+    await withApp(async (app) => {
+      await rejectsWith(app.kv.list(opts), "invalid_input");
+    });
+  });
+}
+
+const NOT_JSON: [string, unknown][] = [
+  ["undefined", undefined],
+  ["a function", () => 1],
+  ["NaN", Number.NaN],
+  ["Infinity inside an object", { a: Infinity }],
+  ["a bigint", 1n],
+  ["a symbol", Symbol("s")],
+  ["a Date", new Date(0)],
+  ["a Map", new Map()],
+  ["bytes", new Uint8Array(2)],
+  ["undefined inside an array", [1, undefined]],
+  [
+    "a cycle",
+    (() => {
+      const o: Record<string, unknown> = {};
+      o.self = o;
+      return o;
+    })(),
+  ],
+];
+for (const [name, value] of NOT_JSON) {
+  Deno.test(`kv set() refuses ${name} as not JSON with invalid_input`, async () => {
+    await withApp(async (app) => {
+      await rejectsWith(app.kv.set("k", value), "invalid_input", /not plain JSON/);
+      assert.equal(await app.kv.get("k"), null);
+    });
+  });
+}
+
+Deno.test("kv set() drops undefined object properties, as JSON does", async () => {
+  await withApp(async (app) => {
+    await app.kv.set("k", { a: 1, b: undefined });
+    assert.deepEqual(await app.kv.get("k"), { a: 1 });
+  });
+});
+
+const BAD_KEYS: [string, unknown, ErrorCode][] = [
+  ["an empty key", "", "invalid_input"],
+  ["a non-string key", 5, "invalid_input"],
+  ["a 513-byte key", "k".repeat(513), "invalid_input"],
+  ["a key of 257 two-byte characters (514 bytes)", "é".repeat(257), "invalid_input"],
+  ["a key with a lone surrogate", "a\ud800", "invalid_input"],
+];
+for (const [name, key, code] of BAD_KEYS) {
+  Deno.test(`kv refuses ${name} on get, set, delete and increment`, async () => {
+    await withApp(async (app) => {
+      const k = key as string;
+      await rejectsWith(app.kv.get(k), code);
+      await rejectsWith(app.kv.set(k, 1), code);
+      await rejectsWith(app.kv.delete(k), code);
+      await rejectsWith(app.kv.increment(k), code);
+    });
+  });
+}
+
+Deno.test("kv accepts keys of exactly 512 bytes", async () => {
+  await withApp(async (app) => {
+    await app.kv.set("k".repeat(512), 1);
+    await app.kv.set("é".repeat(256), 2);
+    assert.equal(await app.kv.get("é".repeat(256)), 2);
+  });
+});
+
+Deno.test("kv values larger than 1 MiB of JSON are payload_too_large", async () => {
+  await withApp(async (app) => {
+    const fits = "x".repeat(1024 * 1024 - 2); // plus two quotes = 1 MiB exactly
+    await app.kv.set("fits", fits);
+    await rejectsWith(app.kv.set("big", fits + "x"), "payload_too_large", /1048576 bytes/);
+    assert.equal(await app.kv.get("big"), null);
+  });
+});
+
+Deno.test("kv limits are configurable", async () => {
+  await withApp(async (app) => {
+    await rejectsWith(app.kv.set("k".repeat(9), 1), "invalid_input", /at most 8 bytes/);
+    await rejectsWith(app.kv.set("k", "x".repeat(20)), "payload_too_large");
+    await rejectsWith(app.kv.list({ limit: 6 }), "invalid_input", /1 to 5/);
+  }, { limits: { maxKeyBytes: 8, maxValueBytes: 16, maxListLimit: 5 } });
+});
