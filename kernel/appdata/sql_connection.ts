@@ -6,7 +6,8 @@
  * authorizes as an attach) are denied, the attach limit is 0 as a second
  * lock, extension loading is off and `load_extension()` is denied, defensive
  * mode stops schema corruption tricks, and `PRAGMA` is limited to read-only
- * introspection (plus `user_version`, the app's own schema counter).
+ * introspection (plus `user_version`, the app's own schema counter). Plain
+ * `VACUUM` is refused too, as SQLite runs it through an internal attach.
  * Transactions are refused: every call is one statement, atomic by itself,
  * and a transaction left open between calls would leak into other requests.
  *
@@ -126,7 +127,7 @@ type Mode = "app" | "readOnly";
 
 /** Why a statement was refused. */
 interface Denial {
-  kind: "attach" | "pragma" | "function" | "transaction" | "readOnly";
+  kind: "attach" | "vacuum" | "pragma" | "function" | "transaction" | "readOnly";
   name: string;
 }
 
@@ -176,6 +177,9 @@ function decide(
   switch (action) {
     case AUTH.ATTACH:
     case AUTH.DETACH:
+      if (mode === "readOnly") return { kind: "readOnly", name: "ATTACH" };
+      // VACUUM attaches a temporary database (an empty file name) to rebuild into.
+      if (action === AUTH.ATTACH && arg1 === "") return { kind: "vacuum", name: "VACUUM" };
       return { kind: "attach", name: action === AUTH.ATTACH ? "ATTACH" : "DETACH" };
     case AUTH.PRAGMA: {
       const name = (arg1 ?? "").toLowerCase();
@@ -187,6 +191,7 @@ function decide(
     }
     case AUTH.TRANSACTION:
     case AUTH.SAVEPOINT:
+      if (mode === "readOnly") return { kind: "readOnly", name: "TRANSACTION" };
       return { kind: "transaction", name: (arg1 ?? "").toUpperCase() };
     case AUTH.SELECT:
     case AUTH.READ:
@@ -203,6 +208,11 @@ function denialError(d: Denial): FaztError {
       return new FaztError(
         "forbidden",
         `${d.name} is not allowed in app SQL (nor VACUUM INTO): an app's SQL reaches only its own database.`,
+      );
+    case "vacuum":
+      return new FaztError(
+        "forbidden",
+        "VACUUM is not available in app SQL: it works through an attached database, which app SQL may not use.",
       );
     case "pragma":
       return new FaztError(
@@ -289,8 +299,13 @@ function bindParams(params: SqlParams | undefined): BindArgs {
   );
 }
 
-function rowsOf(stmt: StatementSync, args: BindArgs): Iterable<Record<string, SQLOutputValue>> {
-  return "named" in args ? stmt.iterate(args.named) : stmt.iterate(...args.positional);
+/**
+ * All rows of `stmt`. `all()`, not `iterate()`: this Deno's `iterate()`
+ * ends quietly when a step fails (a constraint, an authorizer denial at run
+ * time), which would turn errors into empty results.
+ */
+function allRows(stmt: StatementSync, args: BindArgs): Record<string, SQLOutputValue>[] {
+  return "named" in args ? stmt.all(args.named) : stmt.all(...args.positional);
 }
 
 /** Opens one connection to `path` with every lock in place for `mode`. */
@@ -393,18 +408,16 @@ export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnecti
       const args = bindParams(params);
       try {
         const stmt = prepare(conn, sql);
-        const rows: SqlRow[] = [];
-        for (const row of rowsOf(stmt, args)) {
-          if (rows.length >= options.maxRows) {
-            throw new FaztError(
-              "payload_too_large",
-              `The query returns more than ${options.maxRows} rows. Add a LIMIT and page with OFFSET or a WHERE on the last key.`,
-              { details: { limit: options.maxRows } },
-            );
-          }
-          rows.push({ ...row });
+        const rows = allRows(stmt, args);
+        if (rows.length > options.maxRows) {
+          throw new FaztError(
+            "payload_too_large",
+            `The query returned ${rows.length} rows; the limit is ${options.maxRows}. ` +
+              "Add a LIMIT and page with OFFSET or a WHERE on the last key.",
+            { details: { rows: rows.length, limit: options.maxRows } },
+          );
         }
-        return rows;
+        return rows.map((row) => ({ ...row }));
       } catch (err) {
         throw toError(conn, err);
       }

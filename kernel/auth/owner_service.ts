@@ -116,7 +116,7 @@ export function createOwnerService(options: OwnerServiceOptions): OwnerService {
 
   function checkEmail(email: string): void {
     if (!EMAIL.test(email) || email.length > 254) {
-      throw new FaztError("invalid_input", `"${email}" is not an email address.`);
+      throw new FaztError("invalid_input", "The email field does not hold an email address.");
     }
   }
 

@@ -46,6 +46,16 @@ export const SERVE_FLAGS = [
     env: "FAZT_TRUST_PROXY",
     help: "Trust X-Forwarded-For/-Proto (only behind your own reverse proxy).",
   },
+  {
+    flag: "api-timeout",
+    env: "FAZT_API_TIMEOUT",
+    help: "Wall-clock limit of one app /api request in seconds (default 10).",
+  },
+  {
+    flag: "sandbox-heap",
+    env: "FAZT_SANDBOX_HEAP",
+    help: "Heap cap of one app sandbox process in MB (default 128).",
+  },
 ] as const;
 
 /** Serve flags that take no value. */
@@ -72,6 +82,10 @@ export interface ServeSettings {
   cacheBytes: number;
   /** Trust proxy headers. */
   trustProxy: boolean;
+  /** Wall-clock limit of one `/api` request (ms). */
+  apiTimeoutMs: number;
+  /** Heap cap of one sandbox process (MB). */
+  sandboxHeapMb: number;
 }
 
 function intSetting(
@@ -124,6 +138,20 @@ export function serveSettings(
       MB,
     cacheBytes: intSetting("cache", get("cache"), KERNEL_DEFAULTS.cacheBytes / MB, 0, 100_000) * MB,
     trustProxy: ["1", "true", "yes"].includes((get("trust-proxy") ?? "false").toLowerCase()),
+    apiTimeoutMs: intSetting(
+      "api-timeout",
+      get("api-timeout"),
+      KERNEL_DEFAULTS.apiTimeoutMs / 1000,
+      1,
+      3600,
+    ) * 1000,
+    sandboxHeapMb: intSetting(
+      "sandbox-heap",
+      get("sandbox-heap"),
+      KERNEL_DEFAULTS.sandboxHeapMb,
+      16,
+      16_384,
+    ),
   };
 }
 
@@ -158,6 +186,8 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       maxUploadBytes: settings.maxUploadBytes,
       cacheBytes: settings.cacheBytes,
       trustProxy: settings.trustProxy,
+      apiTimeoutMs: settings.apiTimeoutMs,
+      sandboxHeapMb: settings.sandboxHeapMb,
       sandboxSpare: true,
     });
   } catch (err) {

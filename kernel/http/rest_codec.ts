@@ -79,18 +79,19 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * prove it is same-origin (`Origin` or `Sec-Fetch-Site`), which browsers
  * always send on such requests and other sites cannot forge.
  */
-export function checkCsrf(req: Request, principal: Principal): void {
+export function checkCsrf(req: Request, principal: Principal, secure: boolean): void {
   if (SAFE_METHODS.has(req.method)) return;
   const origin = req.headers.get("origin");
   const host = req.headers.get("host") ?? new URL(req.url).host;
+  const expected = `${secure ? "https:" : "http:"}//${host}`;
   if (origin !== null && origin !== "null") {
-    let originHost: string;
+    let actual: string;
     try {
-      originHost = new URL(origin).host;
+      actual = new URL(origin).origin;
     } catch {
-      originHost = "";
+      actual = "";
     }
-    if (originHost !== host) {
+    if (actual !== expected) {
       throw new FaztError(
         "forbidden",
         `Cross-site request refused: the Origin ${origin} is not this server.`,
@@ -230,7 +231,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
   ): Promise<Response> {
     const requestId = crypto.randomUUID();
     try {
-      checkCsrf(req, principal);
+      checkCsrf(req, principal, meta.secure);
       const ctx: OperationContext = {
         principal,
         services: options.services,
@@ -278,7 +279,17 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
         }
         let input: Record<string, unknown>;
         try {
-          input = { ...queryInput(query), ...await decodeBody(route.op, req) };
+          const fromQuery = route.op.http.upload || route.op.http.method === "GET" ||
+            route.op.http.method === "DELETE";
+          input = fromQuery
+            ? { ...queryInput(query), ...await decodeBody(route.op, req) }
+            : { ...await decodeBody(route.op, req) };
+          if (!fromQuery && [...query.keys()].length > 0) {
+            throw new FaztError(
+              "invalid_input",
+              `${route.op.name} takes its input as a JSON body, not in the query string (which ends up in logs).`,
+            );
+          }
         } catch (err) {
           if (req.body && !req.bodyUsed) await req.body.cancel().catch(() => {});
           return errorResponse(err);

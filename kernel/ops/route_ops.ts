@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
+import { FaztError } from "../errors.ts";
 import type { RouteRecord } from "../routing/route_service.ts";
 
 const RouteView = z.object({
@@ -53,8 +54,17 @@ export const addRoute = defineOperation({
   hints: { idempotent: false },
   http: { method: "POST", path: "/routes", status: 201 },
   cli: { words: ["route", "add"], positionals: ["host", "app"] },
-  handler: async ({ host, app }, { services }) =>
-    view(await services.routes.add(host, app), services.system),
+  handler: async ({ host, app }, { services, principal }) => {
+    const current = services.routes.list().find((r) => r.host === host.toLowerCase());
+    if (current && principal.apps && !principal.apps.has(current.appId)) {
+      throw new FaztError(
+        "forbidden",
+        `The route "${host}" points at an app this token may not change.`,
+        { details: { host } },
+      );
+    }
+    return view(await services.routes.add(host, app), services.system);
+  },
 });
 
 /** `routes.remove` */

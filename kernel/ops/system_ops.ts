@@ -68,7 +68,8 @@ export const info = defineOperation({
 export const stats = defineOperation({
   name: "system.stats",
   summary: "Server statistics",
-  description: "Shows memory use, the content cache, storage and app counts.",
+  description:
+    "Shows memory use, the content cache, storage, app counts and the app sandbox processes.",
   input: z.strictObject({}),
   output: z.object({
     memory: z.object({
@@ -92,6 +93,20 @@ export const stats = defineOperation({
     }),
     apps: z.number().int(),
     uptimeSeconds: z.number(),
+    runtime: z.object({
+      warm: z.number().int().describe("Warm app sandbox processes."),
+      spare: z.boolean().describe("True when a spare sandbox is started ahead of need."),
+      coldStarts: z.number().int(),
+      killed: z.number().int().describe("Sandboxes stopped for timeouts, crashes or memory."),
+      evicted: z.number().int().describe("Sandboxes stopped for being idle or over the warm cap."),
+      processes: z.array(z.object({
+        appId: z.string(),
+        versionId: z.number().int(),
+        pid: z.number().int(),
+        inflight: z.number().int(),
+        idleMs: z.number(),
+      })),
+    }),
   }),
   access: "system:read",
   hints: { readOnly: true },
@@ -108,6 +123,7 @@ export const stats = defineOperation({
       storage: s.storageStats(),
       apps: services.apps.list().length,
       uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
+      runtime: services.runtime.stats(),
     });
   },
 });
