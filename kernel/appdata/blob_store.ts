@@ -166,9 +166,9 @@ export function createBlobStore(ctx: StoreContext): BlobStore {
         const range = prefixRange("path", prefix);
         return (db.read.prepare(
           `SELECT path, size, type, updated_at FROM blobs
-           WHERE ${range.sql} AND (? IS NULL OR path > ?)
+           WHERE ${range.sql}${after === null ? "" : " AND path > ?"}
            ORDER BY path LIMIT ?`,
-        ).all(...range.params, after, after, limit) as {
+        ).all(...range.params, ...(after === null ? [] : [after]), limit) as {
           path: string;
           size: number;
           type: string;

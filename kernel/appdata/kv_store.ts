@@ -177,10 +177,10 @@ export function createKvStore(ctx: StoreContext): KvStore {
         const range = prefixRange("key", prefix);
         const rows = db.read.prepare(
           `SELECT key, expires_at FROM kv
-           WHERE ${range.sql} AND (? IS NULL OR key > ?)
+           WHERE ${range.sql}${after === null ? "" : " AND key > ?"}
              AND (expires_at IS NULL OR expires_at > ?)
            ORDER BY key LIMIT ?`,
-        ).all(...range.params, after, after, now(), limit + 1) as {
+        ).all(...range.params, ...(after === null ? [] : [after]), now(), limit + 1) as {
           key: string;
           expires_at: number | null;
         }[];
