@@ -1,8 +1,9 @@
 /**
  * fazt's executable entry point. `fazt __runtime` turns the process into a
  * sandbox for app code (how the compiled binary and the bundle start their
- * sandboxes); anything else goes to the CLI. Both branches are dynamic
- * imports so a sandbox never loads the kernel.
+ * sandboxes), `fazt __sql <appDir>` into an app's SQL process; anything
+ * else goes to the CLI. Every branch is a dynamic import so a child never
+ * loads the kernel.
  *
  * @module
  */
@@ -10,6 +11,9 @@
 if (import.meta.main) {
   if (Deno.args[0] === "__runtime") {
     await import("./runtime/child/main.ts");
+  } else if (Deno.args[0] === "__sql") {
+    const { runSqlProcess } = await import("./kernel/appdata/sql_process_main.ts");
+    await runSqlProcess(Deno.args[1]);
   } else {
     const { runCli } = await import("./kernel/cli/cli.ts");
     const code = await runCli(Deno.args, {

@@ -201,3 +201,84 @@ export async function commandText(cmd: string, args: string[]): Promise<string> 
     return `unavailable (${err instanceof Error ? err.message : String(err)})`;
   }
 }
+
+/** Scheduling facts of a process from /proc/<pid>/stat. */
+export interface ProcessStat {
+  /** The parent's process ID. */
+  ppid: number;
+  /** CPU time used so far, user + system, in clock ticks. */
+  cpuTicks: number;
+  /** When it started, in clock ticks after boot. */
+  startTicks: number;
+}
+
+/** Reads /proc/<pid>/stat, or undefined when the process is gone. */
+export function processStat(pid: number): ProcessStat | undefined {
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (field 2, which may hold spaces): index 0 is field 3.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    ppid: Number(f[1]),
+    cpuTicks: Number(f[11]) + Number(f[12]),
+    startTicks: Number(f[19]),
+  };
+}
+
+/**
+ * Every live process whose parent is `pid`, found by scanning the ppid of
+ * each /proc/<n>/stat (this also finds children forked by any thread of
+ * `pid`, which /proc/<pid>/task/<pid>/children would miss), oldest first.
+ */
+export function childProcesses(pid: number): { pid: number; startTicks: number }[] {
+  const out: { pid: number; startTicks: number }[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const child = Number(entry.name);
+    const stat = processStat(child);
+    if (stat && stat.ppid === pid) out.push({ pid: child, startTicks: stat.startTicks });
+  }
+  return out.sort((a, b) => a.startTicks - b.startTicks || a.pid - b.pid);
+}
+
+/**
+ * Proportional set size of `pid` in bytes (/proc/<pid>/smaps_rollup: pages
+ * shared with other processes, like the deno executable's, are divided
+ * among them), or undefined when the kernel does not offer it.
+ */
+export function processPss(pid: number): number | undefined {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+    const m = text.match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until `pid` has used no CPU for `quietMs` (so a process that was
+ * just started has finished booting and waits for input). Throws when it
+ * exits or stays busy past `timeoutMs`.
+ */
+export async function waitForQuiet(pid: number, quietMs = 300, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = processStat(pid);
+  let since = Date.now();
+  while (true) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = processStat(pid);
+    if (!now || !last) throw new Error(`process ${pid} exited while waiting for it to idle`);
+    if (now.cpuTicks !== last.cpuTicks) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+    if (Date.now() > deadline) {
+      throw new Error(`process ${pid} was still busy after ${timeoutMs} ms`);
+    }
+  }
+}

@@ -1,6 +1,6 @@
 /**
- * Running `wrk` and reading its report: requests/s, latency (average and
- * p99 from `--latency`), transfer/s and error counts.
+ * Running `wrk` and reading its report: requests/s, latency (average, and
+ * p50 and p99 from `--latency`), transfer/s and error counts.
  *
  * @module
  */
@@ -25,6 +25,8 @@ export interface WrkResult {
   requestsPerSec: number;
   /** Average latency in milliseconds. */
   latencyAvgMs: number;
+  /** Median (50th percentile) latency in milliseconds. */
+  latencyP50Ms: number;
   /** 99th percentile latency in milliseconds. */
   latencyP99Ms: number;
   /** Bytes read per second (headers and bodies). */
@@ -121,6 +123,11 @@ export function parseWrk(text: string): WrkResult {
     "the average latency",
     text,
   );
+  const p50 = need(
+    text.match(/^\s*50(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$/m),
+    "the p50 latency (was --latency passed?)",
+    text,
+  );
   const p99 = need(
     text.match(/^\s*99(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$/m),
     "the p99 latency (was --latency passed?)",
@@ -134,6 +141,7 @@ export function parseWrk(text: string): WrkResult {
   return {
     requestsPerSec: Number(rps[1]),
     latencyAvgMs: toMs(avg[1], avg[2]),
+    latencyP50Ms: toMs(p50[1], p50[2]),
     latencyP99Ms: toMs(p99[1], p99[2]),
     transferBytesPerSec: toBytes(transfer[1], transfer[2]),
     requests: Number(total[1]),

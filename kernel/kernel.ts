@@ -30,6 +30,7 @@ import { createContentCache } from "./vfs/content_cache.ts";
 import { createStaticServer } from "./http/static_serve.ts";
 import { createRestCodec } from "./http/rest_codec.ts";
 import { createHttpHandler, type HttpHandler } from "./http/handler.ts";
+import { createMcpCodec } from "./mcp/mcp_codec.ts";
 import { OPERATIONS } from "./ops/registry.ts";
 import { health } from "./ops/system_ops.ts";
 import type { Services } from "./ops/services.ts";
@@ -227,6 +228,7 @@ export async function createKernel(
       maxCachedBytes: config.maxCachedFileBytes,
     }),
     rest,
+    mcp: createMcpCodec({ operations: OPERATIONS, services, authenticate, version: VERSION }),
     healthOp: health,
     operations: OPERATIONS,
     traffic,

@@ -121,6 +121,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxWarm: options.maxWarm,
     idleMs: options.idleMs,
     spare: options.spare,
+    loadTimeoutMs: options.timeoutMs,
   });
   const inflightByApp = new Map<string, number>();
 
@@ -144,10 +145,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     };
     try {
       const body = await readBody(req, options.maxBodyBytes);
-      const sandbox = await pool.acquire(target);
+      const sandbox = await pool.acquire(target).catch((err) => {
+        // Code that fails to load never reaches a handler; record why in the app's logs.
+        if (err instanceof SandboxError) {
+          options.host.log(target.appId, "error", err.message, requestId);
+        }
+        throw err;
+      });
       sandbox.inflight++;
       sandbox.lastUsed = Date.now();
+      let finished = false;
       const done = () => {
+        // Called from several paths (end, error, cancel, timeout); count once.
+        if (finished) return;
+        finished = true;
         sandbox.inflight--;
         sandbox.lastUsed = Date.now();
         release();

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Sandbox, type SpawnSpec } from "./sandbox.ts";
+import { Sandbox, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
 
 /** Pool settings. */
@@ -22,6 +22,8 @@ export interface PoolOptions {
   idleMs: number;
   /** Keep one spare process started ahead of need. */
   spare: boolean;
+  /** A process whose code has not loaded after this long is killed (ms). */
+  loadTimeoutMs: number;
 }
 
 interface Slot {
@@ -119,6 +121,28 @@ export function createPool(options: PoolOptions): Pool {
   const timer = setInterval(evict, Math.min(10_000, Math.max(250, options.idleMs / 2)));
   refillSpare();
 
+  /** Loads the code, killing the process if that takes too long (e.g. a loop at top level). */
+  async function loadWithin(
+    sandbox: Sandbox,
+    target: RuntimeTarget,
+    code: { files: Record<string, string>; entry: string },
+  ): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const message = `The app's code took longer than ${options.loadTimeoutMs} ms to load.`;
+        killed++;
+        sandbox.kill(message);
+        reject(new SandboxError(504, message));
+      }, options.loadTimeoutMs);
+    });
+    try {
+      await Promise.race([sandbox.load({ id: target.appId, name: target.appName }, code), limit]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function start(target: RuntimeTarget): Promise<Sandbox> {
     coldStarts++;
     let sandbox = spare && !spare.dead ? spare : spawn();
@@ -127,11 +151,12 @@ export function createPool(options: PoolOptions): Pool {
     try {
       const code = await options.host.code(target.appId, target.versionId);
       try {
-        await sandbox.load({ id: target.appId, name: target.appName }, code);
+        await loadWithin(sandbox, target, code);
       } catch (err) {
-        if (!sandbox.dead) throw err;
+        // Only a spare that died before it got the code is replaced.
+        if (!sandbox.dead || (err instanceof SandboxError && err.status === 504)) throw err;
         sandbox = spawn();
-        await sandbox.load({ id: target.appId, name: target.appName }, code);
+        await loadWithin(sandbox, target, code);
       }
       return sandbox;
     } catch (err) {
@@ -143,10 +168,13 @@ export function createPool(options: PoolOptions): Pool {
   return {
     acquire(target) {
       const slot = slots.get(target.appId);
-      if (slot && !slot.sandbox?.dead && slot.target.versionId === target.versionId) {
+      // A rename also needs a new process: the app's code sees its name as `fazt.app.name`.
+      const same = slot !== undefined && slot.target.versionId === target.versionId &&
+        slot.target.appName === target.appName;
+      if (slot && !slot.sandbox?.dead && same) {
         return slot.loading;
       }
-      if (slot && slot.target.versionId !== target.versionId) {
+      if (slot && !same) {
         slot.loading.then(retire, () => {});
       }
       const loading = start(target);

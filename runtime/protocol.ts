@@ -36,6 +36,10 @@ export type ToChild =
     body: string | null;
   }
   | { t: "abort"; id: number }
+  /** Stop sending a response body: the client is not reading it fast enough. */
+  | { t: "pause"; id: number }
+  /** Carry on sending a paused response body. */
+  | { t: "resume"; id: number }
   | { t: "ret"; id: number; ok: true; value: unknown }
   | { t: "ret"; id: number; ok: false; error: { code: string; message: string } }
   | { t: "ping"; id: number };
@@ -58,35 +62,59 @@ export type FromChild =
   }
   | { t: "pong"; id: number };
 
-/** Encodes bytes as base64. */
+/**
+ * The longest message line a sandbox may send (characters): a 50 MiB blob
+ * (the largest `blobs.put`) is about 67 MiB of base64.
+ */
+export const MAX_MESSAGE_CHARS = 80 * 1024 * 1024;
+
+/**
+ * Encodes bytes as base64 (natively: building a binary string first costs
+ * about 150 ms per MiB, long enough to stall the kernel on one large body).
+ */
 export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
+  return bytes.toBase64();
 }
 
 /** Decodes base64 into bytes. */
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  return Uint8Array.fromBase64(text);
 }
 
-/** Splits a byte stream into text lines. */
-export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/**
+ * Splits a byte stream into text lines. Only each new chunk is searched and
+ * a long line's pieces are joined once, so a multi-megabyte message (a
+ * request or response body) costs linear, not quadratic, time. A line
+ * longer than `maxLineChars` throws a `RangeError` instead of being
+ * buffered without end (a sandbox writing bytes with no newline).
+ */
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+  maxLineChars = Infinity,
+): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  let buffer = "";
+  let pieces: string[] = [];
+  let pending = 0;
   for await (const chunk of stream) {
-    buffer += decoder.decode(chunk, { stream: true });
+    const text = decoder.decode(chunk, { stream: true });
+    let start = 0;
     let nl: number;
-    while ((nl = buffer.indexOf("\n")) !== -1) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
+    while ((nl = text.indexOf("\n", start)) !== -1) {
+      pieces.push(text.slice(start, nl));
+      const line = pieces.join("");
+      pieces = [];
+      pending = 0;
+      start = nl + 1;
       if (line) yield line;
     }
+    if (start < text.length) {
+      pending += text.length - start;
+      if (pending > maxLineChars) {
+        throw new RangeError(`A message is longer than ${maxLineChars} characters.`);
+      }
+      pieces.push(text.slice(start));
+    }
   }
-  if (buffer) yield buffer;
+  const rest = pieces.join("");
+  if (rest) yield rest;
 }

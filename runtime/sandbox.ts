@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { fromBase64, type FromChild, readLines, toBase64, type ToChild } from "./protocol.ts";
+import {
+  fromBase64,
+  type FromChild,
+  MAX_MESSAGE_CHARS,
+  readLines,
+  toBase64,
+  type ToChild,
+} from "./protocol.ts";
 import type { RuntimeHost } from "./host.ts";
 
 /** How to start a sandbox process. */
@@ -36,7 +43,16 @@ interface Pending {
   reject(err: Error): void;
   controller?: ReadableStreamDefaultController<Uint8Array>;
   headSent: boolean;
+  /** True while the child was told to stop sending the body. */
+  paused?: boolean;
 }
+
+/**
+ * Response body bytes buffered in the kernel per request before the child
+ * is told to pause, so a client that stops reading cannot make the kernel
+ * hold an app's endless output.
+ */
+const BODY_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** A running sandbox process bound (after `load`) to one app version. */
 export class Sandbox {
@@ -99,17 +115,26 @@ export class Sandbox {
 
   async #pump(ready: () => void, failed: (e: Error) => void): Promise<void> {
     try {
-      for await (const line of readLines(this.#proc.stdout)) {
-        let msg: FromChild;
+      for await (const line of readLines(this.#proc.stdout, MAX_MESSAGE_CHARS)) {
+        // App code can write anything to stdout: a line that is not a
+        // well-formed message is skipped, and never stops this loop.
         try {
-          msg = JSON.parse(line);
+          const msg: FromChild = JSON.parse(line);
+          if (typeof msg === "object" && msg !== null) this.#dispatch(msg, ready);
         } catch {
           continue;
         }
-        this.#dispatch(msg, ready);
       }
+    } catch (err) {
+      // The pipe broke (the process is gone) or the app flooded it.
+      if (err instanceof RangeError) this.kill("The app's runtime sent an oversized message.");
+    }
+    // Nothing more can be read from the process (it may have closed its
+    // stdout and kept running): make sure it is gone.
+    try {
+      this.#proc.kill("SIGKILL");
     } catch {
-      // The pipe broke: the process is gone.
+      // already gone
     }
     const status = await this.#proc.status;
     this.#exited = true;
@@ -131,11 +156,11 @@ export class Sandbox {
 
   async #pumpStderr(): Promise<void> {
     try {
-      for await (const line of readLines(this.#proc.stderr)) {
+      for await (const line of readLines(this.#proc.stderr, 1024 * 1024)) {
         if (this.#appId) this.#host.log(this.#appId, "error", line.slice(0, 4000), null);
       }
-    } catch {
-      // ignore
+    } catch (err) {
+      if (err instanceof RangeError) this.kill("The app's runtime flooded its error output.");
     }
   }
 
@@ -160,17 +185,29 @@ export class Sandbox {
           start: (c) => {
             p.controller = c;
           },
+          pull: () => {
+            if (!p.paused) return;
+            p.paused = false;
+            this.#send({ t: "resume", id: msg.id });
+          },
           cancel: () => this.#send({ t: "abort", id: msg.id }),
-        });
+        }, new ByteLengthQueuingStrategy({ highWaterMark: BODY_BUFFER_BYTES }));
         const nullBody = msg.status === 204 || msg.status === 304 || msg.status < 200;
         p.resolveHead(
           new Response(nullBody ? null : body, { status: msg.status, headers: msg.headers }),
         );
         return;
       }
-      case "chunk":
-        this.#pending.get(msg.id)?.controller?.enqueue(fromBase64(msg.data));
+      case "chunk": {
+        const p = this.#pending.get(msg.id);
+        if (!p?.controller) return;
+        p.controller.enqueue(fromBase64(msg.data));
+        if (!p.paused && (p.controller.desiredSize ?? 1) <= 0) {
+          p.paused = true;
+          this.#send({ t: "pause", id: msg.id });
+        }
         return;
+      }
       case "end": {
         const p = this.#pending.get(msg.id);
         this.#pending.delete(msg.id);

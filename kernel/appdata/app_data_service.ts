@@ -4,7 +4,10 @@
  *
  * - `store.db`: kv, documents and blobs (fazt's tables; one serialized
  *   writer, see `kernel/store/database.ts`);
- * - `sql.db`: the app's own SQL, holding nothing of fazt's.
+ * - `sql.db`: the app's own SQL, holding nothing of fazt's. It is used only
+ *   by the app's own SQL process (`sql_process.ts`), started on the app's
+ *   first SQL call, so a runaway statement can be killed without touching
+ *   the kernel.
  *
  * Files are opened on first use and kept open in a small LRU cache; an app
  * in the middle of a call is never evicted. Because every file belongs to
@@ -22,7 +25,8 @@ import type { BlobStore } from "./blob_store.ts";
 import { type AppDataLimits, describe, resolveLimits, type StoreContext } from "./context.ts";
 import { createDocStore, type DocStore } from "./doc_store.ts";
 import { createKvStore, type KvStore } from "./kv_store.ts";
-import { type AppSqlConnection, openAppSql } from "./sql_connection.ts";
+import { SqlProcess } from "./sql_process.ts";
+import type { SpawnSpec } from "./spawn_spec.ts";
 import { createSqlStore, type SqlStore } from "./sql_store.ts";
 import { APPDATA_MIGRATIONS } from "./store_schema.ts";
 
@@ -64,14 +68,20 @@ export interface AppDataServiceOptions {
   maxOpenApps?: number;
   /** How long a connection waits for a lock, in ms (default 5000). */
   busyTimeoutMs?: number;
+  /** How long an app's unused SQL process is kept, in ms (default 2 minutes). */
+  sqlIdleMs?: number;
+  /** How to start an app's SQL process, given its data folder (default: fazt's own code). */
+  sqlSpawn?: (dir: string) => Promise<SpawnSpec>;
 }
 
 /** Every app's data. */
 export interface AppDataService {
   /** The data of one app (`invalid_input` if `appId` is not an app ID). Cheap; opens nothing yet. */
   forApp(appId: string): AppData;
-  /** Closes the app's files and deletes its data folder (for app deletion). */
+  /** Closes the app's files, stops its SQL process and deletes its data folder (for app deletion). */
   drop(appId: string): Promise<void>;
+  /** The process ID of the app's SQL process, or `null` when none runs. */
+  sqlPid(appId: string): number | null;
   /** Waits for pending writes and closes every open file. */
   close(): Promise<void>;
 }
@@ -81,7 +91,7 @@ interface Entry {
   appId: string;
   dir: string;
   store: Database | null;
-  sql: AppSqlConnection | null;
+  sql: SqlProcess | null;
   /** Calls in progress; a pinned entry is never evicted. */
   pins: number;
 }
@@ -122,7 +132,7 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
     entry.store = null;
     const done = (async () => {
       try {
-        sql?.close();
+        await sql?.close();
       } finally {
         await store?.close();
       }
@@ -178,12 +188,17 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
     });
   }
 
-  function openSql(entry: Entry): AppSqlConnection {
+  function openSql(entry: Entry): SqlProcess {
     Deno.mkdirSync(entry.dir, { recursive: true, mode: 0o700 });
-    return openAppSql(join(entry.dir, SQL_DB_FILE), {
+    return new SqlProcess({
+      dir: entry.dir,
       busyTimeoutMs,
       maxSqlBytes: limits.maxSqlBytes,
       maxRows: limits.maxSqlRows,
+      maxResultBytes: limits.maxSqlResultBytes,
+      timeoutMs: limits.sqlTimeoutMs,
+      idleMs: options.sqlIdleMs,
+      spawn: options.sqlSpawn,
     });
   }
 
@@ -204,6 +219,10 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
         blobs: createBlobStore(ctx),
         sql: createSqlStore(ctx),
       };
+    },
+
+    sqlPid(appId) {
+      return entries.get(checkAppId(appId))?.sql?.pid ?? null;
     },
 
     async drop(appId) {

@@ -7,7 +7,7 @@
  */
 import { FaztError } from "../errors.ts";
 import type { Database } from "../store/database.ts";
-import type { AppSqlConnection } from "./sql_connection.ts";
+import type { AppSql } from "./sql_process.ts";
 
 /** Size and count limits of app data. Every field is configurable. */
 export interface AppDataLimits {
@@ -33,6 +33,13 @@ export interface AppDataLimits {
   maxSqlBytes: number;
   /** Most rows one SQL query returns. */
   maxSqlRows: number;
+  /**
+   * Largest result of one SQL query, in bytes (column names plus values:
+   * text as UTF-8, bytes as is, 8 per number or null).
+   */
+  maxSqlResultBytes: number;
+  /** Longest one SQL call may run, in ms; then the app's SQL process is killed. */
+  sqlTimeoutMs: number;
 }
 
 /** The default limits. */
@@ -48,6 +55,8 @@ export const DEFAULT_APPDATA_LIMITS: Readonly<AppDataLimits> = Object.freeze({
   maxFilterConditions: 256,
   maxSqlBytes: 100 * 1024,
   maxSqlRows: 10_000,
+  maxSqlResultBytes: 8 * 1024 * 1024,
+  sqlTimeoutMs: 5000,
 });
 
 /** The default number of entries a kv or blob `list` returns. */
@@ -66,8 +75,11 @@ export interface StoreContext {
    * start its reads and queue its writes synchronously (before awaiting).
    */
   withStore<T>(fn: (db: Database) => T | Promise<T>): Promise<T>;
-  /** Runs `fn` with the app's `sql.db` connection, opening it if needed. */
-  withSql<T>(fn: (conn: AppSqlConnection) => T): Promise<T>;
+  /**
+   * Runs `fn` with the app's SQL (its own process, started if needed); the
+   * app's files stay open until `fn` settles.
+   */
+  withSql<T>(fn: (sql: AppSql) => Promise<T>): Promise<T>;
 }
 
 /** Merges `overrides` over the defaults, refusing values that are not positive integers. */

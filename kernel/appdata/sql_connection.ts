@@ -18,6 +18,11 @@
  * Read-only queries run on a second connection opened read-only, with
  * `query_only` on and an authorizer that allows only reads.
  *
+ * Results are bounded while SQLite steps, not after: a query stops at one
+ * row past `maxRows` or once its rows pass `maxResultBytes`, so a huge
+ * result is refused without ever being held whole. This connection runs in
+ * the app's own SQL process (`sql_process_main.ts`), never in the kernel.
+ *
  * @module
  */
 import {
@@ -55,6 +60,8 @@ export interface AppSqlOptions {
   maxSqlBytes: number;
   /** Most rows a query returns. */
   maxRows: number;
+  /** Largest result of one query, in bytes ({@linkcode resultSize}). */
+  maxResultBytes: number;
 }
 
 /** An app's `sql.db`: one read-write and one lazily opened read-only connection. */
@@ -63,6 +70,8 @@ export interface AppSqlConnection {
   all(sql: string, params: SqlParams | undefined, readOnly: boolean): SqlRow[];
   /** Runs one statement and reports its changes. */
   run(sql: string, params: SqlParams | undefined): SqlExecResult;
+  /** Opens the read-only connection now rather than on the first read-only query. */
+  openReadOnly(): void;
   /** Closes both connections. */
   close(): void;
 }
@@ -124,6 +133,15 @@ const DENIED_FUNCTIONS = new Set([
 ]);
 
 type Mode = "app" | "readOnly";
+
+/** Actions a statement that only reads may need. */
+const READ_ACTIONS: ReadonlySet<number> = new Set([
+  AUTH.SELECT,
+  AUTH.READ,
+  AUTH.FUNCTION,
+  AUTH.RECURSIVE,
+  AUTH.PRAGMA,
+]);
 
 /** Why a statement was refused. */
 interface Denial {
@@ -281,9 +299,14 @@ function bindValue(value: unknown, where: string): SQLInputValue {
 }
 
 /** Bound parameters: named ones, or positional ones. */
-type BindArgs = { named: Record<string, SQLInputValue> } | { positional: SQLInputValue[] };
+export type BindArgs = { named: Record<string, SQLInputValue> } | { positional: SQLInputValue[] };
 
-function bindParams(params: SqlParams | undefined): BindArgs {
+/**
+ * Validates statement parameters (null, finite numbers, bigints, strings,
+ * booleans as 1/0, `Uint8Array`), refusing anything else with
+ * `invalid_input`.
+ */
+export function bindParams(params: SqlParams | undefined): BindArgs {
   if (params === undefined) return { positional: [] };
   if (Array.isArray(params)) {
     return { positional: params.map((v, i) => bindValue(v, String(i + 1))) };
@@ -300,6 +323,122 @@ function bindParams(params: SqlParams | undefined): BindArgs {
 }
 
 /**
+ * Checks what can be checked of a statement without SQLite: it is a string,
+ * within `maxSqlBytes` and valid Unicode.
+ */
+export function checkSqlText(sql: unknown, maxSqlBytes: number): string {
+  if (typeof sql !== "string") {
+    throw new FaztError("invalid_input", `The SQL must be a string (got ${describe(sql)}).`);
+  }
+  const size = utf8Length(sql);
+  if (size > maxSqlBytes) {
+    throw new FaztError(
+      "payload_too_large",
+      `The SQL statement is ${size} bytes; the limit is ${maxSqlBytes}. Pass data as parameters.`,
+      { details: { size, limit: maxSqlBytes } },
+    );
+  }
+  if (!sql.isWellFormed()) {
+    throw new FaztError(
+      "invalid_input",
+      "The SQL is not valid Unicode (it has a lone surrogate).",
+    );
+  }
+  return sql;
+}
+
+/**
+ * What one value adds to a result's size: its UTF-8 bytes for text, its
+ * length for bytes, 8 for a number or null.
+ */
+function valueSize(value: unknown): number {
+  if (typeof value === "string") return utf8Length(value);
+  if (value instanceof Uint8Array) return value.byteLength;
+  return 8;
+}
+
+/**
+ * The size of a result as the result limit counts it: each row's column
+ * names and values ({@linkcode valueSize}).
+ */
+export function resultSize(rows: readonly Record<string, unknown>[]): number {
+  let bytes = 0;
+  for (const row of rows) {
+    for (const [name, value] of Object.entries(row)) bytes += utf8Length(name) + valueSize(value);
+  }
+  return bytes;
+}
+
+/** `n` bytes for people: "8 MiB", "512 KiB" or "1000 bytes". */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+function tooManyRows(rows: string, limit: number): FaztError {
+  return new FaztError(
+    "payload_too_large",
+    `The query returned ${rows} rows; the limit is ${limit}. ` +
+      "Add a LIMIT and page with OFFSET or a WHERE on the last key.",
+    { details: { limit } },
+  );
+}
+
+function tooManyBytes(limit: number): FaztError {
+  return new FaztError(
+    "payload_too_large",
+    `The query's result is larger than ${formatBytes(limit)}, the limit for one call. ` +
+      "Select fewer columns or rows (add a LIMIT and page), or read large values in parts " +
+      "with substr().",
+    { details: { limitBytes: limit } },
+  );
+}
+
+/**
+ * A statement's text without its terminating semicolon, closed so that more
+ * text may follow it: a trailing `--` comment is ended by the newline the
+ * caller adds, an unterminated block comment is closed here. `text` is one
+ * statement SQLite has already accepted, so quotes and brackets are balanced.
+ */
+function statementText(text: string): string {
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "'" || c === '"' || c === "`" || c === "[") {
+      const close = c === "[" ? "]" : c;
+      let j = i + 1;
+      for (;;) {
+        const end = text.indexOf(close, j);
+        if (end === -1) return text; // unbalanced: cannot happen for a prepared statement
+        if (close !== "]" && text[end + 1] === close) {
+          j = end + 2; // doubled quote
+          continue;
+        }
+        i = end + 1;
+        break;
+      }
+    } else if (c === "-" && text[i + 1] === "-") {
+      const end = text.indexOf("\n", i + 2);
+      if (end === -1) return text;
+      i = end + 1;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      if (end === -1) return text + "*/";
+      i = end + 2;
+    } else if (c === ";") {
+      return text.slice(0, i);
+    } else {
+      i++;
+    }
+  }
+  return text;
+}
+
+/** A statement a query may start with to be stepped with a bound (not `all()` at once). */
+const QUERY_START = /^(?:select|with|values)\b/i;
+
+/**
  * All rows of `stmt`. `all()`, not `iterate()`: this Deno's `iterate()`
  * ends quietly when a step fails (a constraint, an authorizer denial at run
  * time), which would turn errors into empty results.
@@ -308,10 +447,29 @@ function allRows(stmt: StatementSync, args: BindArgs): Record<string, SQLOutputV
   return "named" in args ? stmt.all(args.named) : stmt.all(...args.positional);
 }
 
+/** Copies a row from `node:sqlite` (null prototype) into a plain object. */
+function plainRow(names: readonly string[], values: readonly SQLOutputValue[]): SqlRow {
+  const row: SqlRow = {};
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name === "__proto__") {
+      Object.defineProperty(row, name, {
+        value: values[i],
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else row[name] = values[i];
+  }
+  return row;
+}
+
 /** Opens one connection to `path` with every lock in place for `mode`. */
 function connect(path: string, mode: Mode, busyTimeoutMs: number): {
   db: DatabaseSync;
   takeDenial(): Denial | null;
+  /** Whether every action authorized since the last `takeDenial()` only reads. */
+  onlyReads(): boolean;
 } {
   const readOnly = mode === "readOnly";
   const db = new DatabaseSync(path, {
@@ -336,7 +494,9 @@ function connect(path: string, mode: Mode, busyTimeoutMs: number): {
     throw err;
   }
   let denial: Denial | null = null;
+  let reads = true;
   h.setAuthorizer((action, arg1, arg2) => {
+    if (!READ_ACTIONS.has(action)) reads = false;
     const d = decide(mode, action, arg1, arg2);
     if (d === null) return AUTH.OK;
     denial ??= d;
@@ -347,8 +507,10 @@ function connect(path: string, mode: Mode, busyTimeoutMs: number): {
     takeDenial() {
       const d = denial;
       denial = null;
+      reads = true;
       return d;
     },
+    onlyReads: () => reads,
   };
 }
 
@@ -368,23 +530,7 @@ export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnecti
   };
 
   const prepare = (conn: ReturnType<typeof connect>, sql: string): StatementSync => {
-    if (typeof sql !== "string") {
-      throw new FaztError("invalid_input", `The SQL must be a string (got ${describe(sql)}).`);
-    }
-    const size = utf8Length(sql);
-    if (size > options.maxSqlBytes) {
-      throw new FaztError(
-        "payload_too_large",
-        `The SQL statement is ${size} bytes; the limit is ${options.maxSqlBytes}. Pass data as parameters.`,
-        { details: { size, limit: options.maxSqlBytes } },
-      );
-    }
-    if (!sql.isWellFormed()) {
-      throw new FaztError(
-        "invalid_input",
-        "The SQL is not valid Unicode (it has a lone surrogate).",
-      );
-    }
+    checkSqlText(sql, options.maxSqlBytes);
     // Never hand SQLite a statement-less string: node:sqlite then returns a
     // statement without a handle, and reading its sourceSQL crashes Deno.
     const body = sql.slice(skipInsignificant(sql, 0));
@@ -401,6 +547,72 @@ export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnecti
     return stmt;
   };
 
+  /** Marks the end of a stepped query's rows; secret, so no row of the app's can equal it. */
+  const endMark = `fazt-end-${crypto.randomUUID()}`;
+
+  /**
+   * The rows of a query that only reads, stepped one by one and stopped one
+   * row past `maxRows` or once past `maxResultBytes`. `iterate()` is the
+   * only way to step, but it ends quietly when a step fails, so the query
+   * runs as `SELECT * FROM (query) UNION ALL SELECT <end mark>`: SQLite
+   * returns a compound's parts in order, so the end mark arrives only when
+   * the query ran to its end. Without it the query failed, and it runs
+   * once more with `all()` to report why. Column names come from the
+   * query itself (the wrapper would rename duplicates). Returns `null` when
+   * the query cannot be wrapped (the caller then uses `all()`).
+   */
+  function steppedRows(
+    conn: ReturnType<typeof connect>,
+    stmt: StatementSync,
+    args: BindArgs,
+  ): SqlRow[] | null {
+    const names = stmt.columns().map((c) => c.name);
+    if (names.length === 0) return null;
+    const text = `SELECT * FROM (\n${
+      statementText(stmt.sourceSQL)
+    }\n) UNION ALL SELECT '${endMark}'${", NULL".repeat(names.length - 1)}`;
+    let wrapped: StatementSync;
+    try {
+      conn.takeDenial();
+      wrapped = conn.db.prepare(text);
+    } catch {
+      conn.takeDenial();
+      return null;
+    }
+    if (
+      wrapped.sourceSQL !== text || wrapped.columns().length !== names.length || !conn.onlyReads()
+    ) {
+      return null;
+    }
+    const arrays = wrapped as StatementSync & { setReturnArrays?(on: boolean): void };
+    if (typeof arrays.setReturnArrays !== "function") return null;
+    arrays.setReturnArrays(true);
+    const namesSize = names.reduce((sum, name) => sum + utf8Length(name), 0);
+    const rows: SqlRow[] = [];
+    let bytes = 0;
+    const steps = "named" in args
+      ? wrapped.iterate(args.named)
+      : wrapped.iterate(...args.positional);
+    // Leaving the loop early (break or throw) resets the statement.
+    for (const step of steps) {
+      const values = step as unknown as SQLOutputValue[];
+      if (values[0] === endMark) return rows;
+      if (rows.length === options.maxRows) {
+        throw tooManyRows(`at least ${rows.length + 1}`, options.maxRows);
+      }
+      bytes += namesSize;
+      for (const value of values) bytes += valueSize(value);
+      if (bytes > options.maxResultBytes) throw tooManyBytes(options.maxResultBytes);
+      rows.push(plainRow(names, values));
+    }
+    // The query failed part-way: run it again to get SQLite's error.
+    rows.length = 0;
+    const all = allRows(stmt, args);
+    if (all.length > options.maxRows) throw tooManyRows(String(all.length), options.maxRows);
+    if (resultSize(all) > options.maxResultBytes) throw tooManyBytes(options.maxResultBytes);
+    return all.map((row) => ({ ...row }));
+  }
+
   return {
     all(sql, params, ro) {
       let conn = main;
@@ -408,15 +620,13 @@ export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnecti
       const args = bindParams(params);
       try {
         const stmt = prepare(conn, sql);
+        const bounded = QUERY_START.test(stmt.sourceSQL) && conn.onlyReads()
+          ? steppedRows(conn, stmt, args)
+          : null;
+        if (bounded) return bounded;
         const rows = allRows(stmt, args);
-        if (rows.length > options.maxRows) {
-          throw new FaztError(
-            "payload_too_large",
-            `The query returned ${rows.length} rows; the limit is ${options.maxRows}. ` +
-              "Add a LIMIT and page with OFFSET or a WHERE on the last key.",
-            { details: { rows: rows.length, limit: options.maxRows } },
-          );
-        }
+        if (rows.length > options.maxRows) throw tooManyRows(String(rows.length), options.maxRows);
+        if (resultSize(rows) > options.maxResultBytes) throw tooManyBytes(options.maxResultBytes);
         return rows.map((row) => ({ ...row }));
       } catch (err) {
         throw toError(conn, err);
@@ -435,6 +645,10 @@ export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnecti
       } catch (err) {
         throw toError(main, err);
       }
+    },
+
+    openReadOnly() {
+      readOnly ??= connect(path, "readOnly", options.busyTimeoutMs);
     },
 
     close() {

@@ -2,7 +2,11 @@
  * An app's own SQL database (`sql.db`): one statement per call, bound
  * parameters, SQLite errors reported as `invalid_input` with SQLite's
  * message, and isolation enforced by the connection (see
- * `sql_connection.ts`).
+ * `sql_connection.ts`). Statements run in the app's own SQL process
+ * (`sql_process.ts`): one that runs longer than `sqlTimeoutMs` is stopped
+ * (`gateway_timeout`), and a result past `maxSqlRows` or
+ * `maxSqlResultBytes` is refused (`payload_too_large`) without being held
+ * whole.
  *
  * @module
  */
@@ -14,9 +18,9 @@ export type { SqlExecResult, SqlParams, SqlRow, SqlValue } from "./sql_connectio
 /** An app's own SQL database. */
 export interface SqlStore {
   /**
-   * Runs one statement and returns its rows (at most the `maxSqlRows`
-   * limit; more is `payload_too_large`). Statements that change data may
-   * return rows with `RETURNING`.
+   * Runs one statement and returns its rows (at most the `maxSqlRows` and
+   * `maxSqlResultBytes` limits; more is `payload_too_large`). Statements
+   * that change data may return rows with `RETURNING`.
    */
   query(sql: string, params?: SqlParams): Promise<SqlRow[]>;
   /** Runs one statement that changes data or schema and reports what changed. */

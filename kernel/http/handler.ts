@@ -18,31 +18,9 @@ import { errorResponse } from "./error_response.ts";
 import { FaztError } from "../errors.ts";
 import { notFoundPage, welcomePage } from "./pages.ts";
 import type { RequestMeta } from "./rest_codec.ts";
-import { HOME_PAGE, LOGIN_PAGE, SETUP_PAGE } from "./cockpit_pages.ts";
+import { dashboardResponse } from "../../dashboard/serve.ts";
 import { buildOpenApi, OPENAPI_PATH } from "./openapi.ts";
-
-const COCKPIT_PAGES: Record<string, string> = {
-  "/_fazt": HOME_PAGE,
-  "/_fazt/": HOME_PAGE,
-  "/_fazt/login": LOGIN_PAGE,
-  "/_fazt/setup": SETUP_PAGE,
-};
-
-const COCKPIT_CSP =
-  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-function cockpitResponse(html: string): Response {
-  return new Response(html, {
-    headers: [
-      ["content-type", "text/html; charset=utf-8"],
-      ["cache-control", "no-store"],
-      ["x-content-type-options", "nosniff"],
-      ["content-security-policy", COCKPIT_CSP],
-      ["x-frame-options", "DENY"],
-      ["referrer-policy", "no-referrer"],
-    ],
-  });
-}
+import { MCP_PATH, type McpCodec, PROTECTED_RESOURCE_PATH } from "../mcp/mcp_codec.ts";
 
 function openApiResponse(req: Request, json: string): Response {
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -73,6 +51,8 @@ export interface HttpHandlerOptions {
   statics: StaticServer;
   /** The REST transport. */
   rest: RestCodec;
+  /** The MCP transport, at `/_fazt/mcp` (admin hosts only). */
+  mcp?: McpCodec;
   /** The health operation, also served at `/_fazt/health`. */
   healthOp: AnyOperation;
   /** Every operation, described at `/_fazt/api/openapi.json`. */
@@ -163,6 +143,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       if (pathname === `/_fazt/api${OPENAPI_PATH}`) {
         return Promise.resolve(openApiResponse(req, openApiJson));
       }
+      if (pathname === MCP_PATH && options.mcp) return options.mcp.handle(req, meta(req, info));
       if (pathname.startsWith("/_fazt/api/")) {
         return rest.handle(
           req,
@@ -171,9 +152,9 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
           meta(req, info),
         );
       }
-      const page = COCKPIT_PAGES[pathname];
-      if (page && (req.method === "GET" || req.method === "HEAD")) {
-        return Promise.resolve(cockpitResponse(page));
+      if (req.method === "GET" || req.method === "HEAD") {
+        const page = dashboardResponse(pathname, req.headers.get("accept-encoding"));
+        if (page) return Promise.resolve(page);
       }
     }
     return Promise.resolve(errorResponse(
@@ -202,6 +183,13 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     const { pathname, search } = splitUrl(req.url);
     if (pathname === "/_fazt" || pathname.startsWith("/_fazt/")) {
       return kernelRoute(req, info, pathname, search);
+    }
+    if (
+      options.mcp &&
+      (pathname === PROTECTED_RESOURCE_PATH || pathname === PROTECTED_RESOURCE_PATH + MCP_PATH) &&
+      isAdminHost(requestHost(req))
+    ) {
+      return options.mcp.protectedResource(req, meta(req, info));
     }
     const match = routes.match(requestHost(req));
     if (

@@ -12,13 +12,17 @@ import { AUTH_OPERATIONS } from "./auth_ops.ts";
 import { TOKEN_OPERATIONS } from "./token_ops.ts";
 import { SECRET_OPERATIONS } from "./secret_ops.ts";
 import { LOG_OPERATIONS } from "./log_ops.ts";
+import { DEPLOY_FILES_OPERATIONS } from "./deploy_files_ops.ts";
+import { DATA_OPERATIONS } from "./data_ops.ts";
 
 /** Every operation, in display order. */
 export const OPERATIONS: readonly AnyOperation[] = [
   ...APP_OPERATIONS,
+  ...DEPLOY_FILES_OPERATIONS,
   ...ROUTE_OPERATIONS,
   ...SECRET_OPERATIONS,
   ...LOG_OPERATIONS,
+  ...DATA_OPERATIONS,
   ...TOKEN_OPERATIONS,
   ...AUTH_OPERATIONS,
   ...SYSTEM_OPERATIONS,

@@ -7,9 +7,13 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { Worker as NodeWorker } from "node:worker_threads";
 import { BridgeError, type Channel, openChannel } from "./channel.ts";
 import { createModuleSystem } from "./modules.ts";
 import { fromBase64, type SandboxApp, toBase64, type ToChild } from "../protocol.ts";
+
+/** The largest piece of a response body sent in one message. */
+const CHUNK_BYTES = 1024 * 1024;
 
 const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
 
@@ -18,6 +22,22 @@ async function dropPermissions(): Promise<void> {
   for (const name of PERMISSIONS) {
     await Deno.permissions.revoke({ name } as Deno.PermissionDescriptor);
   }
+}
+
+/**
+ * `node:worker_threads` keeps its own reference to workers, out of reach of
+ * `delete globalThis.Worker`: its `Worker` class is made to refuse at its
+ * `super()` call, and frozen so app code cannot undo that. (Each worker is
+ * a thread with a heap of its own, outside the process's heap cap.)
+ */
+function refuseNodeWorkers(): void {
+  Object.setPrototypeOf(
+    NodeWorker,
+    function Worker(): never {
+      throw new Error("Workers are not available to apps.");
+    },
+  );
+  Object.freeze(NodeWorker);
 }
 
 type Handler = (req: Request, ctx: unknown) => unknown;
@@ -152,6 +172,7 @@ async function main(): Promise<void> {
   g.fetch = makeFetch(channel);
   delete g.Worker;
   delete g.SharedWorker;
+  refuseNodeWorkers();
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
     log("error")("Unhandled promise rejection:", e.reason);
@@ -185,6 +206,13 @@ async function main(): Promise<void> {
     }
   }
   const controllers = new Map<number, AbortController>();
+  /** Response bodies the kernel paused, with the wake-up of their sending loop. */
+  const paused = new Map<number, () => void>();
+  const resume = (id: number) => {
+    const wake = paused.get(id);
+    paused.delete(id);
+    wake?.();
+  };
   channel.send({ t: "ready" });
 
   async function serve(msg: Extract<ToChild, { t: "req" }>): Promise<void> {
@@ -204,9 +232,23 @@ async function main(): Promise<void> {
       const res = toResponse(await store.run(msg.requestId, () => run(req, ctx)));
       channel.send({ t: "head", id: msg.id, status: res.status, headers: [...res.headers] });
       if (res.body) {
-        for await (const chunk of res.body) {
-          if (controller.signal.aborted) break;
-          channel.send({ t: "chunk", id: msg.id, data: toBase64(chunk) });
+        let yielded = performance.now();
+        send: for await (const chunk of res.body) {
+          // At most 1 MiB per message, however large the app's chunks are.
+          for (let at = 0; at < chunk.length; at += CHUNK_BYTES) {
+            while (paused.has(msg.id) && !controller.signal.aborted) {
+              await new Promise<void>((wake) => paused.set(msg.id, wake));
+            }
+            if (controller.signal.aborted) break send;
+            const data = toBase64(chunk.subarray(at, at + CHUNK_BYTES));
+            channel.send({ t: "chunk", id: msg.id, data });
+            // A body that is always ready keeps this loop in microtasks, where
+            // the kernel's messages (abort, ping) never get in: yield now and then.
+            if (performance.now() - yielded > 20) {
+              await new Promise((resolve) => setTimeout(resolve, 0));
+              yielded = performance.now();
+            }
+          }
         }
       }
       channel.send({ t: "end", id: msg.id });
@@ -220,6 +262,7 @@ async function main(): Promise<void> {
       channel.send({ t: "fail", id: msg.id, message });
     } finally {
       controllers.delete(msg.id);
+      paused.delete(msg.id);
     }
   }
 
@@ -233,6 +276,13 @@ async function main(): Promise<void> {
         break;
       case "abort":
         controllers.get(msg.id)?.abort();
+        resume(msg.id);
+        break;
+      case "pause":
+        if (controllers.has(msg.id) && !paused.has(msg.id)) paused.set(msg.id, () => {});
+        break;
+      case "resume":
+        resume(msg.id);
         break;
       case "ping":
         channel.send({ t: "pong", id: msg.id });

@@ -69,6 +69,19 @@ Deno.test("the bundled fazt runs self-contained from an empty folder", async () 
       assert.equal(deploy.status, 200, await deploy.text());
       const page = await hostFetch(port, "solo.localhost", "/");
       assert.equal(await page.text(), "<p>bundled</p>");
+      // The MCP SDK, loaded on the first MCP request, is inside the bundle too.
+      const mcp = await hostFetch(port, "localhost", "/_fazt/mcp", {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      assert.equal(mcp.status, 200);
+      const tools = (await mcp.json()).result.tools as { name: string }[];
+      assert.ok(tools.some((t) => t.name === "apps_list"));
     } finally {
       proc.kill("SIGTERM");
       await proc.status;

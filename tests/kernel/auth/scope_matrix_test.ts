@@ -69,6 +69,28 @@ const EXAMPLES: Record<string, Example> = {
   "apps.delete": async (c) => ({ method: "DELETE", path: `/apps/${await c.freshApp()}` }),
   "apps.files": () => ({ method: "GET", path: "/apps/demo/files" }),
   "apps.read_file": () => ({ method: "GET", path: "/apps/demo/file?path=index.html" }),
+  "apps.deploy_files": (c) => ({
+    method: "POST",
+    path: `/apps/${c.unique("inline")}/deploy-files`,
+    body: { files: { "index.html": { text: "<h1>inline</h1>" } } },
+  }),
+  "data.kv_get": () => ({ method: "GET", path: "/apps/demo/data/kv/greeting" }),
+  "data.kv_list": () => ({ method: "GET", path: "/apps/demo/data/kv?limit=5" }),
+  "data.kv_set": () => ({
+    method: "PUT",
+    path: "/apps/demo/data/kv/greeting",
+    body: { value: { hello: "world" } },
+  }),
+  "data.kv_delete": () => ({ method: "DELETE", path: "/apps/demo/data/kv/greeting" }),
+  "data.docs_find": () => ({
+    method: "GET",
+    path: `/apps/demo/data/docs/posts?filter=${encodeURIComponent('{"draft":false}')}`,
+  }),
+  "data.sql_query": () => ({
+    method: "POST",
+    path: "/apps/demo/data/sql",
+    body: { sql: "SELECT ? AS answer", params: [42] },
+  }),
   "routes.list": () => ({ method: "GET", path: "/routes" }),
   "routes.add": (c) => ({
     method: "POST",
@@ -246,11 +268,11 @@ Deno.test("scope matrix: a token with one scope may call exactly the operations 
   });
 });
 
-Deno.test("scope matrix: only data:read and data:write grant no operation yet", () => {
-  // Reserved for app data operations; a new scope that grants nothing is a mistake.
+Deno.test("scope matrix: every scope grants some operation", () => {
+  // A scope that grants nothing is a mistake.
   const needed = new Set(OPERATIONS.map((op) => op.access));
   const unused = SCOPES.filter((s) => s !== "admin" && !needed.has(s));
-  assert.deepEqual(unused, ["data:read", "data:write"]);
+  assert.deepEqual(unused, []);
 });
 
 Deno.test("app-limited tokens reach only their apps", async () => {

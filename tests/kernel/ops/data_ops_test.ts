@@ -1,0 +1,210 @@
+/**
+ * The app data operations (`data.*`) and `apps.deploy_files` over REST:
+ * what they return, what they refuse, and that they reach the same per-app
+ * stores as the app's own code.
+ */
+import assert from "node:assert/strict";
+import { type TestKernel, withKernel } from "../../_helpers/kernel.ts";
+
+async function json(res: Response): Promise<unknown> {
+  return await res.json();
+}
+
+async function demo(t: TestKernel): Promise<string> {
+  const res = await t.deploy("demo", { "index.html": "<h1>demo</h1>" });
+  assert.equal(res.status, 200, await res.text());
+  return t.kernel.services.apps.resolve("demo").id;
+}
+
+Deno.test("data.kv_*: set, get, list with prefix and paging, delete", async () => {
+  await withKernel(async (t) => {
+    const id = await demo(t);
+    for (const [key, value] of [["user:1", { n: 1 }], ["user:2", [1, 2]], ["other", "x"]]) {
+      const res = await t.api("PUT", `/apps/demo/data/kv/${encodeURIComponent(String(key))}`, {
+        body: { value },
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await json(res), { key, expiresAt: null });
+    }
+    const withTtl = await json(
+      await t.api("PUT", "/apps/demo/data/kv/temp", { body: { value: 1, ttl: 60 } }),
+    ) as { expiresAt: string };
+    assert.ok(Date.parse(withTtl.expiresAt) > Date.now());
+
+    // The app's own code sees the same store.
+    assert.deepEqual(await t.kernel.services.appData.forApp(id).kv.get("user:1"), { n: 1 });
+
+    const got = await t.api("GET", "/apps/demo/data/kv/user%3A2");
+    assert.deepEqual(await json(got), { key: "user:2", value: [1, 2] });
+    const missing = await t.api("GET", "/apps/demo/data/kv/nope");
+    assert.deepEqual(await json(missing), { key: "nope", value: null });
+
+    const page1 = await json(
+      await t.api("GET", "/apps/demo/data/kv?prefix=user%3A&limit=1"),
+    ) as { keys: { key: string }[]; cursor: string };
+    assert.deepEqual(page1.keys.map((k) => k.key), ["user:1"]);
+    const page2 = await json(
+      await t.api(
+        "GET",
+        `/apps/demo/data/kv?prefix=user%3A&limit=1&cursor=${encodeURIComponent(page1.cursor)}`,
+      ),
+    ) as { keys: { key: string }[]; cursor: string | null };
+    assert.deepEqual(page2.keys.map((k) => k.key), ["user:2"]);
+
+    const del = await t.api("DELETE", "/apps/demo/data/kv/other");
+    assert.deepEqual(await json(del), { key: "other", deleted: true });
+    const again = await t.api("DELETE", "/apps/demo/data/kv/other");
+    assert.deepEqual(await json(again), { key: "other", deleted: false });
+
+    const noValue = await t.api("PUT", "/apps/demo/data/kv/k", { body: {} });
+    assert.equal(noValue.status, 400);
+    assert.match(JSON.stringify(await json(noValue)), /give a value/);
+    const noApp = await t.api("GET", "/apps/ghost/data/kv/k");
+    assert.equal(noApp.status, 404);
+    await noApp.body?.cancel();
+  });
+});
+
+Deno.test("data.docs_find: filter, sort and paging, as JSON or JSON text", async () => {
+  await withKernel(async (t) => {
+    const id = await demo(t);
+    await t.kernel.services.appData.forApp(id).docs.insert("posts", [
+      { _id: "a", n: 1, draft: false },
+      { _id: "b", n: 3, draft: true },
+      { _id: "c", n: 2, draft: false },
+    ]);
+    const q = (params: Record<string, unknown>) =>
+      "?" + new URLSearchParams(
+        Object.entries(params).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+      );
+    const all = await json(await t.api("GET", "/apps/demo/data/docs/posts")) as { _id: string }[];
+    assert.deepEqual(all.map((d) => d._id), ["a", "b", "c"]);
+    const published = await json(
+      await t.api(
+        "GET",
+        `/apps/demo/data/docs/posts${q({ filter: { draft: false }, sort: { n: -1 } })}`,
+      ),
+    ) as { _id: string }[];
+    assert.deepEqual(published.map((d) => d._id), ["c", "a"]);
+    const paged = await json(
+      await t.api("GET", `/apps/demo/data/docs/posts${q({ limit: "1", offset: "1" })}`),
+    ) as { _id: string }[];
+    assert.deepEqual(paged.map((d) => d._id), ["b"]);
+    const badJson = await t.api("GET", "/apps/demo/data/docs/posts?filter=%7Bnope");
+    assert.equal(badJson.status, 400);
+    assert.match(JSON.stringify(await json(badJson)), /not valid JSON/);
+    const badOperator = await t.api(
+      "GET",
+      `/apps/demo/data/docs/posts${q({ filter: { n: { $regex: "x" } } })}`,
+    );
+    assert.equal(badOperator.status, 400);
+    await badOperator.body?.cancel();
+  });
+});
+
+Deno.test("data.sql_query reads, and refuses anything that writes", async () => {
+  await withKernel(async (t) => {
+    const id = await demo(t);
+    const sql = t.kernel.services.appData.forApp(id).sql;
+    await sql.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, big INTEGER, raw BLOB)");
+    await sql.exec("INSERT INTO notes (body, big, raw) VALUES (?, ?, ?)", [
+      "hello",
+      2 ** 40,
+      new Uint8Array([1, 2, 3]),
+    ]);
+    const query = (body: unknown) => t.api("POST", "/apps/demo/data/sql", { body });
+    const rows = await json(
+      await query({
+        sql: "SELECT id, body, big, raw FROM notes WHERE body = :b",
+        params: { b: "hello" },
+      }),
+    );
+    assert.deepEqual(rows, [{
+      id: 1,
+      body: "hello",
+      big: 2 ** 40,
+      raw: { base64: "AQID" },
+    }]);
+    const schema = await query({ sql: "PRAGMA table_info(notes)" });
+    assert.equal(schema.status, 200);
+    assert.equal((await json(schema) as unknown[]).length, 4);
+
+    for (
+      const statement of [
+        "DELETE FROM notes",
+        "  -- a comment\n INSERT INTO notes (body) VALUES ('x')",
+        "DROP TABLE notes",
+        "WITH x AS (SELECT 1) DELETE FROM notes",
+        "PRAGMA user_version = 5",
+      ]
+    ) {
+      const res = await query({ sql: statement });
+      const body = JSON.stringify(await json(res));
+      assert.equal(res.status, 403, `${statement}: ${body}`);
+    }
+    const still = await sql.query("SELECT count(*) AS n FROM notes");
+    assert.deepEqual(still, [{ n: 1 }]);
+    const broken = await query({ sql: "SELEC nothing" });
+    assert.equal(broken.status, 403);
+    await broken.body?.cancel();
+    const syntax = await query({ sql: "SELECT FROM WHERE" });
+    assert.equal(syntax.status, 400);
+    assert.match(JSON.stringify(await json(syntax)), /SQL error/);
+  });
+});
+
+Deno.test("apps.deploy_files deploys inline files atomically, with archive rules and limits", async () => {
+  await withKernel(async (t) => {
+    const deploy = (app: string, files: unknown) =>
+      t.api("POST", `/apps/${app}/deploy-files`, { body: { files } });
+    const ok = await deploy("inline", {
+      "index.html": { text: "<h1>inline</h1>" },
+      "img/dot.bin": { base64: "AAEC" },
+    });
+    assert.equal(ok.status, 200);
+    const out = await json(ok) as { app: { name: string; files: number }; created: boolean };
+    assert.deepEqual([out.app.name, out.app.files, out.created], ["inline", 2, true]);
+    const page = await t.get("inline.localhost", "/");
+    assert.equal(await page.text(), "<h1>inline</h1>");
+    const bin = await t.get("inline.localhost", "/img/dot.bin");
+    assert.deepEqual(new Uint8Array(await bin.arrayBuffer()), new Uint8Array([0, 1, 2]));
+
+    // Refusals leave the live version alone.
+    const refusals: [unknown, number, RegExp][] = [
+      [{}, 400, /at least one file/],
+      [{ "../x": { text: "" } }, 400, /has a .*\.\..* segment/],
+      [{ "/abs.html": { text: "" } }, 400, /absolute/],
+      [{ "a//b": { text: "" } }, 400, /empty folder name/],
+      [{ "a\\b": { text: "" } }, 400, /backslash/],
+      [{ "x.bin": { base64: "!!" } }, 400, /not valid base64/],
+      [{ "x.txt": { text: "a", base64: "YQ==" } }, 400, /invalid_input/],
+      [{ "app.json": { text: "{ nope" } }, 400, /app\.json/],
+      [
+        Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}.txt`, { text: "" }])),
+        413,
+        /1000/,
+      ],
+      [
+        {
+          "a.txt": { text: "x".repeat(6 * 1024 * 1024) },
+          "b.txt": { text: "y".repeat(5 * 1024 * 1024) },
+        },
+        413,
+        /10485760 bytes/,
+      ],
+    ];
+    for (const [files, status, message] of refusals) {
+      const res = await deploy("inline", files);
+      const body = JSON.stringify(await json(res));
+      assert.equal(res.status, status, body);
+      assert.match(body, message);
+    }
+    const app = await json(await t.api("GET", "/apps/inline")) as { version: number };
+    assert.equal(app.version, 1);
+
+    // The CLI form: files as JSON text.
+    const text = await deploy("inline", JSON.stringify({ "index.html": { text: "v2" } }));
+    assert.equal(text.status, 200);
+    assert.equal(await (await t.get("inline.localhost", "/")).text(), "v2");
+  });
+});
