@@ -24,6 +24,10 @@ import { createAppDataService } from "./appdata/app_data_service.ts";
 import { createEgressGuard } from "./egress/egress_guard.ts";
 import { createRuntimeHost } from "./runtime_host.ts";
 import { createRuntime, sandboxSpawnSpec } from "../runtime/mod.ts";
+import { createDiskGuard } from "./guards/disk_guard.ts";
+import { createEgressMeter } from "./guards/egress_meter.ts";
+import { createLoadShedder } from "./guards/load_shedder.ts";
+import { createMemoryGuard, defaultMemoryLimits, totalRss } from "./guards/memory_guard.ts";
 import { createTrafficMeter } from "./accounting/traffic_meter.ts";
 import { createFileIndexCache } from "./vfs/file_index.ts";
 import { createContentCache } from "./vfs/content_cache.ts";
@@ -74,6 +78,12 @@ export interface KernelConfig {
   sandboxSpare: boolean;
   /** Heap cap of one sandbox (MB). */
   sandboxHeapMb: number;
+  /** Writes are refused once the data volume is this full (0..1). */
+  diskLimitRatio: number;
+  /** Writes are refused once the data folder holds this many bytes (null: no quota). */
+  diskQuotaBytes: number | null;
+  /** Watch memory and trip the breakers (servers: yes; tests and the in-process CLI: optional). */
+  memoryGuard: boolean;
 }
 
 /** Defaults for every optional setting. */
@@ -95,6 +105,9 @@ export const KERNEL_DEFAULTS = {
   sandboxIdleMs: 5 * 60_000,
   sandboxSpare: false,
   sandboxHeapMb: 128,
+  diskLimitRatio: 0.8,
+  diskQuotaBytes: null,
+  memoryGuard: false,
 } as const;
 
 /** A running kernel. */
@@ -149,8 +162,25 @@ export async function createKernel(
   const logs = createLogService({ db, maxPerApp: config.logsPerApp });
   const secrets = createSecretService({ db, key: await loadSecretKey(config.dataDir) });
   const appData = createAppDataService({ dataDir: config.dataDir });
+  const disk = createDiskGuard({
+    dataDir: config.dataDir,
+    maxUsedRatio: config.diskLimitRatio,
+    quotaBytes: config.diskQuotaBytes ?? undefined,
+  });
+  await disk.refresh().catch((err) => console.error("fazt: could not measure the disk:", err));
+  disk.start();
+  const meter = createEgressMeter({ db });
+  const shedder = createLoadShedder();
   const runtime = createRuntime({
-    host: createRuntimeHost({ db, appData, secrets, logs, egress: createEgressGuard() }),
+    host: createRuntimeHost({
+      db,
+      appData,
+      secrets,
+      logs,
+      egress: createEgressGuard(),
+      disk,
+      meter,
+    }),
     spawn: await sandboxSpawnSpec(config.sandboxHeapMb),
     timeoutMs: config.apiTimeoutMs,
     maxConcurrency: config.apiConcurrency,
@@ -168,6 +198,7 @@ export async function createKernel(
       keepVersions: config.keepVersions,
       maxUploadBytes: config.maxUploadBytes,
       onChange,
+      disk,
     }),
     routes: createRouteService({ db, onChange }),
     tokens,
@@ -188,6 +219,7 @@ export async function createKernel(
     logs,
     appData,
     runtime,
+    guards: { disk, meter, shedder, memory: () => memory?.stats() ?? null },
     limits: {
       loginPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "login attempts" }),
       loginPerAccount: createRateLimiter({
@@ -234,12 +266,28 @@ export async function createKernel(
     traffic,
     trustProxy: config.trustProxy,
     runtime,
+    shedder,
+    meter,
   });
+
+  const memory = config.memoryGuard
+    ? createMemoryGuard({
+      limits: defaultMemoryLimits(Deno.systemMemoryInfo().total),
+      probe: () => totalRss([Deno.pid, ...runtime.stats().processes.map((p) => p.pid)]),
+      actions: {
+        shrinkCache: (level) => content.shrink(level === "shrink" ? content.stats().budget / 2 : 0),
+        evictIdle: () => runtime.evictIdle(),
+        setPressure: (level) => shedder.setPressure(level),
+      },
+    })
+    : undefined;
+  memory?.start();
 
   async function flush(): Promise<void> {
     await traffic.flush();
     await tokens.flush();
     await logs.flush();
+    await meter.flush();
   }
   const timer = setInterval(() => {
     flush().catch((err) => console.error("fazt: could not write counters:", err));
@@ -255,6 +303,8 @@ export async function createKernel(
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        await memory?.stop();
+        await disk.stop();
         await runtime.close();
         await flush();
         await appData.close();

@@ -52,6 +52,10 @@ export interface RuntimeHostOptions {
   logs: LogService;
   /** The egress guard. */
   egress: EgressFetch;
+  /** The disk breaker: app data writes are refused when it trips. */
+  disk: { assertWritable(what: string): void };
+  /** Monthly egress per app: fetches count, and stop past the limit. */
+  meter: { fetched(appId: string, bytes: number): void; assertWithinLimit(appId: string): void };
 }
 
 function str(v: unknown, what: string): string {
@@ -69,7 +73,15 @@ function obj(v: unknown, what: string): Record<string, unknown> {
 
 /** Creates the runtime host. */
 export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
-  const { db, appData, secrets, logs, egress } = options;
+  const { db, appData, secrets, logs, egress, disk, meter } = options;
+  const WRITES = new Set([
+    "kv.set",
+    "kv.increment",
+    "docs.insert",
+    "docs.update",
+    "blobs.put",
+    "sql.exec",
+  ]);
   const codeCache = new Map<number, { files: Record<string, string>; entry: string }>();
 
   type Call = (appId: string, args: unknown[], signal?: AbortSignal) => unknown;
@@ -124,14 +136,16 @@ export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
       if (!isStdlibName(n)) throw new FaztError("not_found", `No stdlib library "${n}".`);
       return loadStdlib(n);
     },
-    "fetch": async (_app, [req], signal) => {
+    "fetch": async (app, [req], signal) => {
       const r = obj(req, "request");
+      meter.assertWithinLimit(app);
       const res = await egress.fetch({
         url: str(r.url, "url"),
         method: typeof r.method === "string" ? r.method : "GET",
         headers: Array.isArray(r.headers) ? r.headers as [string, string][] : [],
         body: typeof r.body === "string" ? fromBase64(r.body) : null,
       }, signal);
+      meter.fetched(app, res.body.byteLength);
       return { ...res, body: toBase64(res.body) };
     },
   };
@@ -166,6 +180,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
     async call(appId, op, args, signal) {
       const fn = calls[op];
       if (!fn) throw new FaztError("not_found", `Unknown capability "${op}".`);
+      if (WRITES.has(op)) disk.assertWritable("Saving app data");
       if (!Array.isArray(args)) throw new FaztError("invalid_input", "Arguments must be a list.");
       return await fn(appId, args, signal);
     },

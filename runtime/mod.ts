@@ -8,7 +8,7 @@
  */
 import { FaztError } from "../kernel/errors.ts";
 import { createPool, type PoolStats } from "./pool.ts";
-import { SandboxError, type SpawnSpec } from "./sandbox.ts";
+import { isComplete, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
 
 export type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -39,6 +39,8 @@ export interface Runtime {
   handle(req: Request, target: RuntimeTarget, requestId: string): Promise<Response>;
   /** Pool state and counters. */
   stats(): PoolStats;
+  /** Stops idle sandboxes (memory pressure); returns how many. */
+  evictIdle(): number;
   /** Stops every sandbox. */
   close(): Promise<void>;
 }
@@ -190,7 +192,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         done();
         throw err;
       }
-      if (!res.body) {
+      if (!res.body || isComplete(res)) {
         clearTimeout(timer);
         done();
         return res;
@@ -234,5 +236,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
 
-  return { handle, stats: () => pool.stats(), close: () => pool.close() };
+  return {
+    handle,
+    stats: () => pool.stats(),
+    evictIdle: () => pool.evictIdle(),
+    close: () => pool.close(),
+  };
 }

@@ -55,6 +55,8 @@ export interface Pool {
   acquire(target: RuntimeTarget): Promise<Sandbox>;
   /** Stops a sandbox that misbehaved. */
   kill(sandbox: Sandbox, reason: string): void;
+  /** Stops every loaded sandbox with no request in flight; returns how many. */
+  evictIdle(): number;
   /** Current state. */
   stats(): PoolStats;
   /** Stops every process. */
@@ -188,6 +190,18 @@ export function createPool(options: PoolOptions): Pool {
         if (slots.get(target.appId) === fresh) slots.delete(target.appId);
       });
       return loading;
+    },
+    evictIdle() {
+      let n = 0;
+      for (const [appId, slot] of slots) {
+        if (slot.sandbox && !slot.sandbox.dead && slot.sandbox.inflight === 0) {
+          slot.sandbox.kill("evicted under memory pressure");
+          slots.delete(appId);
+          evicted++;
+          n++;
+        }
+      }
+      return n;
     },
     kill(sandbox, reason) {
       killed++;

@@ -50,6 +50,14 @@ export type FromChild =
   | { t: "loaded" }
   | { t: "load_error"; message: string }
   | { t: "head"; id: number; status: number; headers: [string, string][] }
+  | {
+    t: "res";
+    id: number;
+    status: number;
+    headers: [string, string][];
+    /** The whole body (base64), for responses that are complete at once. */
+    body: string | null;
+  }
   | { t: "chunk"; id: number; data: string }
   | { t: "end"; id: number }
   | { t: "fail"; id: number; message: string }

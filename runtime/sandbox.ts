@@ -38,6 +38,14 @@ export class SandboxError extends Error {
   }
 }
 
+/** Responses that arrived whole: their body is in memory, nothing more will come. */
+const COMPLETE = new WeakSet<Response>();
+
+/** True when a sandbox response arrived in one message (no body still streaming). */
+export function isComplete(res: Response): boolean {
+  return COMPLETE.has(res);
+}
+
 interface Pending {
   resolveHead(res: Response): void;
   reject(err: Error): void;
@@ -196,6 +204,19 @@ export class Sandbox {
         p.resolveHead(
           new Response(nullBody ? null : body, { status: msg.status, headers: msg.headers }),
         );
+        return;
+      }
+      case "res": {
+        const p = this.#pending.get(msg.id);
+        if (!p) return;
+        this.#pending.delete(msg.id);
+        const nullBody = msg.status === 204 || msg.status === 304 || msg.status < 200;
+        const res = new Response(
+          nullBody || msg.body === null ? null : fromBase64(msg.body),
+          { status: msg.status, headers: msg.headers },
+        );
+        COMPLETE.add(res);
+        p.resolveHead(res);
         return;
       }
       case "chunk": {

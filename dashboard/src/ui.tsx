@@ -115,7 +115,7 @@ const toastListeners = new Set<(t: Toast[]) => void>();
 /** Shows a short message in the corner. */
 export function toast(text: string, kind: "ok" | "error" = "ok"): void {
   const t = { id: nextToast++, text, kind };
-  toasts = [...toasts, t];
+  toasts = [...toasts, t].slice(-3);
   for (const fn of toastListeners) fn(toasts);
   setTimeout(() => {
     toasts = toasts.filter((x) => x.id !== t.id);
@@ -382,7 +382,7 @@ export const AppsIcon = (): VNode =>
 <Icon d="M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z" />;
 /** Keys. */
 export const KeyIcon = (): VNode => (
-  <Icon d="M15 7a4 4 0 1 1-3.9 5H3v4h3v-2h2v2h3.1A4 4 0 0 1 15 7zm2 4h.01" />
+  <Icon d="M21 2l-2 2m-7.6 7.6a5.5 5.5 0 1 1-7.78 7.78 5.5 5.5 0 0 1 7.78-7.78zm0 0L15.5 7.5m0 0 3 3L22 7l-3-3m-3.5 3.5L19 4" />
 );
 /** A gauge. */
 export const SystemIcon = (): VNode => <Icon d="M12 14l4-4M3.5 18a9.5 9.5 0 1 1 17 0zM12 14h.01" />;

@@ -3,7 +3,9 @@
  * folder, `<dataDir>/apps/<appId>/`, as two SQLite files:
  *
  * - `store.db`: kv, documents and blobs (fazt's tables; one serialized
- *   writer, see `kernel/store/database.ts`);
+ *   writer, see `kernel/store/database.ts`, with statements compiled once
+ *   per connection and concurrent writes sharing commits, see
+ *   `app_store.ts`);
  * - `sql.db`: the app's own SQL, holding nothing of fazt's. It is used only
  *   by the app's own SQL process (`sql_process.ts`), started on the app's
  *   first SQL call, so a runaway statement can be killed without touching
@@ -19,7 +21,8 @@
 import { join } from "node:path";
 import { FaztError } from "../errors.ts";
 import { APP_ID_PATTERN } from "../apps/app_id.ts";
-import { type Database, openDatabase } from "../store/database.ts";
+import { openDatabase } from "../store/database.ts";
+import { type AppStore, createAppStore } from "./app_store.ts";
 import { createBlobStore } from "./blob_store.ts";
 import type { BlobStore } from "./blob_store.ts";
 import { type AppDataLimits, describe, resolveLimits, type StoreContext } from "./context.ts";
@@ -90,7 +93,7 @@ export interface AppDataService {
 interface Entry {
   appId: string;
   dir: string;
-  store: Database | null;
+  store: AppStore | null;
   sql: SqlProcess | null;
   /** Calls in progress; a pinned entry is never evicted. */
   pins: number;
@@ -179,13 +182,13 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
     }
   }
 
-  function openStore(entry: Entry): Database {
+  function openStore(entry: Entry): AppStore {
     Deno.mkdirSync(entry.dir, { recursive: true, mode: 0o700 });
-    return openDatabase({
+    return createAppStore(openDatabase({
       path: join(entry.dir, STORE_DB_FILE),
       migrations: APPDATA_MIGRATIONS,
       busyTimeoutMs,
-    });
+    }));
   }
 
   function openSql(entry: Entry): SqlProcess {

@@ -71,6 +71,12 @@ export interface BlobStore {
   list(opts?: BlobListOptions): Promise<BlobInfo[]>;
 }
 
+const PUT = `INSERT INTO blobs (path, type, size, updated_at, data) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (path) DO UPDATE SET type = excluded.type, size = excluded.size,
+    updated_at = excluded.updated_at, data = excluded.data`;
+const GET = "SELECT type, size, updated_at, data FROM blobs WHERE path = ?";
+const DELETE = "DELETE FROM blobs WHERE path = ?";
+
 /** Validates a blob path, returning it unchanged. */
 export function checkBlobPath(path: unknown, maxBytes: number): string {
   const bad = (why: string) =>
@@ -128,11 +134,7 @@ export function createBlobStore(ctx: StoreContext): BlobStore {
       const type = checkType(opts.type);
       await ctx.withStore((db) =>
         db.write((w) => {
-          w.prepare(
-            `INSERT INTO blobs (path, type, size, updated_at, data) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (path) DO UPDATE SET type = excluded.type, size = excluded.size,
-               updated_at = excluded.updated_at, data = excluded.data`,
-          ).run(p, type, bytes.byteLength, now(), bytes);
+          w.prepare(PUT).run(p, type, bytes.byteLength, now(), bytes);
         })
       );
     },
@@ -140,10 +142,9 @@ export function createBlobStore(ctx: StoreContext): BlobStore {
     async get(path) {
       const p = checkBlobPath(path, limits.maxBlobPathBytes);
       return await ctx.withStore((db) => {
-        const row = db.read.prepare("SELECT type, size, updated_at, data FROM blobs WHERE path = ?")
-          .get(p) as
-            | { type: string; size: number; updated_at: number; data: Uint8Array }
-            | undefined;
+        const row = db.read(GET).get(p) as
+          | { type: string; size: number; updated_at: number; data: Uint8Array }
+          | undefined;
         if (!row) return null;
         return { bytes: row.data, type: row.type, size: row.size, updatedAt: row.updated_at };
       });
@@ -152,7 +153,7 @@ export function createBlobStore(ctx: StoreContext): BlobStore {
     async delete(path) {
       const p = checkBlobPath(path, limits.maxBlobPathBytes);
       return await ctx.withStore((db) =>
-        db.write((w) => Number(w.prepare("DELETE FROM blobs WHERE path = ?").run(p).changes) > 0)
+        db.write((w) => Number(w.prepare(DELETE).run(p).changes) > 0)
       );
     },
 
@@ -164,7 +165,7 @@ export function createBlobStore(ctx: StoreContext): BlobStore {
         : checkBlobPath(opts.after, limits.maxBlobPathBytes);
       return await ctx.withStore((db) => {
         const range = prefixRange("path", prefix);
-        return (db.read.prepare(
+        return (db.read(
           `SELECT path, size, type, updated_at FROM blobs
            WHERE ${range.sql}${after === null ? "" : " AND path > ?"}
            ORDER BY path LIMIT ?`,

@@ -6,7 +6,7 @@
  * @module
  */
 import { FaztError } from "../errors.ts";
-import type { Database } from "../store/database.ts";
+import type { AppStore } from "./app_store.ts";
 import type { AppSql } from "./sql_process.ts";
 
 /** Size and count limits of app data. Every field is configurable. */
@@ -74,7 +74,7 @@ export interface StoreContext {
    * Runs `fn` with the app's `store.db`, opening it if needed. `fn` must
    * start its reads and queue its writes synchronously (before awaiting).
    */
-  withStore<T>(fn: (db: Database) => T | Promise<T>): Promise<T>;
+  withStore<T>(fn: (db: AppStore) => T | Promise<T>): Promise<T>;
   /**
    * Runs `fn` with the app's SQL (its own process, started if needed); the
    * app's files stay open until `fn` settles.

@@ -6,7 +6,7 @@
  * @module
  */
 import { FaztError } from "../errors.ts";
-import type { Connection } from "../store/database.ts";
+import type { StoreWriter } from "./app_store.ts";
 import { describe, type StoreContext, utf8Length } from "./context.ts";
 import {
   compileFilter,
@@ -267,7 +267,15 @@ function where(collection: string, filter: SqlFragment): SqlFragment {
   return { sql: `collection = ? AND ${filter.sql}`, params: [collection, ...filter.params] };
 }
 
-function selectBodies(db: Connection, w: SqlFragment): { seq: number; id: string; body: string }[] {
+const EXISTS = "SELECT 1 FROM docs WHERE collection = ? AND id = ?";
+const INSERT = `INSERT INTO docs (collection, id, body, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?)`;
+const SAVE = "UPDATE docs SET body = ?, updated_at = ? WHERE seq = ?";
+
+function selectBodies(
+  db: StoreWriter,
+  w: SqlFragment,
+): { seq: number; id: string; body: string }[] {
   return db.prepare(`SELECT seq, id, body FROM docs WHERE ${w.sql} ORDER BY seq`)
     .all(...w.params) as { seq: number; id: string; body: string }[];
 }
@@ -327,10 +335,8 @@ export function createDocStore(ctx: StoreContext): DocStore {
       }
       return await ctx.withStore((db) =>
         db.write((w) => {
-          const exists = w.prepare("SELECT 1 FROM docs WHERE collection = ? AND id = ?");
-          const insert = w.prepare(
-            `INSERT INTO docs (collection, id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-          );
+          const exists = w.prepare(EXISTS);
+          const insert = w.prepare(INSERT);
           const at = now();
           for (const { id, body } of rows) {
             if (exists.get(c, id)) {
@@ -354,9 +360,7 @@ export function createDocStore(ctx: StoreContext): DocStore {
       const limit = checkLimit(opts.limit, limits.maxFindLimit);
       const offset = checkOffset(opts.offset);
       return await ctx.withStore((db) =>
-        db.read.prepare(
-          `SELECT body FROM docs WHERE ${w.sql} ORDER BY ${sort.sql} LIMIT ? OFFSET ?`,
-        )
+        db.read(`SELECT body FROM docs WHERE ${w.sql} ORDER BY ${sort.sql} LIMIT ? OFFSET ?`)
           .all(...w.params, ...sort.params, limit, offset)
           .map((r) => JSON.parse(r.body as string) as Doc)
       );
@@ -373,7 +377,7 @@ export function createDocStore(ctx: StoreContext): DocStore {
       const parsed = parseChange(change);
       return await ctx.withStore((db) =>
         db.write((conn) => {
-          const save = conn.prepare("UPDATE docs SET body = ?, updated_at = ? WHERE seq = ?");
+          const save = conn.prepare(SAVE);
           const at = now();
           let matched = 0;
           let modified = 0;
@@ -415,7 +419,7 @@ export function createDocStore(ctx: StoreContext): DocStore {
       const c = checkCollection(collection);
       const w = where(c, filterOf(filter));
       return await ctx.withStore((db) =>
-        (db.read.prepare(`SELECT count(*) AS n FROM docs WHERE ${w.sql}`).get(...w.params) as {
+        (db.read(`SELECT count(*) AS n FROM docs WHERE ${w.sql}`).get(...w.params) as {
           n: number;
         }).n
       );

@@ -1,12 +1,17 @@
 /**
  * An app's key-value store: JSON values under string keys, with optional
- * expiry. Expired keys are invisible at once and deleted lazily (when read,
- * and in small batches on every write), so no timer is needed.
+ * expiry. Expired keys are invisible at once and deleted lazily: when read,
+ * and in small batches on the side of a write at most once a second (or
+ * every {@linkcode PURGE_EVERY_WRITES} writes), so no timer is needed and a
+ * write usually costs one statement.
+ *
+ * Every statement's SQL is a constant (or one of a few shapes), so each is
+ * compiled once per connection (see `app_store.ts`).
  *
  * @module
  */
 import { FaztError } from "../errors.ts";
-import type { Connection } from "../store/database.ts";
+import type { KvPurgeState, StoreWriter } from "./app_store.ts";
 import {
   checkPrefix,
   decodeCursor,
@@ -69,8 +74,24 @@ export interface KvStore {
   increment(key: string, by?: number): Promise<number>;
 }
 
-/** How many expired keys one write deletes on the side. */
-const PURGE_BATCH = 100;
+/** How many expired keys one purge deletes. */
+export const PURGE_BATCH = 100;
+
+/** The longest time between two purges while the app writes, in ms. */
+export const PURGE_INTERVAL_MS = 1000;
+
+/** The most writes between two purges. */
+export const PURGE_EVERY_WRITES = 256;
+
+const SELECT_ONE = "SELECT value, expires_at FROM kv WHERE key = ?";
+const UPSERT = `INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+    expires_at = excluded.expires_at, updated_at = excluded.updated_at`;
+const DELETE_ONE = "DELETE FROM kv WHERE key = ? RETURNING expires_at";
+const DELETE_EXPIRED_ONE = "DELETE FROM kv WHERE key = ? AND expires_at <= ?";
+const PURGE = `DELETE FROM kv WHERE key IN (
+  SELECT key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?
+)`;
 
 function checkKey(key: unknown, maxBytes: number): string {
   if (typeof key !== "string" || key === "") {
@@ -96,12 +117,23 @@ function checkKey(key: unknown, maxBytes: number): string {
   return key;
 }
 
-function purgeExpired(db: Connection, now: number): void {
-  db.prepare(
-    `DELETE FROM kv WHERE key IN (
-       SELECT key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?
-     )`,
-  ).run(now, PURGE_BATCH);
+/**
+ * Deletes a batch of expired keys inside a write, when the last purge is
+ * {@linkcode PURGE_INTERVAL_MS} old (or the clock went back) or
+ * {@linkcode PURGE_EVERY_WRITES} writes ago. A full batch leaves more
+ * behind, so the next write purges again until the backlog is gone.
+ * Expired keys are invisible to every read either way; this only frees
+ * their space.
+ */
+function purgeExpired(w: StoreWriter, state: KvPurgeState, now: number): void {
+  state.writes++;
+  const last = state.lastAt;
+  const due = last === null || now < last || now - last >= PURGE_INTERVAL_MS ||
+    state.writes >= PURGE_EVERY_WRITES;
+  if (!due) return;
+  const deleted = Number(w.prepare(PURGE).run(now, PURGE_BATCH).changes);
+  state.writes = 0;
+  state.lastAt = deleted < PURGE_BATCH ? now : null;
 }
 
 /** Makes the kv store of one app. */
@@ -112,14 +144,14 @@ export function createKvStore(ctx: StoreContext): KvStore {
     async get(key) {
       const k = checkKey(key, limits.maxKeyBytes);
       return await ctx.withStore((db) => {
-        const row = db.read.prepare("SELECT value, expires_at FROM kv WHERE key = ?").get(k) as
+        const row = db.read(SELECT_ONE).get(k) as
           | { value: string; expires_at: number | null }
           | undefined;
         if (!row) return null;
         const at = now();
         if (row.expires_at !== null && row.expires_at <= at) {
           db.write((w) => {
-            w.prepare("DELETE FROM kv WHERE key = ? AND expires_at <= ?").run(k, at);
+            w.prepare(DELETE_EXPIRED_ONE).run(k, at);
           }).catch(() => undefined);
           return null;
         }
@@ -145,12 +177,8 @@ export function createKvStore(ctx: StoreContext): KvStore {
         db.write((w) => {
           const at = now();
           const expiresAt = ttl === undefined ? null : at + Math.max(1, Math.round(ttl * 1000));
-          purgeExpired(w, at);
-          w.prepare(
-            `INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-               expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-          ).run(k, text, expiresAt, at);
+          purgeExpired(w, db.kvPurge, at);
+          w.prepare(UPSERT).run(k, text, expiresAt, at);
         })
       );
     },
@@ -160,10 +188,10 @@ export function createKvStore(ctx: StoreContext): KvStore {
       return await ctx.withStore((db) =>
         db.write((w) => {
           const at = now();
-          const row = w.prepare("DELETE FROM kv WHERE key = ? RETURNING expires_at").get(k) as
+          const row = w.prepare(DELETE_ONE).get(k) as
             | { expires_at: number | null }
             | undefined;
-          purgeExpired(w, at);
+          purgeExpired(w, db.kvPurge, at);
           return row !== undefined && (row.expires_at === null || row.expires_at > at);
         })
       );
@@ -175,7 +203,7 @@ export function createKvStore(ctx: StoreContext): KvStore {
       const after = opts.cursor === undefined ? null : decodeCursor(opts.cursor);
       return await ctx.withStore((db) => {
         const range = prefixRange("key", prefix);
-        const rows = db.read.prepare(
+        const rows = db.read(
           `SELECT key, expires_at FROM kv
            WHERE ${range.sql}${after === null ? "" : " AND key > ?"}
              AND (expires_at IS NULL OR expires_at > ?)
@@ -201,7 +229,7 @@ export function createKvStore(ctx: StoreContext): KvStore {
       return await ctx.withStore((db) =>
         db.write((w) => {
           const at = now();
-          const row = w.prepare("SELECT value, expires_at FROM kv WHERE key = ?").get(k) as
+          const row = w.prepare(SELECT_ONE).get(k) as
             | { value: string; expires_at: number | null }
             | undefined;
           const live = row !== undefined && (row.expires_at === null || row.expires_at > at);
@@ -225,11 +253,8 @@ export function createKvStore(ctx: StoreContext): KvStore {
               `Incrementing ${JSON.stringify(k)} by ${by} leaves the range of numbers.`,
             );
           }
-          w.prepare(
-            `INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-               expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-          ).run(k, JSON.stringify(next), live ? row.expires_at : null, at);
+          purgeExpired(w, db.kvPurge, at);
+          w.prepare(UPSERT).run(k, JSON.stringify(next), live ? row.expires_at : null, at);
           return next;
         })
       );

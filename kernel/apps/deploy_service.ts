@@ -64,6 +64,8 @@ export interface DeployServiceOptions {
   archiveLimits?: ArchiveLimits;
   /** Called after every committed deploy. */
   onChange: () => void;
+  /** The disk breaker: deploys are refused while it is tripped. */
+  disk?: { assertWritable(what: string): void; refresh(): Promise<void> };
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -107,6 +109,12 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
   const limits = options.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
 
   async function deploy(input: DeployInput): Promise<DeployResult> {
+    try {
+      options.disk?.assertWritable("Deploy");
+    } catch (err) {
+      await input.archive.cancel();
+      throw err;
+    }
     if (input.app !== undefined && APP_ID_PATTERN.test(input.app) && !findApp(db.read, input.app)) {
       await input.archive.cancel();
       throw new FaztError("not_found", `No app has the ID "${input.app}".`, {
@@ -171,6 +179,7 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
         };
       });
       options.onChange();
+      options.disk?.refresh().catch(() => {});
       if (size > 16 * 1024 * 1024) await db.checkpoint();
       return result;
     } finally {

@@ -42,6 +42,16 @@ export const SERVE_FLAGS = [
   },
   { flag: "cache", env: "FAZT_CACHE", help: "Memory for hot files in MB (default 64)." },
   {
+    flag: "disk-quota",
+    env: "FAZT_DISK_QUOTA",
+    help: "Refuse writes once the data folder holds this many MB (default: no quota).",
+  },
+  {
+    flag: "disk-limit",
+    env: "FAZT_DISK_LIMIT",
+    help: "Refuse writes once the data volume is this % full (default 80).",
+  },
+  {
     flag: "trust-proxy",
     env: "FAZT_TRUST_PROXY",
     help: "Trust X-Forwarded-For/-Proto (only behind your own reverse proxy).",
@@ -86,6 +96,10 @@ export interface ServeSettings {
   apiTimeoutMs: number;
   /** Heap cap of one sandbox process (MB). */
   sandboxHeapMb: number;
+  /** Data folder quota in bytes, or null. */
+  diskQuotaBytes: number | null;
+  /** Volume fill limit (0..1). */
+  diskLimitRatio: number;
 }
 
 function intSetting(
@@ -152,6 +166,10 @@ export function serveSettings(
       16,
       16_384,
     ),
+    diskQuotaBytes: get("disk-quota")
+      ? intSetting("disk-quota", get("disk-quota"), 0, 1, 100_000_000) * MB
+      : null,
+    diskLimitRatio: intSetting("disk-limit", get("disk-limit"), 80, 1, 100) / 100,
   };
 }
 
@@ -189,6 +207,9 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       apiTimeoutMs: settings.apiTimeoutMs,
       sandboxHeapMb: settings.sandboxHeapMb,
       sandboxSpare: true,
+      diskQuotaBytes: settings.diskQuotaBytes,
+      diskLimitRatio: settings.diskLimitRatio,
+      memoryGuard: true,
     });
   } catch (err) {
     await listener.shutdown();

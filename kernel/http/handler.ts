@@ -8,6 +8,8 @@
  */
 import type { LiveApp, RouteTable } from "../routing/route_table.ts";
 import type { Runtime } from "../../runtime/mod.ts";
+import { type LoadShedder, shedResponse } from "../guards/load_shedder.ts";
+import type { EgressMeter } from "../guards/egress_meter.ts";
 import { isLocalOrIpHost, normalizeHost } from "../routing/route_table.ts";
 import type { StaticServer } from "./static_serve.ts";
 import { htmlResponse } from "./static_serve.ts";
@@ -63,6 +65,10 @@ export interface HttpHandlerOptions {
   trustProxy: boolean;
   /** Runs apps' `api/` code. */
   runtime: Pick<Runtime, "handle">;
+  /** Admission budgets: user traffic is shed first, the cockpit last. */
+  shedder: LoadShedder;
+  /** Per-app monthly egress, with limits. */
+  meter: Pick<EgressMeter, "overLimit" | "limitError" | "served">;
 }
 
 /** Connection facts from the listener (absent for in-process requests). */
@@ -164,13 +170,16 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
 
   async function serveApi(req: Request, app: LiveApp): Promise<Response> {
     const requestId = crypto.randomUUID();
+    if (options.meter.overLimit(app.id)) return overLimit(app);
     try {
       const res = await options.runtime.handle(req, {
         appId: app.id,
         appName: app.name,
         versionId: app.versionId!,
       }, requestId);
-      traffic.record(app.id, res.status, Number(res.headers.get("content-length") ?? 0));
+      const bytes = Number(res.headers.get("content-length") ?? 0);
+      traffic.record(app.id, res.status, bytes);
+      options.meter.served(app.id, bytes);
       return res;
     } catch (err) {
       const res = errorResponse(err, { requestId });
@@ -179,8 +188,18 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     }
   }
 
-  return (req, info) => {
-    const { pathname, search } = splitUrl(req.url);
+  function overLimit(app: LiveApp): Response {
+    const res = errorResponse(options.meter.limitError(app.id));
+    traffic.record(app.id, res.status, 0);
+    return res;
+  }
+
+  function route(
+    req: Request,
+    info: ConnInfo | undefined,
+    pathname: string,
+    search: string,
+  ): Response | Promise<Response> {
     if (pathname === "/_fazt" || pathname.startsWith("/_fazt/")) {
       return kernelRoute(req, info, pathname, search);
     }
@@ -199,8 +218,10 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       return serveApi(req, match.app);
     }
     if (match.kind === "app") {
+      if (options.meter.overLimit(match.app.id)) return overLimit(match.app);
       const { res, bytes } = statics.serve(req, match.app, pathname, search);
       traffic.record(match.app.id, res.status, bytes);
+      options.meter.served(match.app.id, bytes);
       return res;
     }
     if (match.kind === "primary" && pathname === "/") return htmlResponse(200, welcome);
@@ -213,5 +234,21 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
           message: "This server has no app at this address. Check the name for typos.",
         }),
     );
+  }
+
+  return (req, info) => {
+    const { pathname, search } = splitUrl(req.url);
+    const kind = pathname.startsWith("/_fazt") ? "cockpit" : "user";
+    const release = options.shedder.enter(kind);
+    if (!release) return shedResponse(kind);
+    try {
+      const res = route(req, info, pathname, search);
+      if (res instanceof Promise) return res.finally(release);
+      release();
+      return res;
+    } catch (err) {
+      release();
+      throw err;
+    }
   };
 }

@@ -104,6 +104,7 @@ export const kvSet = defineOperation({
   http: { method: "PUT", path: "/apps/{app}/data/kv/{key}" },
   cli: { words: ["data", "kv-set"], positionals: ["app", "key", "value"] },
   handler: async ({ app, key, value, ttl }, { services }) => {
+    services.guards.disk.assertWritable("Saving app data");
     await dataOf(services, app).kv.set(key, value, { ttl });
     return { key, expiresAt: ttl === undefined ? null : iso(Date.now() + ttl * 1000) };
   },

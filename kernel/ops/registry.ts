@@ -8,6 +8,7 @@ import type { AnyOperation } from "./operation.ts";
 import { APP_OPERATIONS } from "./app_ops.ts";
 import { ROUTE_OPERATIONS } from "./route_ops.ts";
 import { SYSTEM_OPERATIONS } from "./system_ops.ts";
+import { GUARD_OPERATIONS } from "./guard_ops.ts";
 import { AUTH_OPERATIONS } from "./auth_ops.ts";
 import { TOKEN_OPERATIONS } from "./token_ops.ts";
 import { SECRET_OPERATIONS } from "./secret_ops.ts";
@@ -26,6 +27,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...TOKEN_OPERATIONS,
   ...AUTH_OPERATIONS,
   ...SYSTEM_OPERATIONS,
+  ...GUARD_OPERATIONS,
 ];
 
 /** Finds an operation by name. */

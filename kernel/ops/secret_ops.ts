@@ -34,6 +34,7 @@ export const setSecret = defineOperation({
   http: { method: "PUT", path: "/apps/{app}/secrets/{name}", maxBodyBytes: 128 * 1024 },
   cli: { words: ["secret", "set"], positionals: ["app", "name", "value"] },
   handler: async ({ app: ref, name, value }, { services, requestId }) => {
+    services.guards.disk.assertWritable("Saving a secret");
     const target = services.apps.resolve(ref);
     const info = await services.secrets.set(target.id, name, value);
     services.logs.append({

@@ -16,6 +16,10 @@ import type { SecretService } from "../secrets/secret_service.ts";
 import type { LogService } from "../logs/log_service.ts";
 import type { AppDataService } from "../appdata/app_data_service.ts";
 import type { Runtime } from "../../runtime/mod.ts";
+import type { DiskGuard } from "../guards/disk_guard.ts";
+import type { EgressMeter } from "../guards/egress_meter.ts";
+import type { LoadShedder } from "../guards/load_shedder.ts";
+import type { MemoryGuardStats } from "../guards/memory_guard.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {
@@ -87,4 +91,18 @@ export interface Services {
   appData: AppDataService;
   /** The serverless runtime (for its statistics). */
   runtime: Pick<Runtime, "stats">;
+  /** The circuit breakers. */
+  guards: Guards;
+}
+
+/** The kernel's circuit breakers. */
+export interface Guards {
+  /** Disk: refuses writes past the volume limit or quota. */
+  disk: DiskGuard;
+  /** Network: monthly egress per app, with limits. */
+  meter: EgressMeter;
+  /** Admission: user traffic is shed before the cockpit. */
+  shedder: LoadShedder;
+  /** Memory: the guard's last reading, when it runs. */
+  memory(): MemoryGuardStats | null;
 }

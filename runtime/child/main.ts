@@ -76,6 +76,65 @@ function toResponse(value: unknown): Response {
   });
 }
 
+/** Bodies up to this size that are ready at once travel in one message. */
+const WHOLE_BYTES = 256 * 1024;
+
+/**
+ * Reads a response body that is ready at once (a string, bytes or JSON) in
+ * full, so it can go to the kernel in one message; a body that is still
+ * being produced comes back as a stream holding every chunk read so far.
+ */
+async function readWhole(
+  res: Response,
+): Promise<
+  { done: true; bytes: Uint8Array | null } | { done: false; rest: AsyncIterable<Uint8Array> }
+> {
+  if (!res.body) return { done: true, bytes: null };
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = reader.read();
+  while (pending) {
+    const tick = new Promise<"later">((resolve) => setTimeout(() => resolve("later"), 0));
+    const next = parts.length === 0 ? await pending : await Promise.race([pending, tick]);
+    if (next === "later") break;
+    pending = null;
+    if (next.done) {
+      const bytes = parts.length === 1 ? parts[0] : concatBytes(parts, size);
+      return { done: true, bytes };
+    }
+    parts.push(next.value);
+    size += next.value.length;
+    if (size > WHOLE_BYTES) break;
+    pending = reader.read();
+  }
+  const waiting = pending;
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    yield* parts;
+    if (waiting) {
+      const next = await waiting;
+      if (next.done) return;
+      yield next.value;
+    }
+    while (true) {
+      const next = await reader.read();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { done: false, rest: rest() };
+}
+
+function concatBytes(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 function format(args: unknown[]): string {
   return args.map((a) => {
     if (typeof a === "string") return a;
@@ -230,10 +289,21 @@ async function main(): Promise<void> {
       const ctx = { requestId: msg.requestId, app: (fazt as { app: unknown }).app, fazt };
       const run = handler;
       const res = toResponse(await store.run(msg.requestId, () => run(req, ctx)));
+      const whole = await readWhole(res);
+      if (whole.done) {
+        channel.send({
+          t: "res",
+          id: msg.id,
+          status: res.status,
+          headers: [...res.headers],
+          body: whole.bytes && whole.bytes.length > 0 ? toBase64(whole.bytes) : null,
+        });
+        return;
+      }
       channel.send({ t: "head", id: msg.id, status: res.status, headers: [...res.headers] });
-      if (res.body) {
+      if (whole.rest) {
         let yielded = performance.now();
-        send: for await (const chunk of res.body) {
+        send: for await (const chunk of whole.rest) {
           // At most 1 MiB per message, however large the app's chunks are.
           for (let at = 0; at < chunk.length; at += CHUNK_BYTES) {
             while (paused.has(msg.id) && !controller.signal.aborted) {

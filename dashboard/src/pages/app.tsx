@@ -344,7 +344,11 @@ const LEVELS = ["debug", "info", "warn", "error"] as const;
 
 function Logs({ app }: { app: AppView }): VNode {
   const [lines, setLines] = useState<LogView[]>([]);
-  const [state, setState] = useState<"connecting" | "live" | "retrying">("connecting");
+  const [state, setState] = useState<"connecting" | "live" | "retrying" | "closed">(
+    "connecting",
+  );
+  const [generation, setGeneration] = useState(0);
+  const [streamError, setStreamError] = useState<unknown>();
   const [paused, setPaused] = useState(false);
   const [level, setLevel] = useState<(typeof LEVELS)[number]>("debug");
   const pausedRef = useRef(false);
@@ -354,18 +358,36 @@ function Logs({ app }: { app: AppView }): VNode {
 
   useEffect(() => {
     setLines([]);
+    setState("connecting");
+    setStreamError(undefined);
     const es = new EventSource(
       API_BASE + withQuery(path("apps", app.id, "logs", "stream"), { backlog: 200 }),
     );
-    es.onopen = () => setState("live");
-    es.onerror = () => setState(es.readyState === EventSource.CLOSED ? "retrying" : "retrying");
+    // Each (re)connection starts with the backlog again: start from a clean slate.
+    es.onopen = () => {
+      setLines([]);
+      held.current = [];
+      setState("live");
+    };
+    es.onerror = () => {
+      if (es.readyState !== EventSource.CLOSED) {
+        setState("retrying");
+        return;
+      }
+      // The server refused the stream: ask the API why (a 401 goes back to login).
+      setState("closed");
+      api("GET", withQuery(path("apps", app.id, "logs"), { limit: 1 })).then(
+        () => setStreamError(new Error("The log stream closed.")),
+        setStreamError,
+      );
+    };
     es.onmessage = (e) => {
       const entry = JSON.parse(e.data) as LogView;
       if (pausedRef.current) held.current.push(entry);
       else setLines((prev) => [...prev, entry].slice(-2000));
     };
     return () => es.close();
-  }, [app.id]);
+  }, [app.id, generation]);
 
   useEffect(() => {
     const el = box.current;
@@ -394,8 +416,19 @@ function Logs({ app }: { app: AppView }): VNode {
             ? (paused ? "Paused" : "Live")
             : state === "connecting"
             ? "Connecting…"
-            : "Reconnecting…"}
+            : state === "retrying"
+            ? "Reconnecting…"
+            : "Disconnected"}
         </span>
+        {state === "closed" && (
+          <button
+            type="button"
+            class="btn btn-small"
+            onClick={() => setGeneration((g) => g + 1)}
+          >
+            Reconnect
+          </button>
+        )}
         <div class="field field-inline">
           <label for="log-level">Level</label>
           <select
@@ -413,6 +446,7 @@ function Logs({ app }: { app: AppView }): VNode {
           Clear
         </button>
       </div>
+      {state === "closed" && <ErrorNote error={streamError} title="The log stream stopped" />}
       <div
         ref={box}
         class="log"
@@ -616,7 +650,7 @@ function Routes({ app }: { app: AppView }): VNode {
               autoComplete="off"
               spellcheck={false}
               autoCapitalize="off"
-              placeholder="www"
+              placeholder="journal"
               value={host}
               onInput={(e) => setHost(e.currentTarget.value)}
             />

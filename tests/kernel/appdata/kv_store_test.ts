@@ -7,6 +7,7 @@ import {
   type AppDataServiceOptions,
   createAppDataService,
 } from "../../../kernel/appdata/app_data_service.ts";
+import { PURGE_BATCH, PURGE_EVERY_WRITES } from "../../../kernel/appdata/kv_store.ts";
 import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
 
 const APP = "app_aaaaaaaaaaaaaaaa";
@@ -129,6 +130,83 @@ Deno.test("kv ttl: expired keys are purged from the file lazily", async () => {
       raw.close();
     }
   });
+});
+
+Deno.test("kv ttl: a write purges at most once a second, or after enough writes", async () => {
+  await withApp(async (app, { clock, dataDir }) => {
+    await app.kv.set("first", 0); // the first write after opening purges
+    const raw = new DatabaseSync(join(dataDir, "apps", APP, "store.db"), { readOnly: true });
+    const stored = () => raw.prepare("SELECT count(*) AS n FROM kv").get()!.n;
+    try {
+      for (let i = 0; i < 5; i++) await app.kv.set(`old${i}`, i, { ttl: 0.1 });
+      clock.t = T0 + 500;
+      await app.kv.set("new", 1);
+      assert.equal(stored(), 7, "no purge within a second of the last one");
+      assert.equal(await app.kv.get("old0"), null, "expired keys are invisible anyway");
+      assert.deepEqual((await app.kv.list()).keys.map((k) => k.key), ["first", "new"]);
+      assert.equal(await app.kv.increment("old1"), 1, "an expired counter restarts at 0");
+      assert.equal(await app.kv.delete("old2"), false);
+      // get() queued its delete before the writes above, so it is done too.
+      assert.equal(stored(), 5, "old0 deleted by get(), old2 by delete(), old1 live again");
+      for (let i = 0; i < PURGE_EVERY_WRITES; i++) await app.kv.set("new", i);
+      assert.equal(stored(), 3, "purged after enough writes, with the clock unchanged");
+      assert.deepEqual((await app.kv.list()).keys.map((k) => k.key), ["first", "new", "old1"]);
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+Deno.test("kv ttl: a backlog of expired keys is purged in batches on the next writes", async () => {
+  await withApp(async (app, { clock, dataDir }) => {
+    const count = PURGE_BATCH * 2 + 10;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => app.kv.set(`old${i}`, i, { ttl: 1 })),
+    );
+    clock.t = T0 + 2_000;
+    await app.kv.set("a", 1);
+    await app.kv.set("b", 1);
+    await app.kv.set("c", 1);
+    const raw = new DatabaseSync(join(dataDir, "apps", APP, "store.db"), { readOnly: true });
+    try {
+      const keys = raw.prepare("SELECT key FROM kv ORDER BY key").all().map((r) => r.key);
+      assert.deepEqual(keys, ["a", "b", "c"]);
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+Deno.test("kv 10,000 sets on one app stay within bounded memory", async () => {
+  // In a child process, so tests running in parallel do not count.
+  const code = `
+    const { createAppDataService } = await import(${
+    JSON.stringify(new URL("../../../kernel/appdata/app_data_service.ts", import.meta.url).href)
+  });
+    const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-kv-mem-" });
+    const service = createAppDataService({ dataDir });
+    const app = service.forApp(${JSON.stringify(APP)});
+    await app.kv.set("warm", 1);
+    await app.kv.get("warm");
+    const before = Deno.memoryUsage().rss;
+    for (let i = 0; i < 10_000; i++) await app.kv.set("key" + i, { i, text: "value " + i });
+    const grown = Deno.memoryUsage().rss - before;
+    const last = await app.kv.get("key9999");
+    await service.close();
+    await Deno.remove(dataDir, { recursive: true });
+    console.log(JSON.stringify({ grown, last }));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, stderr);
+  const { grown, last } = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(last, { i: 9999, text: "value 9999" });
+  const mib = grown / (1024 * 1024);
+  assert.ok(mib < 60, `RSS grew by ${mib.toFixed(1)} MiB over 10,000 sets`);
 });
 
 const BAD_TTLS: unknown[] = [0, -1, Number.NaN, Infinity, "10", null];

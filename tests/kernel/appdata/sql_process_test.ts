@@ -90,7 +90,7 @@ Deno.test("a query that never ends is stopped at the timeout while the kernel st
     assert.equal(failure.code, "gateway_timeout");
     assert.match(failure.message, /The SQL query ran longer than 1 s and was stopped/);
     assert.ok(ms >= 950 && ms < 2000, `stopped after ${ms} ms`);
-    assert.ok(ticks >= 15, `the event loop ticked only ${ticks} times in ${ms} ms`);
+    assert.ok(ticks >= 10, `the event loop ticked only ${ticks} times in ${ms} ms`);
     assert.equal(alive(pid), false, "the SQL process is gone");
     assert.equal(service.sqlPid(APP_A), null);
 

@@ -158,6 +158,13 @@ const EXAMPLES: Record<string, Example> = {
   "system.health": () => ({ method: "GET", path: "/system/health" }),
   "system.info": () => ({ method: "GET", path: "/system/info" }),
   "system.stats": () => ({ method: "GET", path: "/system/stats" }),
+  "system.status": () => ({ method: "GET", path: "/system/status" }),
+  "apps.set_egress_limit": () => ({
+    method: "PUT",
+    path: "/apps/demo/egress-limit",
+    body: { limitMb: 1000 },
+  }),
+  "apps.egress": () => ({ method: "GET", path: "/apps/demo/egress" }),
 };
 
 /** The rule under test. */
