@@ -116,9 +116,19 @@ export class Sandbox {
     return this.#exited;
   }
 
+  #outbox: string[] = [];
+
+  /** Queues a message; messages queued in the same tick go out in one write. */
   #send(msg: ToChild): void {
     if (this.#exited) return;
-    this.#writer.write(this.#encoder.encode(JSON.stringify(msg) + "\n")).catch(() => {});
+    if (this.#outbox.push(JSON.stringify(msg)) === 1) queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    const batch = this.#outbox;
+    this.#outbox = [];
+    if (this.#exited || batch.length === 0) return;
+    this.#writer.write(this.#encoder.encode(batch.join("\n") + "\n")).catch(() => {});
   }
 
   async #pump(ready: () => void, failed: (e: Error) => void): Promise<void> {

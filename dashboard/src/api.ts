@@ -65,6 +65,16 @@ export interface AppDetail extends AppView {
   traffic24h: Traffic;
 }
 
+/** An app's egress this calendar month (`apps.egress`). */
+export interface EgressView {
+  /** `YYYY-MM` (UTC). */
+  month: string;
+  servedBytes: number;
+  fetchedBytes: number;
+  /** The monthly limit, or null for none. */
+  limitBytes: number | null;
+}
+
 /** What `apps.deploy` answers. */
 export interface DeployOutput {
   app: AppView;

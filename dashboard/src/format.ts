@@ -18,6 +18,11 @@ export function bytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+/** A limit counted in MB of 1,048,576 bytes: `5242880` → `5 MB`. */
+export function mb(n: number): string {
+  return `${count(Math.round((n / 1048576) * 100) / 100)} MB`;
+}
+
 /** `1234` → `1,234`. */
 export function count(n: number): string {
   return n.toLocaleString("en-US");

@@ -35,10 +35,18 @@ export function openChannel(): Channel {
   let nextId = 1;
   const out = Deno.stdout;
 
-  function send(msg: FromChild): void {
-    const bytes = encoder.encode(JSON.stringify(msg) + "\n");
+  let outbox: string[] = [];
+
+  function flush(): void {
+    const bytes = encoder.encode(outbox.join("\n") + "\n");
+    outbox = [];
     let written = 0;
     while (written < bytes.length) written += out.writeSync(bytes.subarray(written));
+  }
+
+  /** Queues a message; messages sent in the same tick go out in one write. */
+  function send(msg: FromChild): void {
+    if (outbox.push(JSON.stringify(msg)) === 1) queueMicrotask(flush);
   }
 
   return {

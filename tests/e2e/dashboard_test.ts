@@ -3,7 +3,8 @@
  * whole journey through it in a real browser — Chromium driven by
  * playwright-core against a real fazt process: setup from the one-time
  * link, logout, login, deploy a folder by upload, open the app, follow its
- * logs, roll back, create and revoke a token, delete the app. Along the
+ * logs, roll back, set and remove an egress limit, create and revoke a
+ * token, see the breakers, delete the app. Along the
  * way it writes the screenshots in docs/screenshots/.
  *
  * Chromium is required: without it the browser test fails (it never
@@ -402,6 +403,29 @@ Deno.test({
         assert.deepEqual(await bodyOf(server, "blog.localhost", "/"), [200, "<h1>Hello v1</h1>\n"]);
       });
 
+      await step("egress: set a 5 MB monthly limit, see it, remove it", async () => {
+        const panel = page.getByRole("region", { name: "Egress & limits" });
+        await panel.getByText("No limit").waitFor();
+        await panel.getByLabel("Monthly limit in MB").fill("5");
+        await panel.getByRole("button", { name: "Set limit" }).click();
+        await panel.locator("#egress-limit").getByText(/^5 MB \(\d+% used\)$/).waitFor();
+        const set = await (await server.api("GET", "/apps/blog/egress")).json();
+        assert.equal(set.limitBytes, 5 * 1024 * 1024);
+        await assertAccessible(page, "the egress panel");
+        await panel.getByRole("button", { name: "Remove limit" }).click();
+        await panel.getByText("No limit").waitFor();
+        await panel.getByRole("button", { name: "Remove limit" }).waitFor({ state: "detached" });
+        const removed = await (await server.api("GET", "/apps/blog/egress")).json();
+        assert.equal(removed.limitBytes, null);
+        // The API's own message shows when it refuses (over 100,000,000 MB).
+        await panel.getByLabel("Monthly limit in MB").fill("100000001");
+        await panel.getByRole("button", { name: "Set limit" }).click();
+        const refused = panel.getByRole("alert");
+        await refused.getByText("Could not change the limit").waitFor();
+        assert.match(await refused.innerText(), /100000000|100,000,000|too big|less than/i);
+        await panel.getByLabel("Monthly limit in MB").fill("");
+      });
+
       await step("files, secrets, routes and data tabs", async () => {
         await page.getByRole("link", { name: "Files" }).click();
         await page.getByRole("button", { name: /^index\.html/ }).click();
@@ -521,12 +545,24 @@ Deno.test({
         await revoked.body?.cancel();
       });
 
-      await step("system: version, memory, cache, storage, sandboxes", async () => {
+      await step("system: version, memory, cache, storage, sandboxes, breakers", async () => {
         await nav("System").click();
         await page.getByText("fazt 0.1.0").or(page.getByText(/^fazt \d/)).first().waitFor();
         await page.getByRole("heading", { name: "Content cache" }).waitFor();
         await page.getByRole("heading", { name: "Storage" }).waitFor();
         await page.getByRole("heading", { name: "App sandboxes" }).waitFor();
+        const breakers = page.getByRole("region", { name: "Breakers" });
+        await breakers.getByRole("heading", { name: "Breakers", level: 2 }).waitFor();
+        const disk = breakers.getByRole("region", { name: /^Disk/ });
+        await disk.getByText("Volume used").waitFor();
+        await disk.getByText("Data folder").waitFor();
+        assert.equal(await disk.getByText("TRIPPED").count(), 0, "the disk breaker is closed");
+        await breakers.getByRole("region", { name: "Cache" }).getByText("Hit rate").waitFor();
+        await breakers.getByRole("region", { name: "Shedding" }).waitFor();
+        await breakers.getByRole("region", { name: "Runtime pool" }).getByText("Cold starts")
+          .waitFor();
+        const egress = breakers.getByRole("region", { name: "Egress this month" });
+        await egress.getByRole("link", { name: "blog", exact: true }).waitFor();
         await assertAccessible(page, "system");
         await shoot(page, "system");
       });

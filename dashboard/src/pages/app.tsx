@@ -13,6 +13,7 @@ import {
   API_BASE,
   type AppDetail,
   type AppView,
+  type EgressView,
   type FileContent,
   type FileView,
   type LogView,
@@ -21,7 +22,7 @@ import {
   type SecretView,
   withQuery,
 } from "../api.ts";
-import { ago, bytes, clock, count, dateTime, shortUrl } from "../format.ts";
+import { ago, bytes, clock, count, dateTime, mb, percent, shortUrl } from "../format.ts";
 import { navigate } from "../router.ts";
 import { DeployZone } from "../deploy.tsx";
 import { DataBrowser } from "./data.tsx";
@@ -33,6 +34,7 @@ import {
   ExternalIcon,
   Link,
   Loading,
+  Meter,
   PageHeader,
   Stat,
   toast,
@@ -219,7 +221,122 @@ function Overview({ app, reload }: { app: AppDetail; reload: () => Promise<void>
             </table>
           )}
       </section>
+      <Egress app={app} />
     </div>
+  );
+}
+
+/** A megabyte as the egress limit counts it. */
+const MB = 1024 * 1024;
+
+function Egress({ app }: { app: AppView }): VNode {
+  const egress = useApi<EgressView>(path("apps", app.id, "egress"));
+  const [limit, setLimit] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const e = egress.data;
+  const used = e ? e.servedBytes + e.fetchedBytes : 0;
+
+  const save = async (limitMb: number | undefined) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api<EgressView>(
+        "PUT",
+        path("apps", app.id, "egress-limit"),
+        limitMb === undefined ? {} : { limitMb },
+      );
+      toast(
+        limitMb === undefined
+          ? `${app.name} has no egress limit now.`
+          : `${app.name} may now serve and fetch ${count(limitMb)} MB a month.`,
+      );
+      setLimit("");
+      await egress.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="egress-title">
+      <h2 id="egress-title">Egress &amp; limits</h2>
+      <p class="muted small">
+        Bytes served and fetched this calendar month (UTC). Past the limit the app answers 429 until
+        the month ends.
+      </p>
+      <ErrorNote error={egress.error} title="Could not load the egress" />
+      {!e && !egress.error && <Loading />}
+      {e && (
+        <>
+          <dl class="kv">
+            <div class="kv-row">
+              <dt>Month</dt>
+              <dd>{e.month}</dd>
+            </div>
+            <div class="kv-row">
+              <dt>Served</dt>
+              <dd>{bytes(e.servedBytes)}</dd>
+            </div>
+            <div class="kv-row">
+              <dt>Fetched</dt>
+              <dd>{bytes(e.fetchedBytes)}</dd>
+            </div>
+            <div class="kv-row">
+              <dt>Monthly limit</dt>
+              <dd id="egress-limit">
+                {e.limitBytes === null
+                  ? "No limit"
+                  : `${mb(e.limitBytes)} (${percent(used / e.limitBytes)} used)`}
+              </dd>
+            </div>
+          </dl>
+          {e.limitBytes !== null && (
+            <Meter value={used} max={e.limitBytes} label="Egress used of the monthly limit" />
+          )}
+        </>
+      )}
+      <form
+        class="form-grid"
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          save(Number(limit));
+        }}
+      >
+        <div class="field">
+          <label for="egress-limit-mb">Monthly limit in MB</label>
+          <input
+            id="egress-limit-mb"
+            type="number"
+            inputMode="numeric"
+            required
+            min={1}
+            step={1}
+            placeholder={e?.limitBytes ? String(Math.round(e.limitBytes / MB)) : "1000"}
+            value={limit}
+            onInput={(ev) => setLimit(ev.currentTarget.value)}
+          />
+        </div>
+        <div class="form-end row">
+          <button type="submit" class="btn btn-primary" disabled={busy || limit === ""}>
+            {busy ? "Saving…" : "Set limit"}
+          </button>
+          {e && e.limitBytes !== null && (
+            <button
+              type="button"
+              class="btn"
+              disabled={busy}
+              onClick={() => save(undefined)}
+            >
+              Remove limit
+            </button>
+          )}
+        </div>
+      </form>
+      <ErrorNote error={error} title="Could not change the limit" />
+    </section>
   );
 }
 

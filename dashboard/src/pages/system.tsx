@@ -2,16 +2,17 @@
 /** @jsxImportSource preact */
 /**
  * The server: version and uptime, memory, the content cache, storage, the
- * app sandbox pool, and any other state `system.stats` reports (such as
- * guards and breakers), refreshed every few seconds.
+ * app sandbox pool, any other state `system.stats` reports, and the
+ * breakers from `system.status` (memory guard, cache, disk, shedding, the
+ * runtime pool and egress per app), refreshed every few seconds.
  *
  * @module
  */
-import type { VNode } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { AppView } from "../api.ts";
-import { bytes, count, dateTime, duration, percent } from "../format.ts";
-import { ErrorNote, Loading, Meter, PageHeader, Stat, useApi } from "../ui.tsx";
+import type { AppView, EgressView } from "../api.ts";
+import { bytes, count, dateTime, duration, mb, percent } from "../format.ts";
+import { Empty, ErrorNote, Link, Loading, Meter, PageHeader, Stat, useApi } from "../ui.tsx";
 
 interface Info {
   version: string;
@@ -53,6 +54,191 @@ interface Stats {
     }[];
   };
   [more: string]: unknown;
+}
+
+/** What `system.status` answers: the breakers and pressure. */
+interface Status {
+  memory: {
+    kernelRss: number;
+    guard: {
+      rss: number;
+      level: string;
+      trips: { shrink: number; evict: number; shed: number };
+    } | null;
+  };
+  cache: { bytes: number; budget: number; entries: number; hitRate: number };
+  disk: {
+    tripped: boolean;
+    reason: string | null;
+    volume: { total: number; used: number; ratio: number } | null;
+    maxUsedRatio: number;
+    dataBytes: number;
+    quotaBytes: number | null;
+  };
+  egress: (EgressView & { appId: string })[];
+  runtime: { warm: number; spare: boolean; coldStarts: number; killed: number; evicted: number };
+  shedding: {
+    pressure: string;
+    userInflight: number;
+    userShed: number;
+    cockpitInflight: number;
+    cockpitShed: number;
+  };
+}
+
+/** A level as a badge: green when `ok`, amber otherwise. */
+function Level({ value }: { value: string }): VNode {
+  return <span class={`badge ${value === "ok" ? "badge-ok" : "badge-warn"}`}>{value}</span>;
+}
+
+/** One `dt`/`dd` row. */
+function Row({ k, children }: { k: string; children: ComponentChildren }): VNode {
+  return (
+    <div class="kv-row">
+      <dt>{k}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/** The breakers section. */
+function Breakers(
+  { s, appName }: { s: Status; appName: (id: string) => string },
+): VNode {
+  const { memory, cache, disk, shedding, runtime } = s;
+  const g = memory.guard;
+  return (
+    <section class="stack breakers" aria-labelledby="breakers-title">
+      <h2 id="breakers-title" class="section-title">Breakers</h2>
+      {disk.tripped && (
+        <div class="note note-error" role="alert">
+          <strong>Disk breaker tripped: writes are refused</strong>
+          <span>{disk.reason ?? "The data folder is over its limit."}</span>
+        </div>
+      )}
+      <div class="grid-2">
+        <section class="card" aria-labelledby="br-mem">
+          <h3 id="br-mem">Memory</h3>
+          <dl class="kv">
+            <Row k="Kernel RSS">{bytes(memory.kernelRss)}</Row>
+            {g && (
+              <>
+                <Row k="Guard level">
+                  <Level value={g.level} />
+                </Row>
+                <Row k="Guard RSS">{bytes(g.rss)}</Row>
+                <Row k="Trips">
+                  {count(g.trips.shrink)} shrink · {count(g.trips.evict)} evict ·{" "}
+                  {count(g.trips.shed)} shed
+                </Row>
+              </>
+            )}
+          </dl>
+        </section>
+        <section class="card" aria-labelledby="br-cache">
+          <h3 id="br-cache">Cache</h3>
+          <dl class="kv">
+            <Row k="Size">{bytes(cache.bytes)} of {bytes(cache.budget)}</Row>
+            <Row k="Entries">{count(cache.entries)}</Row>
+            <Row k="Hit rate">{percent(cache.hitRate)}</Row>
+          </dl>
+          <Meter value={cache.bytes} max={cache.budget} label="Cache size of its budget" />
+        </section>
+        <section class={`card${disk.tripped ? " card-danger" : ""}`} aria-labelledby="br-disk">
+          <h3 id="br-disk">
+            Disk {disk.tripped
+              ? <span class="badge badge-danger">TRIPPED</span>
+              : <span class="badge badge-ok">ok</span>}
+          </h3>
+          <dl class="kv">
+            <Row k="Volume used">
+              {disk.volume
+                ? `${percent(disk.volume.ratio)} (${bytes(disk.volume.used)} of ${
+                  bytes(disk.volume.total)
+                })`
+                : "unknown"}
+            </Row>
+            <Row k="Limit">{percent(disk.maxUsedRatio)}</Row>
+            <Row k="Data folder">{bytes(disk.dataBytes)}</Row>
+            <Row k="Quota">{disk.quotaBytes === null ? "none" : bytes(disk.quotaBytes)}</Row>
+            {disk.tripped && <Row k="Reason">{disk.reason ?? "–"}</Row>}
+          </dl>
+          {disk.volume && (
+            <Meter
+              value={disk.volume.ratio}
+              max={disk.maxUsedRatio}
+              label="Disk use of its limit"
+            />
+          )}
+        </section>
+        <section class="card" aria-labelledby="br-shed">
+          <h3 id="br-shed">Shedding</h3>
+          <dl class="kv">
+            <Row k="Pressure">
+              <Level value={shedding.pressure} />
+            </Row>
+            <Row k="App requests">
+              {count(shedding.userInflight)} in flight · {count(shedding.userShed)} shed
+            </Row>
+            <Row k="Owner requests">
+              {count(shedding.cockpitInflight)} in flight · {count(shedding.cockpitShed)} shed
+            </Row>
+          </dl>
+        </section>
+        <section class="card" aria-labelledby="br-pool">
+          <h3 id="br-pool">Runtime pool</h3>
+          <dl class="kv">
+            <Row k="Warm">{count(runtime.warm)}</Row>
+            <Row k="Spare ready">{runtime.spare ? "yes" : "no"}</Row>
+            <Row k="Cold starts">{count(runtime.coldStarts)}</Row>
+            <Row k="Killed">{count(runtime.killed)}</Row>
+            <Row k="Evicted">{count(runtime.evicted)}</Row>
+          </dl>
+        </section>
+      </div>
+      <section class="card card-flush" aria-labelledby="br-egress">
+        <div class="card-head">
+          <h3 id="br-egress">Egress this month</h3>
+          <p class="muted small">Bytes served and fetched per app (UTC month).</p>
+        </div>
+        {s.egress.length === 0
+          ? <Empty title="No egress yet">No app has served or fetched anything this month.</Empty>
+          : (
+            <table class="table">
+              <caption class="sr-only">Egress per app this month</caption>
+              <thead>
+                <tr>
+                  <th scope="col">App</th>
+                  <th scope="col" class="num">Served</th>
+                  <th scope="col" class="num">Fetched</th>
+                  <th scope="col" class="num">Limit</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.egress.map((e) => {
+                  const name = appName(e.appId);
+                  const used = e.servedBytes + e.fetchedBytes;
+                  return (
+                    <tr key={e.appId}>
+                      <td data-label="App">
+                        <Link href={`/_fazt/apps/${encodeURIComponent(name)}`}>{name}</Link>
+                      </td>
+                      <td data-label="Served" class="num">{bytes(e.servedBytes)}</td>
+                      <td data-label="Fetched" class="num">{bytes(e.fetchedBytes)}</td>
+                      <td data-label="Limit" class="num">
+                        {e.limitBytes === null
+                          ? "none"
+                          : `${mb(e.limitBytes)} (${percent(used / e.limitBytes)})`}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+      </section>
+    </section>
+  );
 }
 
 const KNOWN_STATS = new Set(["memory", "cache", "storage", "apps", "uptimeSeconds", "runtime"]);
@@ -112,16 +298,17 @@ function Generic({ value, name }: { value: unknown; name: string }): VNode {
 export function SystemPage(): VNode {
   const info = useApi<Info>("/system/info");
   const stats = useApi<Stats>("/system/stats");
+  const status = useApi<Status>("/system/status");
   const apps = useApi<AppView[]>("/apps");
   const [updated, setUpdated] = useState(Date.now());
   useEffect(() => {
     const timer = setInterval(async () => {
       if (document.hidden) return;
-      await Promise.all([stats.reload(), info.reload()]);
+      await Promise.all([stats.reload(), info.reload(), status.reload()]);
       setUpdated(Date.now());
     }, 5000);
     return () => clearInterval(timer);
-  }, [stats.reload, info.reload]);
+  }, [stats.reload, info.reload, status.reload]);
 
   const i = info.data;
   const s = stats.data;
@@ -141,6 +328,7 @@ export function SystemPage(): VNode {
       />
       <ErrorNote error={info.error} title="Could not load the server info" />
       <ErrorNote error={stats.error} title="Could not load the statistics" />
+      <ErrorNote error={status.error} title="Could not load the breakers" />
       {(!i || !s) && !info.error && !stats.error && <Loading />}
       {i && (
         <div class="stats">
@@ -285,6 +473,7 @@ export function SystemPage(): VNode {
           ))}
         </div>
       )}
+      {status.data && <Breakers s={status.data} appName={appName} />}
     </>
   );
 }
