@@ -9,21 +9,8 @@
 /** The REST API's base path. */
 export const API_BASE = "/_fazt/api";
 
-/** Every scope a token can carry (kernel/auth/scopes.ts). */
-export const SCOPES = [
-  "apps:read",
-  "apps:write",
-  "apps:delete",
-  "data:read",
-  "data:write",
-  "secrets:write",
-  "logs:read",
-  "system:read",
-  "admin",
-] as const;
-
-/** A scope. */
-export type Scope = typeof SCOPES[number];
+import type { Scope } from "../../kernel/auth/scopes.ts";
+export { type Scope, SCOPES } from "../../kernel/auth/scopes.ts";
 
 /** An app (`apps.list`). */
 export interface AppView {
