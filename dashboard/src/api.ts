@@ -103,6 +103,12 @@ export interface SecretView {
   updatedAt: string;
 }
 
+/** A document collection of an app (`data.docs_collections`). */
+export interface CollectionView {
+  name: string;
+  count: number;
+}
+
 /** A route (alias or `@`). */
 export interface RouteView {
   host: string;

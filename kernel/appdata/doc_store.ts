@@ -79,6 +79,8 @@ export interface DocStore {
   delete(collection: string, filter: DocFilter): Promise<number>;
   /** How many documents match. */
   count(collection: string, filter?: DocFilter): Promise<number>;
+  /** Every collection holding at least one document, with its size, sorted by name. */
+  collections(): Promise<{ name: string; count: number }[]>;
 }
 
 function checkCollection(name: unknown): string {
@@ -422,6 +424,14 @@ export function createDocStore(ctx: StoreContext): DocStore {
         (db.read(`SELECT count(*) AS n FROM docs WHERE ${w.sql}`).get(...w.params) as {
           n: number;
         }).n
+      );
+    },
+
+    async collections() {
+      return await ctx.withStore((db) =>
+        db.read(
+          "SELECT collection AS name, count(*) AS count FROM docs GROUP BY collection ORDER BY collection",
+        ).all().map((r) => ({ name: r.name as string, count: Number(r.count) }))
       );
     },
   };

@@ -128,6 +128,25 @@ export const kvDelete = defineOperation({
   }),
 });
 
+/** `data.docs_collections` */
+export const docsCollections = defineOperation({
+  name: "data.docs_collections",
+  summary: "List an app's document collections",
+  description:
+    "Lists the document collections of an app that hold at least one document, with how many each holds, sorted by name.",
+  input: z.strictObject({ app }),
+  output: z.array(z.object({
+    name: z.string().describe("The collection name."),
+    count: z.number().int().describe("How many documents it holds."),
+  })),
+  access: "data:read",
+  appField: "app",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/apps/{app}/data/docs" },
+  cli: { words: ["data", "docs-collections"], positionals: ["app"] },
+  handler: async ({ app }, { services }) => await dataOf(services, app).docs.collections(),
+});
+
 /** `data.docs_find` */
 export const docsFind = defineOperation({
   name: "data.docs_find",
@@ -213,4 +232,12 @@ export const sqlQuery = defineOperation({
 });
 
 /** Every app data operation. */
-export const DATA_OPERATIONS = [kvGet, kvList, kvSet, kvDelete, docsFind, sqlQuery];
+export const DATA_OPERATIONS = [
+  kvGet,
+  kvList,
+  kvSet,
+  kvDelete,
+  docsCollections,
+  docsFind,
+  sqlQuery,
+];

@@ -455,6 +455,8 @@ Deno.test({
 
         await page.getByRole("link", { name: "Data" }).click();
         await page.getByText("No keys").waitFor();
+        await page.getByRole("button", { name: "Documents" }).click();
+        await page.getByText("No collections").waitFor();
         await page.getByRole("button", { name: "SQL" }).click();
         await page.getByLabel(/Read-only SQL/).fill("SELECT 6 * 7 AS answer");
         await page.getByRole("button", { name: "Run query" }).click();

@@ -8,7 +8,7 @@
  */
 import type { VNode } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, path, withQuery } from "../api.ts";
+import { api, type CollectionView, path, withQuery } from "../api.ts";
 import { ago, dateTime } from "../format.ts";
 import { Empty, ErrorNote, Loading } from "../ui.tsx";
 
@@ -175,23 +175,33 @@ function Docs({ app }: { app: string }): VNode {
   const [collection, setCollection] = useState("");
   const [filter, setFilter] = useState("");
   const [docs, setDocs] = useState<Record<string, unknown>[]>();
+  const [shown, setShown] = useState("");
+  const [collections, setCollections] = useState<CollectionView[]>();
+  const [listError, setListError] = useState<unknown>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
 
-  const find = async (e: Event) => {
-    e.preventDefault();
+  useEffect(() => {
+    setCollections(undefined);
+    setListError(undefined);
+    api<CollectionView[]>("GET", path("apps", app, "data", "docs"))
+      .then(setCollections, setListError);
+  }, [app]);
+
+  const load = async (name: string) => {
     setBusy(true);
     setError(undefined);
     try {
       setDocs(
         await api<Record<string, unknown>[]>(
           "GET",
-          withQuery(path("apps", app, "data", "docs", collection.trim()), {
+          withQuery(path("apps", app, "data", "docs", name), {
             filter: filter.trim() || undefined,
             limit: 100,
           }),
         ),
       );
+      setShown(name);
     } catch (err) {
       setError(err);
       setDocs(undefined);
@@ -199,9 +209,42 @@ function Docs({ app }: { app: string }): VNode {
       setBusy(false);
     }
   };
+  const find = (e: Event) => {
+    e.preventDefault();
+    load(collection.trim());
+  };
+  const pick = (name: string) => {
+    setCollection(name);
+    load(name);
+  };
 
   return (
     <div class="stack">
+      <ErrorNote error={listError} title="Could not list the collections" />
+      {!collections && !listError && <Loading />}
+      {collections && collections.length === 0 && (
+        <Empty title="No collections">
+          This app has stored no documents with <code>fazt.docs</code> yet.
+        </Empty>
+      )}
+      {collections && collections.length > 0 && (
+        <ul role="list" class="row collection-list" aria-label="Collections">
+          {collections.map((c) => (
+            <li key={c.name}>
+              <button
+                type="button"
+                class="btn btn-small"
+                aria-pressed={docs !== undefined && shown === c.name}
+                disabled={busy}
+                onClick={() => pick(c.name)}
+              >
+                <span class="mono">{c.name}</span>
+                <span class="badge">{c.count.toLocaleString()}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <form class="form-grid" onSubmit={find}>
         <div class="field">
           <label for="docs-collection">Collection</label>
@@ -234,12 +277,12 @@ function Docs({ app }: { app: string }): VNode {
         </div>
       </form>
       <p id="docs-hint" class="hint">
-        The API has no list of collections: enter a name your app uses with{" "}
-        <code>fazt.docs</code>. Shows the first 100 matches.
+        Pick a collection above, or enter a name your app uses with{" "}
+        <code>fazt.docs</code>. The filter applies to both. Shows the first 100 matches.
       </p>
       <ErrorNote error={error} title="Could not find documents" />
       {docs && docs.length === 0 && (
-        <Empty title="No documents">Nothing in “{collection}” matches.</Empty>
+        <Empty title="No documents">Nothing in “{shown}” matches.</Empty>
       )}
       {docs && docs.length > 0 && (
         <div class="stack">

@@ -335,6 +335,22 @@ Deno.test("docs collections are separate namespaces", async () => {
   });
 });
 
+Deno.test("docs collections() lists non-empty collections with counts, sorted by name", async () => {
+  await withApp(async (app) => {
+    assert.deepEqual(await app.docs.collections(), []);
+    await app.docs.insert("zeta", [{ a: 1 }, { a: 2 }]);
+    await app.docs.insert("Alpha", { a: 1 });
+    await app.docs.insert("beta", [{ a: 1 }, { a: 2 }, { a: 3 }]);
+    assert.deepEqual(await app.docs.collections(), [
+      { name: "Alpha", count: 1 },
+      { name: "beta", count: 3 },
+      { name: "zeta", count: 2 },
+    ]);
+    await app.docs.delete("beta", {});
+    assert.deepEqual((await app.docs.collections()).map((c) => c.name), ["Alpha", "zeta"]);
+  });
+});
+
 const BAD_INSERTS: [string, unknown, ErrorCode][] = [
   ["a non-string _id", { _id: 5 }, "invalid_input"],
   ["an empty _id", { _id: "" }, "invalid_input"],

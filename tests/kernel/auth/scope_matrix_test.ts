@@ -82,6 +82,7 @@ const EXAMPLES: Record<string, Example> = {
     body: { value: { hello: "world" } },
   }),
   "data.kv_delete": () => ({ method: "DELETE", path: "/apps/demo/data/kv/greeting" }),
+  "data.docs_collections": () => ({ method: "GET", path: "/apps/demo/data/docs" }),
   "data.docs_find": () => ({
     method: "GET",
     path: `/apps/demo/data/docs/posts?filter=${encodeURIComponent('{"draft":false}')}`,

@@ -102,6 +102,23 @@ Deno.test("data.docs_find: filter, sort and paging, as JSON or JSON text", async
   });
 });
 
+Deno.test("data.docs_collections lists collections with counts, sorted by name", async () => {
+  await withKernel(async (t) => {
+    const id = await demo(t);
+    assert.deepEqual(await json(await t.api("GET", "/apps/demo/data/docs")), []);
+    const docs = t.kernel.services.appData.forApp(id).docs;
+    await docs.insert("posts", [{ n: 1 }, { n: 2 }]);
+    await docs.insert("comments", { n: 1 });
+    assert.deepEqual(await json(await t.api("GET", "/apps/demo/data/docs")), [
+      { name: "comments", count: 1 },
+      { name: "posts", count: 2 },
+    ]);
+    const missing = await t.api("GET", "/apps/nope/data/docs");
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+  });
+});
+
 Deno.test("data.sql_query reads, and refuses anything that writes", async () => {
   await withKernel(async (t) => {
     const id = await demo(t);
