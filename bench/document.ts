@@ -72,5 +72,9 @@ export function renderDocument(
       `## ${TITLES[suite]}\n\nNot measured yet: run \`BENCH_SUITES=${suite} deno task bench\`.`;
     parts.push(begin(suite), "", body.trim(), "", end(suite), "");
   }
+  // Sections other tasks write (e.g. `bench:mcp`, `bench:safeguards`) are kept as they were.
+  for (const m of previous.matchAll(/<!-- bench:([\w-]+) -->[\s\S]*?<!-- \/bench:\1 -->/g)) {
+    if (!(SUITES as readonly string[]).includes(m[1])) parts.push(m[0], "");
+  }
   return parts.join("\n");
 }
