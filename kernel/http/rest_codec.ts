@@ -237,7 +237,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
         services: options.services,
         requestId,
         clientIp: meta.clientIp,
-        signal: req.signal,
+        signal: op.http.stream ? req.signal : undefined,
       };
       const output = await execute(op, input, ctx);
       if (op.http.stream) return eventStream(output as AsyncIterable<unknown>, requestId);
