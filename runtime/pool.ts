@@ -160,6 +160,9 @@ export function createPool(options: PoolOptions): Pool {
         sandbox = spawn();
         await loadWithin(sandbox, target, code);
       }
+      // A spare may have waited long; it counts as used from now, or the
+      // idle sweep that follows every load would stop it at once.
+      sandbox.lastUsed = Date.now();
       return sandbox;
     } catch (err) {
       sandbox.kill("failed to load");

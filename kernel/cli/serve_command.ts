@@ -66,6 +66,16 @@ export const SERVE_FLAGS = [
     env: "FAZT_SANDBOX_HEAP",
     help: "Heap cap of one app sandbox process in MB (default 128).",
   },
+  {
+    flag: "warm-apps",
+    env: "FAZT_WARM_APPS",
+    help: "App sandboxes kept warm at most; least recently used stop first (default 10).",
+  },
+  {
+    flag: "idle-timeout",
+    env: "FAZT_IDLE_TIMEOUT",
+    help: "Seconds an idle app sandbox stays warm before it stops (default 300).",
+  },
 ] as const;
 
 /** Serve flags that take no value. */
@@ -100,6 +110,10 @@ export interface ServeSettings {
   diskQuotaBytes: number | null;
   /** Volume fill limit (0..1). */
   diskLimitRatio: number;
+  /** Warm app sandboxes kept at most. */
+  warmApps: number;
+  /** Idle sandbox lifetime (ms). */
+  sandboxIdleMs: number;
 }
 
 function intSetting(
@@ -166,6 +180,14 @@ export function serveSettings(
       16,
       16_384,
     ),
+    warmApps: intSetting("warm-apps", get("warm-apps"), KERNEL_DEFAULTS.warmApps, 0, 1000),
+    sandboxIdleMs: intSetting(
+      "idle-timeout",
+      get("idle-timeout"),
+      KERNEL_DEFAULTS.sandboxIdleMs / 1000,
+      1,
+      86_400,
+    ) * 1000,
     diskQuotaBytes: get("disk-quota")
       ? intSetting("disk-quota", get("disk-quota"), 0, 1, 100_000_000) * MB
       : null,
@@ -206,6 +228,8 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       trustProxy: settings.trustProxy,
       apiTimeoutMs: settings.apiTimeoutMs,
       sandboxHeapMb: settings.sandboxHeapMb,
+      warmApps: settings.warmApps,
+      sandboxIdleMs: settings.sandboxIdleMs,
       sandboxSpare: true,
       diskQuotaBytes: settings.diskQuotaBytes,
       diskLimitRatio: settings.diskLimitRatio,

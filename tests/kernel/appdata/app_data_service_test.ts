@@ -2,37 +2,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   type AppData,
-  type AppDataService,
   type AppDataServiceOptions,
   createAppDataService,
 } from "../../../kernel/appdata/app_data_service.ts";
-import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
-
-const APP_A = "app_aaaaaaaaaaaaaaaa";
-const APP_B = "app_bbbbbbbbbbbbbbbb";
-
-async function withService(
-  fn: (service: AppDataService, dataDir: string) => Promise<void>,
-  options: Partial<AppDataServiceOptions> = {},
-): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-svc-" });
-  const service = createAppDataService({ dataDir, ...options });
-  try {
-    await fn(service, dataDir);
-  } finally {
-    await service.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FaztError, `expected a FaztError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+import { FaztError } from "../../../kernel/errors.ts";
+import { APP_A, APP_B, rejectsWith, withDataDir, withService } from "../../_helpers/appdata.ts";
 
 function exists(path: string): boolean {
   try {
@@ -199,8 +173,7 @@ Deno.test("concurrent work on more apps than the cache holds loses no increments
 });
 
 Deno.test("after close() every call is unavailable", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-svc-" });
-  try {
+  await withDataDir(async (dataDir) => {
     const service = createAppDataService({ dataDir });
     const app = service.forApp(APP_A);
     await app.kv.set("k", 1);
@@ -209,14 +182,11 @@ Deno.test("after close() every call is unavailable", async () => {
     await rejectsWith(app.sql.query("SELECT 1"), "unavailable");
     await rejectsWith(service.drop(APP_A), "unavailable");
     await service.close();
-  } finally {
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("data survives closing and reopening the service", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-svc-" });
-  try {
+  await withDataDir(async (dataDir) => {
     const first = createAppDataService({ dataDir });
     await writeEverything(first.forApp(APP_A), "A");
     await first.close();
@@ -229,9 +199,7 @@ Deno.test("data survives closing and reopening the service", async () => {
     } finally {
       await second.close();
     }
-  } finally {
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 const BAD_OPTIONS: [string, Partial<AppDataServiceOptions>, RegExp][] = [

@@ -1,37 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  type AppData,
-  type AppDataServiceOptions,
-  createAppDataService,
-} from "../../../kernel/appdata/app_data_service.ts";
-import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
-
-const APP = "app_aaaaaaaaaaaaaaaa";
-const T0 = 1_700_000_000_000;
-
-async function withApp(
-  fn: (app: AppData, clock: { t: number }) => Promise<void>,
-  options: Partial<AppDataServiceOptions> = {},
-): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-blobs-" });
-  const clock = { t: T0 };
-  const service = createAppDataService({ dataDir, now: () => clock.t, ...options });
-  try {
-    await fn(service.forApp(APP), clock);
-  } finally {
-    await service.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FaztError, `expected a FaztError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+import { rejectsWith, T0, withApp } from "../../_helpers/appdata.ts";
 
 function pseudoRandomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -66,7 +34,7 @@ for (const [name, bytes] of BINARIES) {
 }
 
 Deno.test("blobs keep their type and write time; the default type is application/octet-stream", async () => {
-  await withApp(async (app, clock) => {
+  await withApp(async (app, { clock }) => {
     await app.blobs.put("a.bin", new Uint8Array([1]));
     clock.t = T0 + 5;
     await app.blobs.put("logo.svg", new TextEncoder().encode("<svg/>"), { type: "image/svg+xml" });

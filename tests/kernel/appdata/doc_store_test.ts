@@ -1,36 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  type AppData,
-  type AppDataServiceOptions,
-  createAppDataService,
-} from "../../../kernel/appdata/app_data_service.ts";
+import type { AppData } from "../../../kernel/appdata/app_data_service.ts";
 import type { DocFilter } from "../../../kernel/appdata/doc_store.ts";
-import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
-
-const APP = "app_aaaaaaaaaaaaaaaa";
-
-async function withApp(
-  fn: (app: AppData) => Promise<void>,
-  options: Partial<AppDataServiceOptions> = {},
-): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-docs-" });
-  const service = createAppDataService({ dataDir, now: () => 1_700_000_000_000, ...options });
-  try {
-    await fn(service.forApp(APP));
-  } finally {
-    await service.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FaztError, `expected a FaztError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+import type { ErrorCode } from "../../../kernel/errors.ts";
+import { rejectsWith, withApp } from "../../_helpers/appdata.ts";
 
 const PEOPLE = [
   {

@@ -1,47 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import {
-  type AppData,
-  type AppDataService,
-  type AppDataServiceOptions,
-  createAppDataService,
-} from "../../../kernel/appdata/app_data_service.ts";
 import { PURGE_BATCH, PURGE_EVERY_WRITES } from "../../../kernel/appdata/kv_store.ts";
-import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
-
-const APP = "app_aaaaaaaaaaaaaaaa";
-const T0 = 1_700_000_000_000;
-
-interface Env {
-  service: AppDataService;
-  dataDir: string;
-  clock: { t: number };
-}
-
-async function withApp(
-  fn: (app: AppData, env: Env) => Promise<void>,
-  options: Partial<AppDataServiceOptions> = {},
-): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-kv-" });
-  const clock = { t: T0 };
-  const service = createAppDataService({ dataDir, now: () => clock.t, ...options });
-  try {
-    await fn(service.forApp(APP), { service, dataDir, clock });
-  } finally {
-    await service.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FaztError, `expected a FaztError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+import type { ErrorCode } from "../../../kernel/errors.ts";
+import { APP_A as APP, rejectsWith, T0, withApp } from "../../_helpers/appdata.ts";
 
 const ROUNDTRIP: [string, unknown][] = [
   ["a string", "hello"],

@@ -1,43 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  type AppDataService,
-  type AppDataServiceOptions,
-  createAppDataService,
-} from "../../../kernel/appdata/app_data_service.ts";
+import { createAppDataService } from "../../../kernel/appdata/app_data_service.ts";
 import { sqlSpawnSpec } from "../../../kernel/appdata/sql_process.ts";
-import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
-
-const APP_A = "app_aaaaaaaaaaaaaaaa";
-const APP_B = "app_bbbbbbbbbbbbbbbb";
+import { FaztError } from "../../../kernel/errors.ts";
+import { APP_A, APP_B, rejectsWith, withDataDir, withService } from "../../_helpers/appdata.ts";
 
 const FOREVER =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";
 const TEN_MILLION_ROWS =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 10000000) SELECT x FROM c";
-
-async function withService(
-  fn: (service: AppDataService, dataDir: string) => Promise<void>,
-  options: Partial<AppDataServiceOptions> = {},
-): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-sqlproc-" });
-  const service = createAppDataService({ dataDir, ...options });
-  try {
-    await fn(service, dataDir);
-  } finally {
-    await service.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FaztError, `expected a FaztError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -217,8 +188,7 @@ Deno.test("each app has its own SQL process that sees only its own database; dro
 });
 
 Deno.test("close() stops every SQL process", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-sqlproc-" });
-  try {
+  await withDataDir(async (dataDir) => {
     const service = createAppDataService({ dataDir });
     await service.forApp(APP_A).sql.query("SELECT 1");
     await service.forApp(APP_B).sql.query("SELECT 1");
@@ -226,9 +196,7 @@ Deno.test("close() stops every SQL process", async () => {
     assert.ok(pids.every(alive));
     await service.close();
     assert.deepEqual(pids.map(alive), [false, false]);
-  } finally {
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("an unused SQL process stops after the idle time and restarts on the next call", async () => {

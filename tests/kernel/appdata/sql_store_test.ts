@@ -1,40 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import {
-  type AppData,
-  type AppDataServiceOptions,
-  createAppDataService,
-} from "../../../kernel/appdata/app_data_service.ts";
+import type { AppData } from "../../../kernel/appdata/app_data_service.ts";
 import { type ErrorCode, FaztError } from "../../../kernel/errors.ts";
-
-const APP = "app_aaaaaaaaaaaaaaaa";
-
-async function withApp(
-  fn: (app: AppData, dataDir: string) => Promise<void>,
-  options: Partial<AppDataServiceOptions> = {},
-): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "fazt-appdata-sql-" });
-  const service = createAppDataService({ dataDir, ...options });
-  try {
-    await fn(service.forApp(APP), dataDir);
-  } finally {
-    await service.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FaztError, `expected a FaztError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+import { APP_A as APP, rejectsWith, withApp } from "../../_helpers/appdata.ts";
 
 async function withTodos(fn: (app: AppData, dataDir: string) => Promise<void>) {
-  await withApp(async (app, dataDir) => {
+  await withApp(async (app, { dataDir }) => {
     await app.sql.exec(
       "CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0)",
     );
@@ -312,7 +284,7 @@ Deno.test("sql statements longer than the limit are payload_too_large", async ()
 });
 
 Deno.test("sql.db holds only the app's own tables, and foreign keys are enforced", async () => {
-  await withApp(async (app, dataDir) => {
+  await withApp(async (app, { dataDir }) => {
     await app.kv.set("k", 1);
     await app.docs.insert("c", { a: 1 });
     await app.sql.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY)");
@@ -335,7 +307,7 @@ Deno.test("sql.db holds only the app's own tables, and foreign keys are enforced
 });
 
 Deno.test("sql cannot reach store.db through its schema name or a path", async () => {
-  await withApp(async (app, dataDir) => {
+  await withApp(async (app, { dataDir }) => {
     await app.kv.set("secret", "kv data");
     await rejectsWith(app.sql.query("SELECT * FROM kv"), "invalid_input", /no such table: kv/);
     await rejectsWith(
