@@ -161,7 +161,8 @@ export async function createKernel(
   const owners = createOwnerService({ db, sessionTtlMs: config.sessionTtlMs });
   const logs = createLogService({ db, maxPerApp: config.logsPerApp });
   const secrets = createSecretService({ db, key: await loadSecretKey(config.dataDir) });
-  const appData = createAppDataService({ dataDir: config.dataDir });
+  // Each open app with SQL in use holds a subprocess (~40 MB): keep few open on a 1 GB box.
+  const appData = createAppDataService({ dataDir: config.dataDir, maxOpenApps: 8 });
   const disk = createDiskGuard({
     dataDir: config.dataDir,
     maxUsedRatio: config.diskLimitRatio,
