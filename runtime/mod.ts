@@ -45,7 +45,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Permissions each sandbox process drops before loading app code (it starts with none in script mode). */
+/** Default heap cap of one sandbox process, in MB. */
 export const SANDBOX_HEAP_MB = 128;
 
 /**

@@ -29,8 +29,3 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...SYSTEM_OPERATIONS,
   ...GUARD_OPERATIONS,
 ];
-
-/** Finds an operation by name. */
-export function findOperation(name: string): AnyOperation | undefined {
-  return OPERATIONS.find((op) => op.name === name);
-}

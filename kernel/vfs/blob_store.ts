@@ -103,13 +103,6 @@ export function readVariant(db: Connection, hash: string, encoding: Encoding): B
   return row?.data;
 }
 
-/** The encodings stored for a blob. */
-export function variantsOf(db: Connection, hash: string): Encoding[] {
-  return (db.prepare("SELECT encoding FROM blob_variants WHERE hash = ?").all(hash) as {
-    encoding: Encoding;
-  }[]).map((r) => r.encoding);
-}
-
 /**
  * Streams bytes `start..end` (inclusive) of a blob, one chunk per pull, so
  * memory stays at about one chunk whatever the file size.
