@@ -8,7 +8,7 @@
  */
 import { FaztError } from "../kernel/errors.ts";
 import { createPool, type PoolStats } from "./pool.ts";
-import { isComplete, SandboxError, type SpawnSpec } from "./sandbox.ts";
+import { isComplete, type Sandbox, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
 
 export type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -77,7 +77,7 @@ export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnS
 }
 
 function failure(
-  code: "unavailable" | "payload_too_large" | "gateway_timeout",
+  code: "unavailable" | "payload_too_large",
   message: string,
   retry?: number,
 ): FaztError {
@@ -89,21 +89,13 @@ async function readBody(req: Request, max: number): Promise<Uint8Array | null> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > max) {
     await req.body.cancel();
-    throw failure(
-      "payload_too_large",
-      `The request body is larger than this app's limit of ${max} bytes.`,
-    );
+    throw tooLarge(max);
   }
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req.body) {
     size += chunk.length;
-    if (size > max) {
-      throw failure(
-        "payload_too_large",
-        `The request body is larger than this app's limit of ${max} bytes.`,
-      );
-    }
+    if (size > max) throw tooLarge(max);
     parts.push(chunk);
   }
   const out = new Uint8Array(size);
@@ -113,6 +105,50 @@ async function readBody(req: Request, max: number): Promise<Uint8Array | null> {
     at += p.length;
   }
   return out;
+}
+
+function tooLarge(max: number): FaztError {
+  return failure(
+    "payload_too_large",
+    `The request body is larger than this app's limit of ${max} bytes.`,
+  );
+}
+
+/** Requests waiting per app for a free slot, beyond the ones in flight. */
+export const QUEUE_PER_APP = 64;
+
+/** How often deadlines are checked (ms): one timer for every request. */
+const SWEEP_MS = 50;
+
+/**
+ * A request this old with no answer starts watching for its client going
+ * away (ms). Watching costs an abort signal per request, so quick requests
+ * never pay for it.
+ */
+const WATCH_CLIENT_AFTER_MS = 250;
+
+/** A request sent to a sandbox and not finished yet. */
+interface Flight {
+  sandbox: Sandbox;
+  id: number;
+  req: Request;
+  started: number;
+  deadline: number;
+  watching: boolean;
+  expired: boolean;
+}
+
+/** A request waiting for one of its app's slots. */
+interface Waiter {
+  deadline: number;
+  go(): void;
+  fail(err: FaztError): void;
+}
+
+/** One app's slots. */
+interface AppSlots {
+  inflight: number;
+  queue: Waiter[];
 }
 
 /** Creates the runtime. */
@@ -125,29 +161,88 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     spare: options.spare,
     loadTimeoutMs: options.timeoutMs,
   });
-  const inflightByApp = new Map<string, number>();
+  const apps = new Map<string, AppSlots>();
+  const flights = new Set<Flight>();
+
+  function timeout(flight: Flight): void {
+    flight.expired = true;
+    const message = `The app took longer than ${options.timeoutMs} ms to answer.`;
+    // A process whose event loop is stuck (a loop in app code) cannot be
+    // asked to stop: it is killed, which fails its other requests too.
+    flight.sandbox.responsive(500).then((alive) => {
+      if (!alive) pool.kill(flight.sandbox, message);
+      flight.sandbox.abandon(flight.id, 504, message);
+    });
+  }
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const flight of flights) {
+      if (flight.expired) continue;
+      if (now >= flight.deadline) timeout(flight);
+      else if (!flight.watching && now - flight.started >= WATCH_CLIENT_AFTER_MS) {
+        flight.watching = true;
+        const { sandbox, id } = flight;
+        flight.req.signal.addEventListener(
+          "abort",
+          () => sandbox.abandon(id, 499, "The client went away."),
+          { once: true },
+        );
+      }
+    }
+    for (const slots of apps.values()) {
+      while (slots.queue.length > 0 && now >= slots.queue[0].deadline) {
+        slots.queue.shift()!.fail(busy());
+      }
+    }
+  }
+  const sweeper = setInterval(sweep, SWEEP_MS);
+  Deno.unrefTimer(sweeper);
+
+  function busy(): FaztError {
+    return failure(
+      "unavailable",
+      `This app is busy: ${options.maxConcurrency} requests are running and more are waiting. Try again in a moment.`,
+      1,
+    );
+  }
+
+  /** Takes one of the app's slots, waiting in line when all are taken. */
+  function enter(appId: string): Promise<void> | undefined {
+    let slots = apps.get(appId);
+    if (!slots) apps.set(appId, slots = { inflight: 0, queue: [] });
+    if (slots.inflight < options.maxConcurrency) {
+      slots.inflight++;
+      return undefined;
+    }
+    if (slots.queue.length >= QUEUE_PER_APP) return Promise.reject(busy());
+    const line = slots.queue;
+    return new Promise<void>((go, fail) => {
+      line.push({ deadline: Date.now() + options.timeoutMs, go, fail });
+    });
+  }
+
+  /** Gives a slot back: to the next request in line, or free. */
+  function leave(appId: string): void {
+    const slots = apps.get(appId);
+    if (!slots) return;
+    const next = slots.queue.shift();
+    if (next) return next.go();
+    if (--slots.inflight <= 0) apps.delete(appId);
+  }
 
   async function handle(req: Request, target: RuntimeTarget, requestId: string): Promise<Response> {
-    const current = inflightByApp.get(target.appId) ?? 0;
-    if (current >= options.maxConcurrency) {
-      throw failure(
-        "unavailable",
-        `This app is already handling ${options.maxConcurrency} requests. Try again in a moment.`,
-        1,
-      );
-    }
-    inflightByApp.set(target.appId, current + 1);
-    let released = false;
+    const waiting = enter(target.appId);
+    if (waiting) await waiting;
+    let left = false;
     const release = () => {
-      if (released) return;
-      released = true;
-      const n = (inflightByApp.get(target.appId) ?? 1) - 1;
-      if (n <= 0) inflightByApp.delete(target.appId);
-      else inflightByApp.set(target.appId, n);
+      if (left) return;
+      left = true;
+      leave(target.appId);
     };
     try {
-      const body = await readBody(req, options.maxBodyBytes);
-      const sandbox = await pool.acquire(target).catch((err) => {
+      const body = req.body ? await readBody(req, options.maxBodyBytes) : null;
+      const sandbox = pool.ready(target) ?? await pool.acquire(target).catch((err) => {
         // Code that fails to load never reaches a handler; record why in the app's logs.
         if (err instanceof SandboxError) {
           options.host.log(target.appId, "error", err.message, requestId);
@@ -155,45 +250,37 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         throw err;
       });
       sandbox.inflight++;
-      sandbox.lastUsed = Date.now();
+      const now = Date.now();
+      sandbox.lastUsed = now;
+      const { id, response } = sandbox.request(req, requestId, body);
+      const flight: Flight = {
+        sandbox,
+        id,
+        req,
+        started: now,
+        deadline: now + options.timeoutMs,
+        watching: false,
+        expired: false,
+      };
+      flights.add(flight);
       let finished = false;
       const done = () => {
-        // Called from several paths (end, error, cancel, timeout); count once.
+        // Called from several paths (end, error, cancel); count once.
         if (finished) return;
         finished = true;
+        flights.delete(flight);
         sandbox.inflight--;
         sandbox.lastUsed = Date.now();
         release();
       };
-      const { id, response } = await sandbox.request(req, requestId, body);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(async () => {
-          const message = `The app took longer than ${options.timeoutMs} ms to answer.`;
-          if (!(await sandbox.responsive(500))) {
-            pool.kill(sandbox, message);
-          } else sandbox.abandon(id, 504, message);
-          reject(failure("gateway_timeout", message));
-        }, options.timeoutMs);
-      });
-      timedOut.catch(() => {});
-      req.signal.addEventListener(
-        "abort",
-        () => sandbox.abandon(id, 499, "The client went away."),
-        {
-          once: true,
-        },
-      );
       let res: Response;
       try {
-        res = await Promise.race([response, timedOut]);
+        res = await response;
       } catch (err) {
-        clearTimeout(timer);
         done();
         throw err;
       }
       if (!res.body || isComplete(res)) {
-        clearTimeout(timer);
         done();
         return res;
       }
@@ -203,18 +290,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           try {
             const next = await reader.read();
             if (next.done) {
-              clearTimeout(timer);
               done();
               controller.close();
             } else controller.enqueue(next.value);
           } catch (err) {
-            clearTimeout(timer);
             done();
             controller.error(err);
           }
         },
         cancel(reason) {
-          clearTimeout(timer);
           done();
           return reader.cancel(reason);
         },
@@ -240,6 +324,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     handle,
     stats: () => pool.stats(),
     evictIdle: () => pool.evictIdle(),
-    close: () => pool.close(),
+    close: () => {
+      clearInterval(sweeper);
+      return pool.close();
+    },
   };
 }

@@ -53,6 +53,8 @@ export interface PoolStats {
 export interface Pool {
   /** A loaded sandbox for the target's version (starting one if needed). */
   acquire(target: RuntimeTarget): Promise<Sandbox>;
+  /** The target's sandbox when it is loaded and alive (no waiting), else undefined. */
+  ready(target: RuntimeTarget): Sandbox | undefined;
   /** Stops a sandbox that misbehaved. */
   kill(sandbox: Sandbox, reason: string): void;
   /** Stops every loaded sandbox with no request in flight; returns how many. */
@@ -171,6 +173,13 @@ export function createPool(options: PoolOptions): Pool {
   }
 
   return {
+    ready(target) {
+      const s = slots.get(target.appId);
+      return s?.sandbox && !s.sandbox.dead && s.target.versionId === target.versionId &&
+          s.target.appName === target.appName
+        ? s.sandbox
+        : undefined;
+    },
     acquire(target) {
       const slot = slots.get(target.appId);
       // A rename also needs a new process: the app's code sees its name as `fazt.app.name`.

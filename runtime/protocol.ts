@@ -90,39 +90,100 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Splits a byte stream into text lines. Only each new chunk is searched and
- * a long line's pieces are joined once, so a multi-megabyte message (a
- * request or response body) costs linear, not quadratic, time. A line
+ * Splits bytes into text lines as they arrive, synchronously: each `push`
+ * hands every complete line to `onLine` before it returns, so a batch of
+ * messages read at once is handled in one go, with no promise per line.
+ * Only each new chunk is searched and a long line's pieces are joined once,
+ * so a multi-megabyte message costs linear, not quadratic, time. A line
  * longer than `maxLineChars` throws a `RangeError` instead of being
  * buffered without end (a sandbox writing bytes with no newline).
+ */
+export class LineSplitter {
+  #decoder = new TextDecoder();
+  #pieces: string[] = [];
+  #pending = 0;
+  #max: number;
+  #onLine: (line: string) => void;
+
+  constructor(onLine: (line: string) => void, maxLineChars = Infinity) {
+    this.#onLine = onLine;
+    this.#max = maxLineChars;
+  }
+
+  /** Adds bytes; calls `onLine` for each line they complete. */
+  push(chunk: Uint8Array): void {
+    const text = this.#decoder.decode(chunk, { stream: true });
+    let start = 0;
+    let nl: number;
+    while ((nl = text.indexOf("\n", start)) !== -1) {
+      let line = text.slice(start, nl);
+      if (this.#pieces.length > 0) {
+        this.#pieces.push(line);
+        line = this.#pieces.join("");
+        this.#pieces = [];
+        this.#pending = 0;
+      }
+      start = nl + 1;
+      if (line) this.#onLine(line);
+    }
+    if (start < text.length) {
+      this.#pending += text.length - start;
+      if (this.#pending > this.#max) {
+        throw new RangeError(`A message is longer than ${this.#max} characters.`);
+      }
+      this.#pieces.push(text.slice(start));
+    }
+  }
+
+  /** Hands over a last line that had no newline. */
+  end(): void {
+    const rest = this.#pieces.join("") + this.#decoder.decode();
+    this.#pieces = [];
+    if (rest) this.#onLine(rest);
+  }
+}
+
+/**
+ * Reads a byte stream to its end, calling `onLine` for each text line (see
+ * {@linkcode LineSplitter}).
+ */
+export async function pumpLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+  maxLineChars = Infinity,
+): Promise<void> {
+  const lines = new LineSplitter(onLine, maxLineChars);
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const next = await reader.read();
+      if (next.done) break;
+      lines.push(next.value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  lines.end();
+}
+
+/**
+ * Reads a byte stream as text lines, one at a time (for slow, sequential
+ * readers; hot paths use {@linkcode pumpLines}).
  */
 export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   maxLineChars = Infinity,
 ): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let pieces: string[] = [];
-  let pending = 0;
+  let ready: string[] = [];
+  const lines = new LineSplitter((line) => ready.push(line), maxLineChars);
   for await (const chunk of stream) {
-    const text = decoder.decode(chunk, { stream: true });
-    let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf("\n", start)) !== -1) {
-      pieces.push(text.slice(start, nl));
-      const line = pieces.join("");
-      pieces = [];
-      pending = 0;
-      start = nl + 1;
-      if (line) yield line;
-    }
-    if (start < text.length) {
-      pending += text.length - start;
-      if (pending > maxLineChars) {
-        throw new RangeError(`A message is longer than ${maxLineChars} characters.`);
-      }
-      pieces.push(text.slice(start));
+    lines.push(chunk);
+    if (ready.length > 0) {
+      const batch = ready;
+      ready = [];
+      yield* batch;
     }
   }
-  const rest = pieces.join("");
-  if (rest) yield rest;
+  lines.end();
+  yield* ready;
 }

@@ -11,7 +11,7 @@ import {
   fromBase64,
   type FromChild,
   MAX_MESSAGE_CHARS,
-  readLines,
+  pumpLines,
   toBase64,
   type ToChild,
 } from "./protocol.ts";
@@ -133,16 +133,16 @@ export class Sandbox {
 
   async #pump(ready: () => void, failed: (e: Error) => void): Promise<void> {
     try {
-      for await (const line of readLines(this.#proc.stdout, MAX_MESSAGE_CHARS)) {
+      await pumpLines(this.#proc.stdout, (line) => {
         // App code can write anything to stdout: a line that is not a
         // well-formed message is skipped, and never stops this loop.
         try {
           const msg: FromChild = JSON.parse(line);
           if (typeof msg === "object" && msg !== null) this.#dispatch(msg, ready);
         } catch {
-          continue;
+          // skipped
         }
-      }
+      }, MAX_MESSAGE_CHARS);
     } catch (err) {
       // The pipe broke (the process is gone) or the app flooded it.
       if (err instanceof RangeError) this.kill("The app's runtime sent an oversized message.");
@@ -174,9 +174,9 @@ export class Sandbox {
 
   async #pumpStderr(): Promise<void> {
     try {
-      for await (const line of readLines(this.#proc.stderr, 1024 * 1024)) {
+      await pumpLines(this.#proc.stderr, (line) => {
         if (this.#appId) this.#host.log(this.#appId, "error", line.slice(0, 4000), null);
-      }
+      }, 1024 * 1024);
     } catch (err) {
       if (err instanceof RangeError) this.kill("The app's runtime flooded its error output.");
     }
@@ -317,26 +317,32 @@ export class Sandbox {
     });
   }
 
-  /** Sends a request; resolves with the app's response head (the body streams). */
-  async request(
+  /** Sends a request; its `response` resolves with the app's response head (the body streams). */
+  request(
     req: Request,
     requestId: string,
     body: Uint8Array | null,
-  ): Promise<{ id: number; response: Promise<Response> }> {
+  ): { id: number; response: Promise<Response> } {
     const id = this.#nextId++;
+    if (this.#exited) {
+      const gone = new SandboxError(502, "The app's runtime stopped; try again.");
+      return { id, response: Promise.reject(gone) };
+    }
     const response = new Promise<Response>((resolveHead, reject) => {
       this.#pending.set(id, { resolveHead, reject, headSent: false });
     });
+    const headers: [string, string][] = [];
+    req.headers.forEach((value, name) => headers.push([name, value]));
     this.#send({
       t: "req",
       id,
       requestId,
       method: req.method,
       url: req.url,
-      headers: [...req.headers],
+      headers,
       body: body && body.length > 0 ? toBase64(body) : null,
     });
-    return await Promise.resolve({ id, response });
+    return { id, response };
   }
 
   /** Gives up on one request (client gone or too slow). */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FromChild, ToChild } from "../protocol.ts";
-import { readLines } from "../protocol.ts";
+import { pumpLines } from "../protocol.ts";
 
 /** The child's connection to the kernel. */
 export interface Channel {
@@ -13,8 +13,11 @@ export interface Channel {
   send(msg: FromChild): void;
   /** Calls a kernel capability and waits for its answer. */
   call(op: string, args: unknown[]): Promise<unknown>;
-  /** Receives every kernel message that is not a call's answer. */
-  messages(): AsyncGenerator<ToChild>;
+  /**
+   * Hands every kernel message that is not a call's answer to `onMessage`,
+   * as it arrives; resolves when the kernel closes the pipe.
+   */
+  listen(onMessage: (msg: ToChild) => void): Promise<void>;
 }
 
 /** An error a capability call returned, with the kernel's code. */
@@ -58,19 +61,16 @@ export function openChannel(): Channel {
         send({ t: "call", id, op, args });
       });
     },
-    async *messages() {
-      for await (const line of readLines(Deno.stdin.readable)) {
+    listen(onMessage) {
+      return pumpLines(Deno.stdin.readable, (line) => {
         const msg = JSON.parse(line) as ToChild;
-        if (msg.t === "ret") {
-          const p = pending.get(msg.id);
-          pending.delete(msg.id);
-          if (!p) continue;
-          if (msg.ok) p.resolve(msg.value);
-          else p.reject(new BridgeError(msg.error.code, msg.error.message));
-          continue;
-        }
-        yield msg;
-      }
+        if (msg.t !== "ret") return onMessage(msg);
+        const p = pending.get(msg.id);
+        pending.delete(msg.id);
+        if (!p) return;
+        if (msg.ok) p.resolve(msg.value);
+        else p.reject(new BridgeError(msg.error.code, msg.error.message));
+      });
     },
   };
 }

@@ -60,20 +60,49 @@ function pickHandler(exports: unknown): Handler {
   );
 }
 
-function toResponse(value: unknown): Response {
+/** A handler's answer that is complete at once (not a `Response`). */
+interface Plain {
+  status: number;
+  headers: [string, string][];
+  bytes: Uint8Array | null;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Turns what a handler returned into a `Response`, or, for the values fazt
+ * turns into responses itself (nothing, a string, bytes, JSON), straight
+ * into the status, headers and bytes to send.
+ */
+function toAnswer(value: unknown): Response | Plain {
   if (value instanceof Response) return value;
-  if (value === undefined || value === null) return new Response(null, { status: 204 });
+  if (value === undefined || value === null) return { status: 204, headers: [], bytes: null };
   if (typeof value === "string") {
-    return new Response(value, { headers: { "content-type": "text/plain; charset=utf-8" } });
+    return {
+      status: 200,
+      headers: [["content-type", "text/plain; charset=utf-8"]],
+      bytes: encoder.encode(value),
+    };
   }
   if (value instanceof Uint8Array) {
-    return new Response(value as Uint8Array<ArrayBuffer>, {
-      headers: { "content-type": "application/octet-stream" },
-    });
+    return { status: 200, headers: [["content-type", "application/octet-stream"]], bytes: value };
   }
-  return new Response(JSON.stringify(value), {
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
+  return {
+    status: 200,
+    headers: [["content-type", "application/json; charset=utf-8"]],
+    bytes: encoder.encode(JSON.stringify(value)),
+  };
+}
+
+/**
+ * Settles after a few turns of the microtask queue: a body that is ready
+ * in memory is read well within that; one that waits on I/O or timers is
+ * not.
+ */
+function afterMicrotasks(): Promise<"later"> {
+  let p: Promise<unknown> = Promise.resolve();
+  for (let i = 0; i < 16; i++) p = p.then();
+  return p.then(() => "later" as const);
 }
 
 /** Bodies up to this size that are ready at once travel in one message. */
@@ -95,8 +124,7 @@ async function readWhole(
   let size = 0;
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = reader.read();
   while (pending) {
-    const tick = new Promise<"later">((resolve) => setTimeout(() => resolve("later"), 0));
-    const next = parts.length === 0 ? await pending : await Promise.race([pending, tick]);
+    const next = await Promise.race([pending, afterMicrotasks()]);
     if (next === "later") break;
     pending = null;
     if (next.done) {
@@ -288,7 +316,17 @@ async function main(): Promise<void> {
       });
       const ctx = { requestId: msg.requestId, app: (fazt as { app: unknown }).app, fazt };
       const run = handler;
-      const res = toResponse(await store.run(msg.requestId, () => run(req, ctx)));
+      const res = toAnswer(await store.run(msg.requestId, () => run(req, ctx)));
+      if (!(res instanceof Response)) {
+        channel.send({
+          t: "res",
+          id: msg.id,
+          status: res.status,
+          headers: res.headers,
+          body: res.bytes && res.bytes.length > 0 ? toBase64(res.bytes) : null,
+        });
+        return;
+      }
       const whole = await readWhole(res);
       if (whole.done) {
         channel.send({
@@ -336,7 +374,7 @@ async function main(): Promise<void> {
     }
   }
 
-  for await (const msg of channel.messages()) {
+  await channel.listen((msg) => {
     switch (msg.t) {
       case "init":
         loading = init(msg);
@@ -358,7 +396,7 @@ async function main(): Promise<void> {
         channel.send({ t: "pong", id: msg.id });
         break;
     }
-  }
+  });
 }
 
 await main();
