@@ -27,6 +27,7 @@ import { createRuntime, sandboxSpawnSpec } from "../runtime/mod.ts";
 import { createDiskGuard } from "./guards/disk_guard.ts";
 import { createEgressMeter } from "./guards/egress_meter.ts";
 import { createLoadShedder } from "./guards/load_shedder.ts";
+import { createIpRateLimiter } from "./guards/ip_rate_limiter.ts";
 import { createMemoryGuard, defaultMemoryLimits, totalRss } from "./guards/memory_guard.ts";
 import { createTrafficMeter } from "./accounting/traffic_meter.ts";
 import { createFileIndexCache } from "./vfs/file_index.ts";
@@ -84,6 +85,8 @@ export interface KernelConfig {
   diskQuotaBytes: number | null;
   /** Watch memory and trip the breakers (servers: yes; tests and the in-process CLI: optional). */
   memoryGuard: boolean;
+  /** User requests per second per client IP (burst 4× that); 0 = no limit. */
+  rateLimit: number;
 }
 
 /** Defaults for every optional setting. */
@@ -108,6 +111,7 @@ export const KERNEL_DEFAULTS = {
   diskLimitRatio: 0.8,
   diskQuotaBytes: null,
   memoryGuard: false,
+  rateLimit: 100,
 } as const;
 
 /** A running kernel. */
@@ -172,6 +176,7 @@ export async function createKernel(
   disk.start();
   const meter = createEgressMeter({ db });
   const shedder = createLoadShedder();
+  const ipLimiter = createIpRateLimiter({ rate: config.rateLimit });
   const runtime = createRuntime({
     host: createRuntimeHost({
       db,
@@ -220,7 +225,7 @@ export async function createKernel(
     logs,
     appData,
     runtime,
-    guards: { disk, meter, shedder, memory: () => memory?.stats() ?? null },
+    guards: { disk, meter, shedder, ipLimiter, memory: () => memory?.stats() ?? null },
     limits: {
       loginPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "login attempts" }),
       loginPerAccount: createRateLimiter({
@@ -269,6 +274,7 @@ export async function createKernel(
     runtime,
     shedder,
     meter,
+    ipLimiter,
   });
 
   const memory = config.memoryGuard

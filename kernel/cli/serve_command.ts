@@ -57,6 +57,12 @@ export const SERVE_FLAGS = [
     help: "Trust X-Forwarded-For/-Proto (only behind your own reverse proxy).",
   },
   {
+    flag: "rate-limit",
+    env: "FAZT_RATE_LIMIT",
+    help:
+      "App requests per second per client IP, burst 4x that; 0 = off (default 100; loopback peers exempt).",
+  },
+  {
     flag: "api-timeout",
     env: "FAZT_API_TIMEOUT",
     help: "Wall-clock limit of one app /api request in seconds (default 10).",
@@ -110,6 +116,8 @@ export interface ServeSettings {
   diskQuotaBytes: number | null;
   /** Volume fill limit (0..1). */
   diskLimitRatio: number;
+  /** User requests per second per client IP (0: off). */
+  rateLimit: number;
   /** Warm app sandboxes kept at most. */
   warmApps: number;
   /** Idle sandbox lifetime (ms). */
@@ -180,6 +188,7 @@ export function serveSettings(
       16,
       16_384,
     ),
+    rateLimit: intSetting("rate-limit", get("rate-limit"), KERNEL_DEFAULTS.rateLimit, 0, 1_000_000),
     warmApps: intSetting("warm-apps", get("warm-apps"), KERNEL_DEFAULTS.warmApps, 0, 1000),
     sandboxIdleMs: intSetting(
       "idle-timeout",
@@ -226,6 +235,7 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       maxUploadBytes: settings.maxUploadBytes,
       cacheBytes: settings.cacheBytes,
       trustProxy: settings.trustProxy,
+      rateLimit: settings.rateLimit,
       apiTimeoutMs: settings.apiTimeoutMs,
       sandboxHeapMb: settings.sandboxHeapMb,
       warmApps: settings.warmApps,

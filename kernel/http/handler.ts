@@ -10,6 +10,7 @@ import type { LiveApp, RouteTable } from "../routing/route_table.ts";
 import type { Runtime } from "../../runtime/mod.ts";
 import { type LoadShedder, shedResponse } from "../guards/load_shedder.ts";
 import type { EgressMeter } from "../guards/egress_meter.ts";
+import { type IpRateLimiter, rateLimitedResponse } from "../guards/ip_rate_limiter.ts";
 import { isLocalOrIpHost, normalizeHost } from "../routing/route_table.ts";
 import type { StaticServer } from "./static_serve.ts";
 import { htmlResponse } from "./static_serve.ts";
@@ -69,6 +70,8 @@ export interface HttpHandlerOptions {
   shedder: LoadShedder;
   /** Per-app monthly egress, with limits. */
   meter: Pick<EgressMeter, "overLimit" | "limitError" | "served">;
+  /** Per-client-IP rate limit of user traffic (absent: none). */
+  ipLimiter?: IpRateLimiter;
 }
 
 /** Connection facts from the listener (absent for in-process requests). */
@@ -239,6 +242,11 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   return (req, info) => {
     const { pathname, search } = splitUrl(req.url);
     const kind = pathname.startsWith("/_fazt") ? "cockpit" : "user";
+    if (kind === "user" && options.ipLimiter?.enabled) {
+      const ip = clientIp(req, info, options.trustProxy);
+      const wait = options.ipLimiter.take(ip, info?.remoteAddr?.hostname);
+      if (wait > 0) return rateLimitedResponse(wait);
+    }
     const release = options.shedder.enter(kind);
     if (!release) return shedResponse(kind);
     try {

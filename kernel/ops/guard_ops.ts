@@ -1,6 +1,7 @@
 /**
  * Operations on the circuit breakers: one status view of memory, cache,
- * disk, egress, the runtime pool and shedding, and per-app egress limits.
+ * disk, egress, the runtime pool, shedding and the per-IP rate limit, and
+ * per-app egress limits.
  *
  * @module
  */
@@ -21,7 +22,7 @@ export const status = defineOperation({
   name: "system.status",
   summary: "Breakers and pressure",
   description:
-    "Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress per app this month, the runtime pool and shed counts.",
+    "Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress per app this month, the runtime pool, shed counts and the per-IP rate limit.",
   input: z.strictObject({}),
   output: z.object({
     memory: z.object({
@@ -61,6 +62,13 @@ export const status = defineOperation({
       cockpitInflight: z.number(),
       cockpitShed: z.number(),
     }),
+    rateLimit: z.object({
+      rate: z.number().describe("User requests per second per client IP (0: off)."),
+      burst: z.number(),
+      trackedIps: z.number().describe("Clients (IPv4 addresses, IPv6 /64s) tracked now."),
+      maxIps: z.number(),
+      limited: z.number().describe("User requests refused with 429 since start."),
+    }),
   }),
   access: "system:read",
   hints: { readOnly: true },
@@ -73,6 +81,7 @@ export const status = defineOperation({
     const shed = services.guards.shedder.stats();
     const pool = services.runtime.stats();
     const mem = services.guards.memory();
+    const limit = services.guards.ipLimiter.stats();
     return Promise.resolve({
       memory: {
         kernelRss: Deno.memoryUsage().rss,
@@ -106,6 +115,13 @@ export const status = defineOperation({
         userShed: shed.user.shed,
         cockpitInflight: shed.cockpit.inflight,
         cockpitShed: shed.cockpit.shed,
+      },
+      rateLimit: {
+        rate: limit.rate,
+        burst: limit.burst,
+        trackedIps: limit.trackedIps,
+        maxIps: limit.maxIps,
+        limited: limit.limited,
       },
     });
   },

@@ -19,6 +19,7 @@ import type { Runtime } from "../../runtime/mod.ts";
 import type { DiskGuard } from "../guards/disk_guard.ts";
 import type { EgressMeter } from "../guards/egress_meter.ts";
 import type { LoadShedder } from "../guards/load_shedder.ts";
+import type { IpRateLimiter } from "../guards/ip_rate_limiter.ts";
 import type { MemoryGuardStats } from "../guards/memory_guard.ts";
 
 /** Facts about the running kernel. */
@@ -103,6 +104,8 @@ export interface Guards {
   meter: EgressMeter;
   /** Admission: user traffic is shed before the cockpit. */
   shedder: LoadShedder;
+  /** Per-client-IP rate limit of user traffic. */
+  ipLimiter: Pick<IpRateLimiter, "stats">;
   /** Memory: the guard's last reading, when it runs. */
   memory(): MemoryGuardStats | null;
 }

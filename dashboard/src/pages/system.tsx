@@ -3,8 +3,8 @@
 /**
  * The server: version and uptime, memory, the content cache, storage, the
  * app sandbox pool, any other state `system.stats` reports, and the
- * breakers from `system.status` (memory guard, cache, disk, shedding, the
- * runtime pool and egress per app), refreshed every few seconds.
+ * breakers from `system.status` (memory guard, cache, disk, shedding and
+ * the per-IP rate limit, the runtime pool and egress per app), refreshed every few seconds.
  *
  * @module
  */
@@ -84,6 +84,7 @@ interface Status {
     cockpitInflight: number;
     cockpitShed: number;
   };
+  rateLimit: { rate: number; burst: number; trackedIps: number; maxIps: number; limited: number };
 }
 
 /** A level as a badge: green when `ok`, amber otherwise. */
@@ -105,7 +106,7 @@ function Row({ k, children }: { k: string; children: ComponentChildren }): VNode
 function Breakers(
   { s, appName }: { s: Status; appName: (id: string) => string },
 ): VNode {
-  const { memory, cache, disk, shedding, runtime } = s;
+  const { memory, cache, disk, shedding, runtime, rateLimit } = s;
   const g = memory.guard;
   return (
     <section class="stack breakers" aria-labelledby="breakers-title">
@@ -182,6 +183,13 @@ function Breakers(
             </Row>
             <Row k="Owner requests">
               {count(shedding.cockpitInflight)} in flight · {count(shedding.cockpitShed)} shed
+            </Row>
+            <Row k="Per-IP limit">
+              {rateLimit.rate === 0
+                ? "off"
+                : `${count(rateLimit.rate)}/s (burst ${count(rateLimit.burst)}) · ${
+                  count(rateLimit.limited)
+                } limited · ${count(rateLimit.trackedIps)} IPs`}
             </Row>
           </dl>
         </section>
