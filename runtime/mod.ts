@@ -51,8 +51,9 @@ export const SANDBOX_HEAP_MB = 128;
 /**
  * How to start a sandbox process for the way fazt itself runs: the compiled
  * binary re-runs itself with `__runtime`; from source, the child script is
- * run directly with no permissions and no config; from a bundle, the
- * bundle is re-run with `__runtime`.
+ * run directly with no config and no permission but to connect to its
+ * bridge socket; from a bundle, the bundle is re-run with `__runtime`.
+ * Each child gets the path of its bridge socket as its last argument.
  */
 export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnSpec> {
   const v8 = `--max-old-space-size=${heapMb}`;
@@ -60,20 +61,37 @@ export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnS
   const home = Deno.env.get("HOME");
   if (home) env.HOME = home;
   const deno = Deno.execPath();
+  const socketDir = await Deno.makeTempDir({ prefix: "fazt-sandbox-" });
+  await Deno.chmod(socketDir, 0o700);
   if ((Deno.build as { standalone?: boolean }).standalone) {
-    return { command: deno, args: ["__runtime"], env };
+    return { command: deno, args: (socket) => ["__runtime", socket], env, socketDir };
   }
   const base = ["run", "--no-prompt", "--no-config", "--no-lock", "--quiet", `--v8-flags=${v8}`];
+  const permits = (socket: string) => [
+    `--allow-net=unix:${socket}`,
+    `--allow-read=${socket}`,
+    `--allow-write=${socket}`,
+  ];
   const child = new URL("./child/main.ts", import.meta.url);
   if (child.protocol === "file:") {
     try {
       await Deno.stat(child);
-      return { command: deno, args: [...base, child.href], env };
+      return {
+        command: deno,
+        args: (socket) => [...base, ...permits(socket), child.href, socket],
+        env,
+        socketDir,
+      };
     } catch {
       // bundled: fall through
     }
   }
-  return { command: deno, args: [...base, Deno.mainModule, "__runtime"], env };
+  return {
+    command: deno,
+    args: (socket) => [...base, ...permits(socket), Deno.mainModule, "__runtime", socket],
+    env,
+    socketDir,
+  };
 }
 
 function failure(
@@ -324,9 +342,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     handle,
     stats: () => pool.stats(),
     evictIdle: () => pool.evictIdle(),
-    close: () => {
+    close: async () => {
       clearInterval(sweeper);
-      return pool.close();
+      await pool.close();
+      await Deno.remove(options.spawn.socketDir, { recursive: true }).catch(() => {});
     },
   };
 }

@@ -187,3 +187,108 @@ export async function* readLines(
   lines.end();
   yield* ready;
 }
+
+/** Bytes read from the bridge socket at a time (one buffer, reused). */
+const READ_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * Reads a connection to its end into one reused buffer, calling `onLine`
+ * for each text line (see {@linkcode LineSplitter}): no stream objects and
+ * no allocation per read on the bridge's hot path.
+ */
+export async function pumpConnLines(
+  conn: Deno.Conn,
+  onLine: (line: string) => void,
+  maxLineChars = Infinity,
+): Promise<void> {
+  const lines = new LineSplitter(onLine, maxLineChars);
+  const buffer = new Uint8Array(READ_BUFFER_BYTES);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    lines.push(buffer.subarray(0, n));
+  }
+  lines.end();
+}
+
+/**
+ * Writes messages to a connection as text lines, in order: messages queued
+ * while a write is under way go out together in the next one, so a busy
+ * bridge batches itself.
+ */
+export class LineWriter {
+  #conn: Deno.Conn | null = null;
+  #outbox: string[] = [];
+  #writing = false;
+  #closed = false;
+  #encoder = new TextEncoder();
+  #onError: (err: unknown) => void;
+  #backlog = 0;
+  #waiters: (() => void)[] = [];
+
+  /** `onError` hears of a failed write (the peer is gone); later lines are dropped. */
+  constructor(onError: (err: unknown) => void = () => {}) {
+    this.#onError = onError;
+  }
+
+  /** Starts writing to `conn` (lines queued before go out first). */
+  attach(conn: Deno.Conn): void {
+    this.#conn = conn;
+    this.#kick();
+  }
+
+  /** Queues one line (without its newline). */
+  push(line: string): void {
+    if (this.#closed) return;
+    this.#backlog += line.length;
+    if (this.#outbox.push(line) === 1 && !this.#writing) queueMicrotask(() => this.#kick());
+  }
+
+  /** Characters queued or being written: a sender of much data waits for {@linkcode drained} past a limit. */
+  get backlog(): number {
+    return this.#backlog;
+  }
+
+  /** Resolves once everything queued so far is written (or the writer closed). */
+  drained(): Promise<void> {
+    if (this.#backlog === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Drops every queued and later line. */
+  close(): void {
+    this.#closed = true;
+    this.#outbox = [];
+    this.#settle();
+  }
+
+  #settle(): void {
+    this.#backlog = 0;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #kick(): void {
+    if (this.#writing || !this.#conn || this.#outbox.length === 0 || this.#closed) return;
+    this.#writing = true;
+    this.#drain(this.#conn).then(() => {
+      this.#writing = false;
+      this.#kick();
+    }, (err) => {
+      this.#writing = false;
+      this.close();
+      this.#onError(err);
+    });
+  }
+
+  async #drain(conn: Deno.Conn): Promise<void> {
+    while (this.#outbox.length > 0 && !this.#closed) {
+      const bytes = this.#encoder.encode(this.#outbox.join("\n") + "\n");
+      this.#outbox = [];
+      let written = 0;
+      while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+    }
+    if (this.#outbox.length === 0) this.#settle();
+  }
+}

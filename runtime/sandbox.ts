@@ -10,7 +10,9 @@
 import {
   fromBase64,
   type FromChild,
+  LineWriter,
   MAX_MESSAGE_CHARS,
+  pumpConnLines,
   pumpLines,
   toBase64,
   type ToChild,
@@ -21,10 +23,12 @@ import type { RuntimeHost } from "./host.ts";
 export interface SpawnSpec {
   /** The executable. */
   command: string;
-  /** Its arguments. */
-  args: string[];
+  /** Its arguments, given the path of the bridge socket it must connect to. */
+  args(socket: string): string[];
   /** Its whole environment. */
   env: Record<string, string>;
+  /** A private folder (mode 0700) for bridge sockets. */
+  socketDir: string;
 }
 
 /** Why a request did not get the app's answer. */
@@ -65,8 +69,7 @@ const BODY_BUFFER_BYTES = 4 * 1024 * 1024;
 /** A running sandbox process bound (after `load`) to one app version. */
 export class Sandbox {
   #proc: Deno.ChildProcess;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #encoder = new TextEncoder();
+  #out = new LineWriter();
   #pending = new Map<number, Pending>();
   #pings = new Map<number, () => void>();
   #nextId = 1;
@@ -86,15 +89,19 @@ export class Sandbox {
 
   constructor(spec: SpawnSpec, host: RuntimeHost) {
     this.#host = host;
+    // The bridge is a Unix socket the child connects to before it drops its
+    // permissions: socket reads are event-driven, where a child's stdin is
+    // read on a blocking thread (slower, and jittery under load).
+    const socket = `${spec.socketDir}/${crypto.randomUUID()}.sock`;
+    const listener = Deno.listen({ transport: "unix", path: socket });
     this.#proc = new Deno.Command(spec.command, {
-      args: spec.args,
+      args: spec.args(socket),
       env: spec.env,
       clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
+      stdin: "null",
+      stdout: "null",
       stderr: "piped",
     }).spawn();
-    this.#writer = this.#proc.stdin.getWriter();
     let ready!: () => void;
     let failed!: (e: Error) => void;
     this.#ready = new Promise<void>((res, rej) => {
@@ -102,8 +109,20 @@ export class Sandbox {
       failed = rej;
     });
     this.#ready.catch(() => {});
-    this.exited = this.#pump(ready, failed);
+    this.exited = this.#run(listener, socket, ready, failed);
     this.#pumpStderr();
+  }
+
+  /** Accepts the child's one connection, then closes the listener for good. */
+  async #connect(listener: Deno.Listener, socket: string): Promise<Deno.Conn | null> {
+    try {
+      return await Promise.race([listener.accept(), this.#proc.status.then(() => null)]);
+    } catch {
+      return null;
+    } finally {
+      listener.close();
+      await Deno.remove(socket).catch(() => {});
+    }
   }
 
   /** The process ID. */
@@ -116,39 +135,46 @@ export class Sandbox {
     return this.#exited;
   }
 
-  #outbox: string[] = [];
-
-  /** Queues a message; messages queued in the same tick go out in one write. */
+  /** Queues a message; messages queued together go out in one write. */
   #send(msg: ToChild): void {
     if (this.#exited) return;
-    if (this.#outbox.push(JSON.stringify(msg)) === 1) queueMicrotask(() => this.#flush());
+    this.#out.push(JSON.stringify(msg));
   }
 
-  #flush(): void {
-    const batch = this.#outbox;
-    this.#outbox = [];
-    if (this.#exited || batch.length === 0) return;
-    this.#writer.write(this.#encoder.encode(batch.join("\n") + "\n")).catch(() => {});
-  }
-
-  async #pump(ready: () => void, failed: (e: Error) => void): Promise<void> {
-    try {
-      await pumpLines(this.#proc.stdout, (line) => {
-        // App code can write anything to stdout: a line that is not a
-        // well-formed message is skipped, and never stops this loop.
-        try {
-          const msg: FromChild = JSON.parse(line);
-          if (typeof msg === "object" && msg !== null) this.#dispatch(msg, ready);
-        } catch {
-          // skipped
-        }
-      }, MAX_MESSAGE_CHARS);
-    } catch (err) {
-      // The pipe broke (the process is gone) or the app flooded it.
-      if (err instanceof RangeError) this.kill("The app's runtime sent an oversized message.");
+  async #run(
+    listener: Deno.Listener,
+    socket: string,
+    ready: () => void,
+    failed: (e: Error) => void,
+  ): Promise<void> {
+    const conn = await this.#connect(listener, socket);
+    if (conn) {
+      this.#out.attach(conn);
+      try {
+        await pumpConnLines(conn, (line) => {
+          // App code may reach the socket through Deno's internals and write
+          // anything: a line that is not a well-formed message is skipped,
+          // and never stops this loop.
+          try {
+            const msg: FromChild = JSON.parse(line);
+            if (typeof msg === "object" && msg !== null) this.#dispatch(msg, ready);
+          } catch {
+            // skipped
+          }
+        }, MAX_MESSAGE_CHARS);
+      } catch (err) {
+        // The connection broke (the process is gone) or the app flooded it.
+        if (err instanceof RangeError) this.kill("The app's runtime sent an oversized message.");
+      }
+      this.#out.close();
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
     }
-    // Nothing more can be read from the process (it may have closed its
-    // stdout and kept running): make sure it is gone.
+    // Nothing more can be read from the process (it may have closed the
+    // socket and kept running): make sure it is gone.
     try {
       this.#proc.kill("SIGKILL");
     } catch {
@@ -161,7 +187,7 @@ export class Sandbox {
       (status.code === 133 || status.signal === "SIGTRAP"
         ? "The app's runtime ran out of memory and was stopped."
         : `The app's runtime stopped unexpectedly (exit code ${status.code}).`);
-    failed(new Error(reason));
+    failed(new SandboxError(502, reason));
     this.#loaded?.reject(new SandboxError(502, reason));
     for (const [id, p] of this.#pending) {
       this.#pending.delete(id);

@@ -1,21 +1,24 @@
 /**
- * The child's end of the bridge: writes messages to stdout, reads the
- * kernel's messages from stdin, and turns capability calls into promises.
+ * The child's end of the bridge: a Unix socket to the kernel, connected
+ * before the process drops its permissions. It sends messages, receives
+ * the kernel's, and turns capability calls into promises.
  *
  * @module
  */
 import type { FromChild, ToChild } from "../protocol.ts";
-import { pumpLines } from "../protocol.ts";
+import { LineWriter, pumpConnLines } from "../protocol.ts";
 
 /** The child's connection to the kernel. */
 export interface Channel {
   /** Sends one message. */
   send(msg: FromChild): void;
+  /** Resolves when messages sent so far are nearly all written (at most `maxBacklog` characters left). */
+  drain(maxBacklog: number): Promise<void>;
   /** Calls a kernel capability and waits for its answer. */
   call(op: string, args: unknown[]): Promise<unknown>;
   /**
    * Hands every kernel message that is not a call's answer to `onMessage`,
-   * as it arrives; resolves when the kernel closes the pipe.
+   * as it arrives; resolves when the kernel closes the connection.
    */
   listen(onMessage: (msg: ToChild) => void): Promise<void>;
 }
@@ -31,29 +34,23 @@ export class BridgeError extends Error {
   }
 }
 
-/** Opens the channel over this process's stdin and stdout. */
-export function openChannel(): Channel {
-  const encoder = new TextEncoder();
+/** Connects to the kernel's socket at `path` and opens the channel over it. */
+export async function openChannel(path: string): Promise<Channel> {
+  const conn = await Deno.connect({ transport: "unix", path });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
-  const out = Deno.stdout;
+  // The kernel is gone: nothing is left to serve.
+  const out = new LineWriter(() => Deno.exit(0));
+  out.attach(conn);
 
-  let outbox: string[] = [];
-
-  function flush(): void {
-    const bytes = encoder.encode(outbox.join("\n") + "\n");
-    outbox = [];
-    let written = 0;
-    while (written < bytes.length) written += out.writeSync(bytes.subarray(written));
-  }
-
-  /** Queues a message; messages sent in the same tick go out in one write. */
+  /** Queues a message; messages sent together go out in one write. */
   function send(msg: FromChild): void {
-    if (outbox.push(JSON.stringify(msg)) === 1) queueMicrotask(flush);
+    out.push(JSON.stringify(msg));
   }
 
   return {
     send,
+    drain: (maxBacklog) => out.backlog <= maxBacklog ? Promise.resolve() : out.drained(),
     call(op, args) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
@@ -62,7 +59,7 @@ export function openChannel(): Channel {
       });
     },
     listen(onMessage) {
-      return pumpLines(Deno.stdin.readable, (line) => {
+      return pumpConnLines(conn, (line) => {
         const msg = JSON.parse(line) as ToChild;
         if (msg.t !== "ret") return onMessage(msg);
         const p = pending.get(msg.id);

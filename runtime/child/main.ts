@@ -242,8 +242,9 @@ function makeFetch(channel: Channel): typeof fetch {
 }
 
 async function main(): Promise<void> {
+  // The kernel passes the bridge socket's path as the last argument.
+  const channel = await openChannel(Deno.args[Deno.args.length - 1]);
   await dropPermissions();
-  const channel = openChannel();
   const store = new AsyncLocalStorage<string>();
   const log = (level: "debug" | "info" | "warn" | "error") => (...args: unknown[]) =>
     channel.send({ t: "log", level, message: format(args), requestId: store.getStore() ?? null });
@@ -350,6 +351,9 @@ async function main(): Promise<void> {
             if (controller.signal.aborted) break send;
             const data = toBase64(chunk.subarray(at, at + CHUNK_BYTES));
             channel.send({ t: "chunk", id: msg.id, data });
+            // The bridge takes bytes only so fast: wait for it rather than
+            // queueing an endless body in memory.
+            await channel.drain(4 * CHUNK_BYTES);
             // A body that is always ready keeps this loop in microtasks, where
             // the kernel's messages (abort, ping) never get in: yield now and then.
             if (performance.now() - yielded > 20) {
@@ -397,6 +401,8 @@ async function main(): Promise<void> {
         break;
     }
   });
+  // The kernel closed the bridge: nothing is left to serve.
+  Deno.exit(0);
 }
 
 await main();

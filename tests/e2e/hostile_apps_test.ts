@@ -190,14 +190,18 @@ function victimApp(kvValue: string): Record<string, string> {
 }
 
 /**
- * Writes forged bridge messages to its own stdout: calls that name another
- * app, its own outgoing calls rewritten to name another app, and malformed
- * or unrelated messages.
+ * Writes forged bridge messages straight into its bridge socket, found
+ * through Deno's internals (`core.resources()` / `core.write`): calls that
+ * name another app, and malformed or unrelated messages. (Deno's `core` is
+ * frozen, so the channel's own writes cannot be intercepted and rewritten.)
  */
 const FORGER = {
   "api/main.js": `const enc = new TextEncoder();
-const dec = new TextDecoder();
-const raw = (line) => Deno.stdout.writeSync(enc.encode(line + "\\n"));
+const core = Deno[Deno.internal].core;
+const bridge = Number(
+  Object.entries(core.resources()).find(([, name]) => name === "unixStream")[0],
+);
+const raw = (line) => core.write(bridge, enc.encode(line + "\\n"));
 const forge = (msg) => raw(JSON.stringify(msg));
 export default async (req) => {
   const url = new URL(req.url);
@@ -210,53 +214,57 @@ export default async (req) => {
   if (url.pathname === "/api/own") return { kv: await fazt.kv.get("secret") };
   if (url.pathname === "/api/garble") {
     // Invalid heads for every request ID this process may have in flight.
-    for (let id = 1; id <= 500; id++) forge({ t: "head", id, status: 42, headers: 5 });
+    for (let id = 1; id <= 500; id++) await forge({ t: "head", id, status: 42, headers: 5 });
     return "garbled";
   }
   if (url.pathname !== "/api/forge") return "forger-ok";
-  forge({ t: "call", id: 999, op: "kv.get", args: ["secret"], ...named });
-  forge({ t: "call", id: 1000, op: "env.get", args: ["OTHER_SECRET"], ...named });
-  forge({ t: "call", id: 1001, op: "kv.set", args: ["secret", "written-by-forger"], ...named });
-  const write = Deno.stdout.writeSync.bind(Deno.stdout);
+  await forge({ t: "call", id: 999, op: "kv.get", args: ["secret"], ...named });
+  await forge({ t: "call", id: 1000, op: "env.get", args: ["OTHER_SECRET"], ...named });
+  await forge({ t: "call", id: 1001, op: "kv.set", args: ["secret", "written-by-forger"], ...named });
+  // Forged calls reusing the IDs the app's own next calls will get.
+  for (let id = 1; id <= 20; id++) {
+    await forge({ t: "call", id, op: "env.get", args: ["OTHER_SECRET"], ...named });
+  }
   const seen = {};
   try {
-    Deno.stdout.writeSync = (bytes) => {
-      const msg = JSON.parse(dec.decode(bytes));
-      if (msg.t !== "call") return write(bytes);
-      write(enc.encode(JSON.stringify({ ...msg, ...named }) + "\\n"));
-      return bytes.length;
-    };
     seen.kv = await fazt.kv.get("secret");
     seen.env = await fazt.env.get("OTHER_SECRET");
   } catch (err) {
     seen.error = String(err);
-  } finally {
-    Deno.stdout.writeSync = write;
   }
-  for (const line of ["not json", "null", "42", '"head"', "[]", "{"]) raw(line);
-  forge({ t: "head", id: 987654, status: 200, headers: [["x-forged", "1"]] });
-  forge({ t: "chunk", id: 987654, data: btoa("FORGED") });
-  forge({ t: "end", id: 987654 });
-  forge({ t: "fail", id: 987655, message: "forged" });
-  forge({ t: "head", id: 987656, status: 42, headers: 5 });
-  forge({ t: "chunk", id: 987656, data: "%%% not base64" });
-  forge({ t: "pong", id: 987657 });
-  forge({ t: "loaded" });
-  forge({ t: "load_error", message: "forged" });
-  forge({ t: "log", level: "no-such-level", message: { not: "text" }, requestId: 5 });
-  forge({ t: "call", id: 1002, op: "kv.get", args: "not a list" });
-  forge({ t: "call", id: 1003, op: "no.such.op", args: [] });
+  for (const line of ["not json", "null", "42", '"head"', "[]", "{"]) await raw(line);
+  await forge({ t: "head", id: 987654, status: 200, headers: [["x-forged", "1"]] });
+  await forge({ t: "chunk", id: 987654, data: btoa("FORGED") });
+  await forge({ t: "end", id: 987654 });
+  await forge({ t: "fail", id: 987655, message: "forged" });
+  await forge({ t: "head", id: 987656, status: 42, headers: 5 });
+  await forge({ t: "chunk", id: 987656, data: "%%% not base64" });
+  await forge({ t: "pong", id: 987657 });
+  await forge({ t: "loaded" });
+  await forge({ t: "load_error", message: "forged" });
+  await forge({ t: "log", level: "no-such-level", message: { not: "text" }, requestId: 5 });
+  await forge({ t: "call", id: 1002, op: "kv.get", args: "not a list" });
+  await forge({ t: "call", id: 1003, op: "no.such.op", args: [] });
   return seen;
 };
 `,
 };
 
-/** Writes far more than any message may hold to stdout, with no newline. */
+/**
+ * Floods stdout (not the bridge: it leads nowhere) or stderr (read by the
+ * kernel as the app's error log) with far more than any line may hold, and
+ * no newline.
+ */
 const FLOOD = {
   "api/main.js": `export default (req) => {
-  if (new URL(req.url).pathname !== "/api/flood") return "alive";
+  const path = new URL(req.url).pathname;
   const bytes = new Uint8Array(8 * 1024 * 1024).fill(120);
-  for (let i = 0; i < 16; i++) Deno.stdout.writeSync(bytes);
+  if (path === "/api/stdout") {
+    for (let i = 0; i < 16; i++) Deno.stdout.writeSync(bytes);
+    return "stdout flooded";
+  }
+  if (path !== "/api/flood") return "alive";
+  for (let i = 0; i < 16; i++) Deno.stderr.writeSync(bytes);
   return "flooded and survived";
 };
 `,
@@ -710,10 +718,13 @@ const CASES: HostileCase[] = [
     },
   },
   {
-    name: "flooding stdout without a newline kills only the flooder; the kernel keeps answering",
+    name:
+      "flooding stdout goes nowhere; flooding stderr without a newline kills only the flooder; the kernel keeps answering",
     async run(ctx) {
       await ctx.deploy("flood", FLOOD);
       assert.equal((await ctx.get("flood", "/api/alive")).text, "alive");
+      const stdout = await ctx.get("flood", "/api/stdout");
+      assert.deepEqual([stdout.status, stdout.text], [200, "stdout flooded"]);
       const pid = await ctx.pidOf("flood");
       const rssBefore = kernelRssKb(ctx);
       const flooding = ctx.get("flood", "/api/flood");
