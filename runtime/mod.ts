@@ -8,7 +8,7 @@
  */
 import { FaztError } from "../kernel/errors.ts";
 import { createPool, type PoolStats } from "./pool.ts";
-import { isComplete, type Sandbox, SandboxError, type SpawnSpec } from "./sandbox.ts";
+import { completeSize, type Sandbox, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
 
 export type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -36,7 +36,12 @@ export interface RuntimeOptions {
 /** The runtime. */
 export interface Runtime {
   /** Answers one `/api` request of an app. */
-  handle(req: Request, target: RuntimeTarget, requestId: string): Promise<Response>;
+  handle(
+    req: Request,
+    target: RuntimeTarget,
+    requestId: string,
+    served?: (bytes: number) => void,
+  ): Promise<Response>;
   /** Pool state and counters. */
   stats(): PoolStats;
   /** Stops idle sandboxes (memory pressure); returns how many. */
@@ -249,7 +254,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (--slots.inflight <= 0) apps.delete(appId);
   }
 
-  async function handle(req: Request, target: RuntimeTarget, requestId: string): Promise<Response> {
+  /**
+   * Answers one request; `served` hears of every body byte the client is
+   * sent (once for a whole response, chunk by chunk for a stream).
+   */
+  async function handle(
+    req: Request,
+    target: RuntimeTarget,
+    requestId: string,
+    served: (bytes: number) => void = () => {},
+  ): Promise<Response> {
     const waiting = enter(target.appId);
     if (waiting) await waiting;
     let left = false;
@@ -298,8 +312,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         done();
         throw err;
       }
-      if (!res.body || isComplete(res)) {
+      const size = completeSize(res);
+      if (!res.body || size !== undefined) {
         done();
+        if (size) served(size);
         return res;
       }
       const reader = res.body.getReader();
@@ -310,7 +326,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             if (next.done) {
               done();
               controller.close();
-            } else controller.enqueue(next.value);
+            } else {
+              served(next.value.byteLength);
+              controller.enqueue(next.value);
+            }
           } catch (err) {
             done();
             controller.error(err);

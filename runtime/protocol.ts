@@ -57,6 +57,12 @@ export type FromChild =
     headers: [string, string][];
     /** The whole body (base64), for responses that are complete at once. */
     body: string | null;
+    /**
+     * Or the whole body as text, when it is UTF-8 and the response names
+     * its content type: a string crosses the bridge and becomes a response
+     * body far more cheaply than bytes.
+     */
+    text?: string;
   }
   | { t: "chunk"; id: number; data: string }
   | { t: "end"; id: number }

@@ -43,11 +43,30 @@ export class SandboxError extends Error {
 }
 
 /** Responses that arrived whole: their body is in memory, nothing more will come. */
-const COMPLETE = new WeakSet<Response>();
+const COMPLETE = new WeakMap<Response, number>();
 
-/** True when a sandbox response arrived in one message (no body still streaming). */
-export function isComplete(res: Response): boolean {
-  return COMPLETE.has(res);
+/**
+ * The body size in bytes of a sandbox response that arrived in one message
+ * (nothing more will come), or undefined for one whose body still streams.
+ */
+export function completeSize(res: Response): number | undefined {
+  return COMPLETE.get(res);
+}
+
+/** The UTF-8 size of a string, without encoding it. */
+export function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      // A surrogate pair: 4 bytes for its 2 code units.
+      i++;
+      n += 2;
+    } else n += 2;
+  }
+  return n;
 }
 
 interface Pending {
@@ -247,11 +266,18 @@ export class Sandbox {
         if (!p) return;
         this.#pending.delete(msg.id);
         const nullBody = msg.status === 204 || msg.status === 304 || msg.status < 200;
-        const res = new Response(
-          nullBody || msg.body === null ? null : fromBase64(msg.body),
-          { status: msg.status, headers: msg.headers },
+        const body = nullBody
+          ? null
+          : typeof msg.text === "string"
+          ? msg.text
+          : msg.body === null
+          ? null
+          : fromBase64(msg.body);
+        const res = new Response(body, { status: msg.status, headers: msg.headers });
+        COMPLETE.set(
+          res,
+          body === null ? 0 : typeof body === "string" ? utf8Length(body) : body.byteLength,
         );
-        COMPLETE.add(res);
         p.resolveHead(res);
         return;
       }

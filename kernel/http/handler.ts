@@ -175,14 +175,22 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     const requestId = crypto.randomUUID();
     if (options.meter.overLimit(app.id)) return overLimit(app);
     try {
-      const res = await options.runtime.handle(req, {
-        appId: app.id,
-        appName: app.name,
-        versionId: app.versionId!,
-      }, requestId);
-      const bytes = Number(res.headers.get("content-length") ?? 0);
+      // Every body byte counts against the app's egress, streamed ones too.
+      let bytes = 0;
+      const res = await options.runtime.handle(
+        req,
+        {
+          appId: app.id,
+          appName: app.name,
+          versionId: app.versionId!,
+        },
+        requestId,
+        (n) => {
+          bytes += n;
+          options.meter.served(app.id, n);
+        },
+      );
       traffic.record(app.id, res.status, bytes);
-      options.meter.served(app.id, bytes);
       return res;
     } catch (err) {
       const res = errorResponse(err, { requestId });

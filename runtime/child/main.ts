@@ -10,7 +10,13 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Worker as NodeWorker } from "node:worker_threads";
 import { BridgeError, type Channel, openChannel } from "./channel.ts";
 import { createModuleSystem } from "./modules.ts";
-import { fromBase64, type SandboxApp, toBase64, type ToChild } from "../protocol.ts";
+import {
+  fromBase64,
+  type FromChild,
+  type SandboxApp,
+  toBase64,
+  type ToChild,
+} from "../protocol.ts";
 
 /** The largest piece of a response body sent in one message. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -65,9 +71,8 @@ interface Plain {
   status: number;
   headers: [string, string][];
   bytes: Uint8Array | null;
+  text?: string;
 }
-
-const encoder = new TextEncoder();
 
 /**
  * Turns what a handler returned into a `Response`, or, for the values fazt
@@ -81,7 +86,8 @@ function toAnswer(value: unknown): Response | Plain {
     return {
       status: 200,
       headers: [["content-type", "text/plain; charset=utf-8"]],
-      bytes: encoder.encode(value),
+      bytes: null,
+      text: value,
     };
   }
   if (value instanceof Uint8Array) {
@@ -90,8 +96,50 @@ function toAnswer(value: unknown): Response | Plain {
   return {
     status: 200,
     headers: [["content-type", "application/json; charset=utf-8"]],
-    bytes: encoder.encode(JSON.stringify(value)),
+    bytes: null,
+    text: JSON.stringify(value),
   };
+}
+
+/** Decodes UTF-8 strictly: undefined for bytes that are not valid UTF-8. */
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Bodies up to this size may cross the bridge as text. */
+const TEXT_BYTES = 64 * 1024;
+
+/**
+ * The `res` message for a whole response: the body as text when it is
+ * UTF-8 and the response names its content type (so the kernel's
+ * `Response` adds none of its own), else base64.
+ */
+function wholeMessage(
+  id: number,
+  status: number,
+  headers: [string, string][],
+  bytes: Uint8Array | null,
+  text?: string,
+): FromChild {
+  if (text !== undefined) {
+    return text.length > 0
+      ? { t: "res", id, status, headers, body: null, text }
+      : { t: "res", id, status, headers, body: null };
+  }
+  if (!bytes || bytes.length === 0) return { t: "res", id, status, headers, body: null };
+  if (bytes.length <= TEXT_BYTES && headers.some(([name]) => name === "content-type")) {
+    try {
+      return { t: "res", id, status, headers, body: null, text: strict.decode(bytes) };
+    } catch {
+      // not UTF-8: base64 below
+    }
+  }
+  return { t: "res", id, status, headers, body: toBase64(bytes) };
+}
+
+/** A response's headers as pairs (cheaper than spreading the iterator). */
+function headerPairs(headers: Headers): [string, string][] {
+  const pairs: [string, string][] = [];
+  headers.forEach((value, name) => pairs.push([name, value]));
+  return pairs;
 }
 
 /**
@@ -313,33 +361,25 @@ async function main(): Promise<void> {
         method: msg.method,
         headers: msg.headers,
         body: msg.body === null ? null : fromBase64(msg.body),
-        signal: controller.signal,
       });
+      // Handing the signal to the constructor makes Deno build a dependent
+      // signal for every request (more than half its cost); the app sees the
+      // kernel-driven one through the property instead.
+      Object.defineProperty(req, "signal", { value: controller.signal });
       const ctx = { requestId: msg.requestId, app: (fazt as { app: unknown }).app, fazt };
       const run = handler;
       const res = toAnswer(await store.run(msg.requestId, () => run(req, ctx)));
       if (!(res instanceof Response)) {
-        channel.send({
-          t: "res",
-          id: msg.id,
-          status: res.status,
-          headers: res.headers,
-          body: res.bytes && res.bytes.length > 0 ? toBase64(res.bytes) : null,
-        });
+        channel.send(wholeMessage(msg.id, res.status, res.headers, res.bytes, res.text));
         return;
       }
       const whole = await readWhole(res);
+      const headers = headerPairs(res.headers);
       if (whole.done) {
-        channel.send({
-          t: "res",
-          id: msg.id,
-          status: res.status,
-          headers: [...res.headers],
-          body: whole.bytes && whole.bytes.length > 0 ? toBase64(whole.bytes) : null,
-        });
+        channel.send(wholeMessage(msg.id, res.status, headers, whole.bytes));
         return;
       }
-      channel.send({ t: "head", id: msg.id, status: res.status, headers: [...res.headers] });
+      channel.send({ t: "head", id: msg.id, status: res.status, headers });
       if (whole.rest) {
         let yielded = performance.now();
         send: for await (const chunk of whole.rest) {

@@ -580,6 +580,65 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       assert.ok(end - pieces[0].at >= 400, `first chunk only ${end - pieces[0].at} ms before end`);
     });
 
+    await t.step("req.signal aborts when the client goes away mid-request", async () => {
+      await h.deploy("waiter", {
+        "api/main.js": `export default async (req) => {
+  if (new URL(req.url).pathname !== "/api/wait") return (await fazt.kv.get("aborted")) ?? "not yet";
+  const before = req.signal instanceof AbortSignal && !req.signal.aborted;
+  await new Promise((resolve) => req.signal.addEventListener("abort", resolve, { once: true }));
+  await fazt.kv.set("aborted", { before, after: req.signal.aborted });
+  return "aborted";
+};
+`,
+      });
+      assert.equal(await (await h.fetch("waiter", "/api/check")).text(), "not yet");
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await conn.write(
+        new TextEncoder().encode("GET /api/wait HTTP/1.1\r\nhost: waiter.localhost\r\n\r\n"),
+      );
+      await new Promise((r) => setTimeout(r, 700));
+      conn.close();
+      let seen = "";
+      for (let i = 0; i < 40 && !seen.startsWith("{"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await (await h.fetch("waiter", "/api/check")).text();
+      }
+      assert.deepEqual(JSON.parse(seen), { before: true, after: true });
+    });
+
+    await t.step(
+      "every byte an API answer sends counts as the app's egress, streamed too",
+      async () => {
+        await h.deploy("metered", {
+          "api/main.js": `export default (req) => {
+  const path = new URL(req.url).pathname;
+  if (path === "/api/text") return "h\u00e9llo \u{1f600}";
+  const block = new Uint8Array(300 * 1024).fill(46);
+  let left = 4;
+  return new Response(new ReadableStream({
+    async pull(c) {
+      await new Promise((r) => setTimeout(r, 5));
+      if (left-- > 0) c.enqueue(block);
+      else c.close();
+    },
+  }));
+};
+`,
+        });
+        const egress = async () => {
+          const res = await server.api("GET", "/apps/metered/egress");
+          return (JSON.parse(await res.text()) as { servedBytes: number }).servedBytes;
+        };
+        const before = await egress();
+        const text = await h.fetch("metered", "/api/text");
+        assert.equal(await text.text(), "h\u00e9llo \u{1f600}");
+        assert.equal(await egress() - before, 11);
+        const streamed = await h.fetch("metered", "/api/stream");
+        assert.equal((await streamed.arrayBuffer()).byteLength, 4 * 300 * 1024);
+        assert.equal(await egress() - before, 11 + 4 * 300 * 1024);
+      },
+    );
+
     await t.step("req carries method, path, query, headers and bodies", async () => {
       const cases: { method: string; path: string; body?: string; json: unknown }[] = [
         { method: "GET", path: "/api/echo", json: null },
