@@ -260,6 +260,100 @@ export function processPss(pid: number): number | undefined {
   }
 }
 
+/** Resident ranges of `pid` (start and end address) from /proc/<pid>/smaps: mappings with Rss > 0. */
+function residentRanges(pid: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  let current: [number, number] | undefined;
+  for (const line of Deno.readTextFileSync(`/proc/${pid}/smaps`).split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (head) {
+      current = [parseInt(head[1], 16), parseInt(head[2], 16)];
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && current && Number(rss[1]) > 0) ranges.push(current);
+  }
+  return ranges;
+}
+
+/**
+ * Adds the physical frame numbers of every resident page of `pid` to
+ * `frames` (from /proc/<pid>/pagemap). Returns false when the frame numbers
+ * are hidden (reading them needs CAP_SYS_ADMIN, i.e. root) or the process
+ * is gone.
+ */
+function addFrames(pid: number, frames: Set<number>): boolean {
+  const PAGE = 4096;
+  const CHUNK = 65_536; // pagemap entries (8 bytes each) read at once
+  const buf = new Uint8Array(CHUNK * 8);
+  const words = new Uint32Array(buf.buffer);
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(`/proc/${pid}/pagemap`);
+  } catch {
+    return false;
+  }
+  try {
+    for (const [start, end] of residentRanges(pid)) {
+      for (let page = start / PAGE; page < end / PAGE; page += CHUNK) {
+        const count = Math.min(CHUNK, end / PAGE - page);
+        file.seekSync(page * 8, Deno.SeekMode.Start);
+        let got = 0;
+        while (got < count * 8) {
+          const n = file.readSync(buf.subarray(got, count * 8));
+          if (n === null || n === 0) break;
+          got += n;
+        }
+        for (let i = 0; i < got / 8; i++) {
+          const high = words[i * 2 + 1];
+          if ((high & 0x80000000) === 0) continue; // not present
+          const frame = (high & 0x7fffff) * 2 ** 32 + words[i * 2]; // bits 0-54
+          if (frame === 0) return false; // hidden without CAP_SYS_ADMIN
+          frames.add(frame);
+        }
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * The memory a set of processes occupies together, in bytes: their resident
+ * pages with every physical page counted once, however many of them map it
+ * (the deno executable's code, mapped by all of them, counts once). Unlike
+ * summed RSS it does not count shared pages once per process; unlike summed
+ * PSS it does not hand part of a shared page to processes outside the set
+ * (such as the benchmark's own deno). Undefined when frame numbers cannot
+ * be read (not root) or a process is gone.
+ */
+export function uniqueResidentBytes(pids: number[]): number | undefined {
+  const frames = new Set<number>();
+  for (const pid of pids) {
+    if (!addFrames(pid, frames)) return undefined;
+  }
+  return frames.size * 4096;
+}
+
+/**
+ * Private memory of `pid` in bytes (USS: Private_Clean + Private_Dirty of
+ * /proc/<pid>/smaps_rollup), what its exit would give back, or undefined
+ * when the kernel does not offer it.
+ */
+export function processPrivate(pid: number): number | undefined {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+    const clean = text.match(/^Private_Clean:\s+(\d+) kB/m);
+    const dirty = text.match(/^Private_Dirty:\s+(\d+) kB/m);
+    return clean && dirty ? (Number(clean[1]) + Number(dirty[1])) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Waits until `pid` has used no CPU for `quietMs` (so a process that was
  * just started has finished booting and waits for input). Throws when it

@@ -21,6 +21,7 @@ import { createSecretService, loadSecretKey } from "./secrets/secret_service.ts"
 import { createLogService } from "./logs/log_service.ts";
 import { sessionCookie } from "./http/rest_codec.ts";
 import { createAppDataService } from "./appdata/app_data_service.ts";
+import { DEFAULT_SQL_IDLE_MS } from "./appdata/sql_process.ts";
 import { createEgressGuard } from "./egress/egress_guard.ts";
 import { createRuntimeHost } from "./runtime_host.ts";
 import { createRuntime, sandboxSpawnSpec } from "../runtime/mod.ts";
@@ -28,7 +29,12 @@ import { createDiskGuard } from "./guards/disk_guard.ts";
 import { createEgressMeter } from "./guards/egress_meter.ts";
 import { createLoadShedder } from "./guards/load_shedder.ts";
 import { createIpRateLimiter } from "./guards/ip_rate_limiter.ts";
-import { createMemoryGuard, defaultMemoryLimits, totalRss } from "./guards/memory_guard.ts";
+import {
+  createMemoryGuard,
+  defaultMemoryLimits,
+  type MemoryLimits,
+  treeResident,
+} from "./guards/memory_guard.ts";
 import { createTrafficMeter } from "./accounting/traffic_meter.ts";
 import { createFileIndexCache } from "./vfs/file_index.ts";
 import { createContentCache } from "./vfs/content_cache.ts";
@@ -73,7 +79,7 @@ export interface KernelConfig {
   apiMaxBodyBytes: number;
   /** Warm app sandboxes kept at most. */
   warmApps: number;
-  /** Idle sandboxes stop after this long (ms). */
+  /** Idle sandboxes stop after this long (ms); an app's SQL process after this or 2 min, if sooner. */
   sandboxIdleMs: number;
   /** Keep a spare sandbox started (servers: yes; the in-process CLI: no). */
   sandboxSpare: boolean;
@@ -85,6 +91,8 @@ export interface KernelConfig {
   diskQuotaBytes: number | null;
   /** Watch memory and trip the breakers (servers: yes; tests and the in-process CLI: optional). */
   memoryGuard: boolean;
+  /** The memory guard's thresholds (null: derived from the box's RAM). */
+  memoryLimits: MemoryLimits | null;
   /** User requests per second per client IP (burst 4× that); 0 = no limit. */
   rateLimit: number;
 }
@@ -111,6 +119,7 @@ export const KERNEL_DEFAULTS = {
   diskLimitRatio: 0.8,
   diskQuotaBytes: null,
   memoryGuard: false,
+  memoryLimits: null,
   rateLimit: 100,
 } as const;
 
@@ -154,7 +163,14 @@ export async function createKernel(
     migrations: KERNEL_MIGRATIONS,
   });
   const routes = createRouteTable(db.read, config.domain);
-  const onChange = () => routes.reload();
+  // A spare sandbox is kept started only while some app has server code.
+  const prewarm = () => {
+    if (routes.hasApiApps()) runtime.prewarm();
+  };
+  const onChange = () => {
+    routes.reload();
+    prewarm();
+  };
   const indexes = createFileIndexCache(db.read);
   const content = createContentCache(db.read, {
     budgetBytes: config.cacheBytes,
@@ -165,8 +181,13 @@ export async function createKernel(
   const owners = createOwnerService({ db, sessionTtlMs: config.sessionTtlMs });
   const logs = createLogService({ db, maxPerApp: config.logsPerApp });
   const secrets = createSecretService({ db, key: await loadSecretKey(config.dataDir) });
-  // Each open app with SQL in use holds a subprocess (~40 MB): keep few open on a 1 GB box.
-  const appData = createAppDataService({ dataDir: config.dataDir, maxOpenApps: 8 });
+  // Each open app with SQL in use holds a subprocess (~40 MB): keep few open on a 1 GB box,
+  // and stop an unused one no later than an idle sandbox (the memory guard stops them sooner).
+  const appData = createAppDataService({
+    dataDir: config.dataDir,
+    maxOpenApps: 8,
+    sqlIdleMs: Math.min(config.sandboxIdleMs, DEFAULT_SQL_IDLE_MS),
+  });
   const disk = createDiskGuard({
     dataDir: config.dataDir,
     maxUsedRatio: config.diskLimitRatio,
@@ -195,6 +216,7 @@ export async function createKernel(
     idleMs: config.sandboxIdleMs,
     spare: config.sandboxSpare,
   });
+  prewarm();
   const minute = 60_000;
   const services: Services = {
     apps: createAppService({ db, onChange }),
@@ -279,11 +301,15 @@ export async function createKernel(
 
   const memory = config.memoryGuard
     ? createMemoryGuard({
-      limits: defaultMemoryLimits(Deno.systemMemoryInfo().total),
-      probe: () => totalRss([Deno.pid, ...runtime.stats().processes.map((p) => p.pid)]),
+      limits: config.memoryLimits ?? defaultMemoryLimits(Deno.systemMemoryInfo().total),
+      probe: () =>
+        treeResident(Deno.pid, [
+          ...runtime.stats().processes.map((p) => p.pid),
+          ...appData.sqlPids(),
+        ]),
       actions: {
         shrinkCache: (level) => content.shrink(level === "shrink" ? content.stats().budget / 2 : 0),
-        evictIdle: () => runtime.evictIdle(),
+        evictIdle: () => runtime.evictIdle() + appData.stopIdleSql(),
         setPressure: (level) => shedder.setPressure(level),
       },
     })

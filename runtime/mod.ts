@@ -46,6 +46,12 @@ export interface Runtime {
   stats(): PoolStats;
   /** Stops idle sandboxes (memory pressure); returns how many. */
   evictIdle(): number;
+  /**
+   * Starts the spare sandbox ahead of the first request (the kernel calls
+   * it while some app has server code, so a server without any keeps no
+   * spare process).
+   */
+  prewarm(): void;
   /** Stops every sandbox. */
   close(): Promise<void>;
 }
@@ -361,6 +367,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     handle,
     stats: () => pool.stats(),
     evictIdle: () => pool.evictIdle(),
+    prewarm: () => pool.prewarm(),
     close: async () => {
       clearInterval(sweeper);
       await pool.close();

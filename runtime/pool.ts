@@ -59,6 +59,8 @@ export interface Pool {
   kill(sandbox: Sandbox, reason: string): void;
   /** Stops every loaded sandbox with no request in flight; returns how many. */
   evictIdle(): number;
+  /** Starts the spare process ahead of need (when spares are on and there is none). */
+  prewarm(): void;
   /** Current state. */
   stats(): PoolStats;
   /** Stops every process. */
@@ -123,7 +125,6 @@ export function createPool(options: PoolOptions): Pool {
   }
 
   const timer = setInterval(evict, Math.min(10_000, Math.max(250, options.idleMs / 2)));
-  refillSpare();
 
   /** Loads the code, killing the process if that takes too long (e.g. a loop at top level). */
   async function loadWithin(
@@ -203,6 +204,7 @@ export function createPool(options: PoolOptions): Pool {
       });
       return loading;
     },
+    prewarm: refillSpare,
     evictIdle() {
       let n = 0;
       for (const [appId, slot] of slots) {

@@ -11,6 +11,13 @@ Deno.test("`compile` grants exactly the permissions of the `fazt` task", () => {
   assert.deepEqual(flagsOf(denoJson.tasks.compile), fazt);
 });
 
+Deno.test("`compile` gives V8 exactly the flags of the `fazt` task", () => {
+  const v8 = (task: string) => task.split(/\s+/).filter((a) => a.startsWith("--v8-flags"));
+  assert.deepEqual(v8(denoJson.tasks.compile), v8(denoJson.tasks.fazt));
+  // The kernel's young generation stays small (docs/ARCHITECTURE.md, Memory).
+  assert.deepEqual(v8(denoJson.tasks.fazt), ["--v8-flags=--max-semi-space-size=1"]);
+});
+
 Deno.test("the `fazt` task grants no blanket env, ffi or sys access", () => {
   // --allow-run is needed to start sandbox processes; its target (the running
   // executable) is only known at run time, so it cannot be narrowed in the task.

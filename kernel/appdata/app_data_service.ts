@@ -12,7 +12,9 @@
  *   the kernel.
  *
  * Files are opened on first use and kept open in a small LRU cache; an app
- * in the middle of a call is never evicted. Because every file belongs to
+ * in the middle of a call is never evicted. An app's SQL process also stops
+ * after a while unused, or at once when the memory guard asks
+ * ({@linkcode AppDataService.stopIdleSql}). Because every file belongs to
  * exactly one app and each handle is looked up by the validated app ID, one
  * app's calls cannot name another app's data.
  *
@@ -85,6 +87,14 @@ export interface AppDataService {
   drop(appId: string): Promise<void>;
   /** The process ID of the app's SQL process, or `null` when none runs. */
   sqlPid(appId: string): number | null;
+  /** The process IDs of every running app SQL process (for the memory guard's probe). */
+  sqlPids(): number[];
+  /**
+   * Stops every app SQL process with no call in progress or queued (memory
+   * pressure); an app's next SQL call starts a fresh one. Returns how many
+   * were stopped.
+   */
+  stopIdleSql(): number;
   /** Waits for pending writes and closes every open file. */
   close(): Promise<void>;
 }
@@ -226,6 +236,23 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
 
     sqlPid(appId) {
       return entries.get(checkAppId(appId))?.sql?.pid ?? null;
+    },
+
+    sqlPids() {
+      const pids: number[] = [];
+      for (const entry of entries.values()) {
+        const pid = entry.sql?.pid ?? null;
+        if (pid !== null) pids.push(pid);
+      }
+      return pids;
+    },
+
+    stopIdleSql() {
+      let stopped = 0;
+      for (const entry of entries.values()) {
+        if (entry.pins === 0 && entry.sql?.stopIdle()) stopped++;
+      }
+      return stopped;
     },
 
     async drop(appId) {

@@ -9,7 +9,8 @@
  * of memory ends only that process.
  *
  * A process starts on the app's first SQL call, serves calls one at a time
- * (in order), stops after a while unused, and is stopped when the app's
+ * (in order), stops after a while unused (or at once when the memory guard
+ * asks, see {@linkcode SqlProcess.stopIdle}), and is stopped when the app's
  * data is closed or dropped. Parameters and SQL text are validated here
  * first, so bad calls never reach the process.
  *
@@ -419,17 +420,28 @@ export class SqlProcess implements AppSql {
     }
   }
 
+  /**
+   * Stops the process now if it is idle: running, no call in progress or
+   * queued. The next call starts a fresh one (the database is on disk, so
+   * nothing is lost). Returns whether a process was stopped. The memory
+   * guard calls this under pressure; the idle timer calls it too.
+   */
+  stopIdle(): boolean {
+    const child = this.#child;
+    if (this.#running || this.#queue.length > 0 || this.#starting || !child) return false;
+    clearTimeout(this.#idleTimer);
+    this.#child = null;
+    if (child.dead) return false;
+    const stopped = child.stop(STOP_GRACE_MS, new FaztError("unavailable", "Stopped idle."))
+      .finally(() => this.#stopping.delete(stopped));
+    this.#stopping.add(stopped);
+    return true;
+  }
+
   #scheduleIdleStop(): void {
     clearTimeout(this.#idleTimer);
     if (this.#closed || !this.#child) return;
-    const timer = this.#idleTimer = setTimeout(() => {
-      const child = this.#child;
-      if (this.#running || this.#queue.length > 0 || !child) return;
-      this.#child = null;
-      const stopped = child.stop(STOP_GRACE_MS, new FaztError("unavailable", "Stopped idle."))
-        .finally(() => this.#stopping.delete(stopped));
-      this.#stopping.add(stopped);
-    }, this.#idleMs);
+    const timer = this.#idleTimer = setTimeout(() => this.stopIdle(), this.#idleMs);
     Deno.unrefTimer(timer);
   }
 }

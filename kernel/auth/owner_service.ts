@@ -175,7 +175,7 @@ export function createOwnerService(options: OwnerServiceOptions): OwnerService {
       const row = db.read.prepare("SELECT * FROM owners WHERE email = ?").get(email) as unknown as
         | OwnerRow
         | undefined;
-      const ok = await verifyPassword(password, row?.password_hash ?? await DUMMY_HASH);
+      const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
       if (!row || !ok) return undefined;
       return { owner: view(row), session: await newSession(row.id) };
     },

@@ -30,8 +30,15 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${R}$${P}$${salt.toString("base64")}$${key.toString("base64")}`;
 }
 
-/** A hash of a random password, for spending the same time on unknown accounts. */
-export const DUMMY_HASH: Promise<string> = hashPassword(crypto.randomUUID());
+/**
+ * What an unknown account's password is checked against, so that it costs
+ * the same scrypt work as a wrong password: a random salt and key in the
+ * stored format, which no password matches. Built from random bytes rather
+ * than by hashing, so that boot does not run scrypt (32 MiB for a moment).
+ */
+export const DUMMY_HASH: string = `scrypt$${N}$${R}$${P}$${randomBytes(16).toString("base64")}$${
+  randomBytes(KEY_BYTES).toString("base64")
+}`;
 
 /** Checks a password against a stored hash in constant time. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

@@ -10,7 +10,6 @@
  * @module
  */
 import { basename } from "node:path";
-import { unzipSync } from "fflate";
 import { ERROR_CODES, FaztError, toFaztError } from "../errors.ts";
 import { OPERATIONS } from "../ops/registry.ts";
 import type { AnyOperation } from "../ops/operation.ts";
@@ -25,7 +24,6 @@ import { loginCommand, REMOTE_COMMANDS, remoteCommand } from "./remote_commands.
 import { remotesPath } from "./remotes.ts";
 import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
 import { formatBytes, progressBar, streamWithProgress } from "./progress.ts";
-import { packFolder, readArchiveFile } from "../../apps/pack.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
 
 /** Where the CLI writes and what environment it reads. */
@@ -203,6 +201,9 @@ async function prepareDeploy(
   }
   let zip: Uint8Array;
   let appJson: Uint8Array | undefined;
+  // Zip code (fflate, which loads node:worker_threads) is imported here, on use, so
+  // `fazt serve` never loads it.
+  const { packFolder, readArchiveFile } = await import("../../apps/pack.ts");
   if (info.isDirectory) {
     const packed = await packFolder(source);
     for (const s of packed.skipped) io.err(`skipped ${s}`);
@@ -211,6 +212,7 @@ async function prepareDeploy(
     if (!json) io.err(`packed ${packed.files} files (${formatBytes(packed.bytes)})`);
   } else {
     zip = await readArchiveFile(source);
+    const { unzipSync } = await import("fflate");
     try {
       appJson = unzipSync(zip, { filter: (f) => f.name === "app.json" })["app.json"];
     } catch {

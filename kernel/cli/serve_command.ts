@@ -80,7 +80,8 @@ export const SERVE_FLAGS = [
   {
     flag: "idle-timeout",
     env: "FAZT_IDLE_TIMEOUT",
-    help: "Seconds an idle app sandbox stays warm before it stops (default 300).",
+    help:
+      "Seconds an idle app sandbox stays warm before it stops (default 300; an app's SQL process: at most 120).",
   },
 ] as const;
 

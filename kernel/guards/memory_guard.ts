@@ -1,16 +1,18 @@
 /**
  * The memory breaker. On a 1 GB box the kernel must never be the process
  * the OOM killer picks, so the guard watches fazt's total resident memory
- * (kernel + app sandboxes) and trips the breakers in order, cheapest first:
+ * (kernel + app sandboxes + app SQL processes) and trips the breakers in
+ * order, cheapest first:
  *
  * 1. at `shrinkCacheAt` it shrinks the content cache;
- * 2. at `evictAt` it also stops idle app sandboxes;
+ * 2. at `evictAt` it also stops idle app sandboxes and idle app SQL processes;
  * 3. at `shedAt` it also sets the load shedder's pressure to `"shed"`, so
  *    app requests get a 503 while the cockpit keeps working.
  *
  * Shrinking and evicting run on every check while memory is above their
- * threshold (a cache refills, sandboxes restart). Shedding has hysteresis:
- * `setPressure("shed")` is called once when memory reaches `shedAt`, and
+ * threshold (a cache refills, sandboxes and SQL processes restart).
+ * Shedding has hysteresis: `setPressure("shed")` is called once when
+ * memory reaches `shedAt`, and
  * shedding stays on (shrinking and evicting too) until memory falls below
  * `shedAt × (1 − hysteresis)` (default 10% below); then `setPressure("ok")`
  * is called once, so the server does not flap between serving and shedding.
@@ -22,7 +24,7 @@
  * const total = Deno.systemMemoryInfo().total; // needs --allow-sys=systemMemoryInfo
  * const guard = createMemoryGuard({
  *   limits: defaultMemoryLimits(total),
- *   probe: () => totalRss([Deno.pid, ...sandboxPids()]),
+ *   probe: () => treeResident(Deno.pid, sandboxPids()),
  *   actions: { shrinkCache, evictIdle, setPressure: shedder.setPressure },
  * });
  * guard.start();
@@ -34,11 +36,11 @@
 /** What memory pressure the last check found, from none to worst. */
 export type MemoryLevel = "ok" | "shrink" | "evict" | "shed";
 
-/** RSS thresholds in bytes; each must be at least the previous one. */
+/** Resident-memory thresholds in bytes; each must be at least the previous one. */
 export interface MemoryLimits {
   /** Shrink the content cache at or above this. */
   shrinkCacheAt: number;
-  /** Stop idle sandboxes at or above this. */
+  /** Stop idle sandboxes and app SQL processes at or above this. */
   evictAt: number;
   /** Shed app requests at or above this. */
   shedAt: number;
@@ -51,7 +53,7 @@ export interface MemoryActions {
    * `"evict"`/`"shed"` than at `"shrink"`.
    */
   shrinkCache(level: Exclude<MemoryLevel, "ok">): void;
-  /** Stops idle sandboxes; returns how many were stopped. */
+  /** Stops idle sandboxes and app SQL processes; returns how many were stopped. */
   evictIdle(): Promise<number> | number;
   /** Turns shedding of app requests on (`"shed"`) or off (`"ok"`). */
   setPressure(level: "ok" | "shed"): void;
@@ -59,9 +61,9 @@ export interface MemoryActions {
 
 /** Options for {@linkcode createMemoryGuard}. */
 export interface MemoryGuardOptions {
-  /** RSS thresholds (bytes). */
+  /** Resident-memory thresholds (bytes). */
   limits: MemoryLimits;
-  /** Total RSS of fazt in bytes: kernel + sandboxes (see {@linkcode totalRss}). */
+  /** What fazt holds in RAM, in bytes: kernel, sandboxes, SQL processes (see {@linkcode treeResident}). */
   probe: () => number;
   /** What to do when a threshold is reached. */
   actions: MemoryActions;
@@ -77,7 +79,7 @@ export interface MemoryGuardOptions {
 
 /** Counters of the memory guard. */
 export interface MemoryGuardStats {
-  /** RSS at the last check (bytes). */
+  /** Resident memory the probe read at the last check (bytes). */
   rss: number;
   /** Level at the last check. */
   level: MemoryLevel;
@@ -110,7 +112,7 @@ const MB = 1024 * 1024;
 /**
  * Thresholds derived from total system memory: shrink the cache at 45%,
  * evict idle sandboxes at 60%, shed app traffic at 75% (on a 1 GB box:
- * ~460, ~614 and ~768 MB of fazt RSS).
+ * ~460, ~614 and ~768 MB held by fazt).
  */
 export function defaultMemoryLimits(totalBytes: number): MemoryLimits {
   return {
@@ -125,20 +127,53 @@ export function defaultCacheBudget(totalBytes: number): number {
   return Math.min(256 * MB, Math.max(16 * MB, Math.floor(totalBytes * 0.06)));
 }
 
-/**
- * The resident memory of a process in bytes, from `VmRSS` in
- * `/proc/<pid>/status` (Linux; needs read access to `/proc`). Returns 0
- * when the process is gone or the file cannot be read.
- */
-export function processRss(pid: number): number {
+/** Sums `fields` (kB) of `/proc/<pid>/status` in bytes; 0 when the process is gone. */
+function statusBytes(pid: number, fields: string[]): number {
   let text: string;
   try {
     text = Deno.readTextFileSync(`/proc/${pid}/status`);
   } catch {
     return 0;
   }
-  const match = /^VmRSS:\s*(\d+)\s*kB/m.exec(text);
-  return match ? Number(match[1]) * 1024 : 0;
+  let total = 0;
+  for (const field of fields) {
+    const match = new RegExp(`^${field}:\\s*(\\d+)\\s*kB`, "m").exec(text);
+    if (match) total += Number(match[1]) * 1024;
+  }
+  return total;
+}
+
+/**
+ * The resident memory of a process in bytes, from `VmRSS` in
+ * `/proc/<pid>/status` (Linux; needs read access to `/proc`). Returns 0
+ * when the process is gone or the file cannot be read.
+ */
+export function processRss(pid: number): number {
+  return statusBytes(pid, ["VmRSS"]);
+}
+
+/**
+ * The memory only this process holds, in bytes: its anonymous and shared
+ * memory pages (`RssAnon` + `RssShmem` of `/proc/<pid>/status`), without
+ * the pages of files it maps. 0 when the process is gone.
+ */
+export function processAnon(pid: number): number {
+  return statusBytes(pid, ["RssAnon", "RssShmem"]);
+}
+
+/**
+ * What fazt holds in RAM, cheaply: the kernel's whole RSS plus each child's
+ * own memory ({@linkcode processAnon}). Every child (sandbox, SQL process)
+ * runs the same deno executable as the kernel, so the executable's pages a
+ * child maps are the kernel's pages too; summing each process's RSS would
+ * count them once per process (about 30 MB per child: with ten warm apps,
+ * more than twice what is really used, see docs/BENCHMARKS.md). Duplicate
+ * and kernel PIDs among `children` count once.
+ */
+export function treeResident(kernelPid: number, children: number[]): number {
+  let total = processRss(kernelPid);
+  for (const pid of new Set(children)) if (pid !== kernelPid) total += processAnon(pid);
+  return total;
 }
 
 /** The summed resident memory of processes (see {@linkcode processRss}); duplicates count once. */

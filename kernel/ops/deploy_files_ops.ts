@@ -9,7 +9,6 @@
  * @module
  */
 import { z } from "zod";
-import { zipSync } from "fflate";
 import { defineOperation } from "./operation.ts";
 import { deployApp } from "./app_ops.ts";
 import { Upload } from "./upload.ts";
@@ -140,6 +139,9 @@ export const deployFiles = defineOperation({
   },
   cli: { words: ["app", "deploy-files"], positionals: ["app"] },
   handler: async ({ app, files }, ctx) => {
+    // Imported on use: fflate (and the node:worker_threads it loads) costs the server
+    // several MB of memory from boot otherwise.
+    const { zipSync } = await import("fflate");
     const zip = zipSync(filesToEntries(files), { level: 0 });
     const result = await deployApp.handler({ app, archive: Upload.fromBytes(zip) }, ctx);
     return result as z.input<typeof deployApp.output>;

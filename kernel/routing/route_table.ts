@@ -36,6 +36,8 @@ export interface RouteTable {
   match(host: string): HostMatch;
   /** The app with this ID, if it exists. */
   byId(id: string): LiveApp | undefined;
+  /** True when some app's live version has server code (`api/main.*`). */
+  hasApiApps(): boolean;
 }
 
 /** The special route host that means the primary domain itself. */
@@ -136,5 +138,10 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
   }
 
   reload();
-  return { reload, match, byId: (id) => ids.get(id) };
+  return {
+    reload,
+    match,
+    byId: (id) => ids.get(id),
+    hasApiApps: () => [...ids.values()].some((a) => a.apiEntry !== null && a.versionId !== null),
+  };
 }

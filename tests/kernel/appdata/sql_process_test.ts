@@ -212,6 +212,43 @@ Deno.test("an unused SQL process stops after the idle time and restarts on the n
   }, { sqlIdleMs: 200 });
 });
 
+Deno.test("stopIdleSql() stops idle SQL processes at once but not one with a call in flight; the next query reopens transparently", async () => {
+  await withService(async (service) => {
+    const a = service.forApp(APP_A);
+    const b = service.forApp(APP_B);
+    await a.sql.exec("CREATE TABLE t (x)");
+    await a.sql.exec("INSERT INTO t VALUES (1), (2), (3)");
+    await b.sql.query("SELECT 1");
+    const pidA = service.sqlPid(APP_A)!;
+    const pidB = service.sqlPid(APP_B)!;
+    assert.deepEqual(service.sqlPids().sort(), [pidA, pidB].sort());
+
+    // B is in the middle of a query (half a second or more) while A is idle.
+    const busy = b.sql.query(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 1000000) SELECT count(*) AS n FROM c",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(service.stopIdleSql(), 1);
+    assert.equal(service.sqlPid(APP_A), null);
+    assert.deepEqual(service.sqlPids(), [pidB]);
+    assert.deepEqual(await busy, [{ n: 1000000 }]);
+    assert.ok(alive(pidB), "the busy process was left alone");
+    const deadline = Date.now() + 5000;
+    while (alive(pidA) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(alive(pidA), false, "the idle process has exited");
+
+    assert.deepEqual(await a.sql.query("SELECT x FROM t ORDER BY x"), [{ x: 1 }, { x: 2 }, {
+      x: 3,
+    }]);
+    const next = service.sqlPid(APP_A);
+    assert.ok(next !== null && next !== pidA, "a fresh process serves the next call");
+    assert.equal(service.stopIdleSql(), 2, "both are idle now");
+    assert.equal(service.stopIdleSql(), 0, "nothing left to stop");
+  });
+});
+
 Deno.test("a SQL process that dies is replaced on the next call", async () => {
   await withService(async (service) => {
     const app = service.forApp(APP_A);

@@ -4,8 +4,10 @@ import {
   defaultCacheBudget,
   defaultMemoryLimits,
   type MemoryLevel,
+  processAnon,
   processRss,
   totalRss,
+  treeResident,
 } from "../../../kernel/guards/memory_guard.ts";
 
 const MB = 1024 * 1024;
@@ -189,6 +191,32 @@ Deno.test("processRss() reads VmRSS from /proc and is 0 for a gone process", asy
     await child.status;
   }
   assert.equal(processRss(child.pid), 0, "a reaped process has no RSS");
+});
+
+Deno.test("treeResident() counts a deno child's own memory, not the executable it shares with the kernel", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "setTimeout(() => {}, 10_000)"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // let it boot
+    const anon = processAnon(child.pid);
+    const rss = processRss(child.pid);
+    assert.ok(anon > 1 * MB && anon < rss, `anon ${anon} of rss ${rss}`);
+    // Most of a deno process's RSS is the executable's pages, which this (deno) process maps too.
+    assert.ok(rss - anon > 10 * MB, `file-backed ${rss - anon}`);
+    const tree = treeResident(Deno.pid, [child.pid, child.pid, Deno.pid]);
+    const self = processRss(Deno.pid);
+    assert.ok(Math.abs(tree - (self + anon)) < 8 * MB, `tree ${tree} vs ${self} + ${anon}`);
+    assert.ok(tree < totalRss([Deno.pid, child.pid]) - 10 * MB, "shared pages count once");
+  } finally {
+    child.kill();
+    await child.status;
+  }
+  assert.equal(processAnon(child.pid), 0, "a reaped process holds nothing");
+  assert.equal(treeResident(2 ** 22 + 12345, []), 0);
 });
 
 Deno.test("stop() then start() during a check keeps a single timer", async () => {
