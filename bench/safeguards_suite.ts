@@ -610,7 +610,7 @@ export function renderSafeguardsSection(r: SafeguardsReport): string {
     "",
     `Resident memory of the kernel and every process below it (app sandboxes and their children, found by scanning the ppid of every /proc/<pid>/stat, recursively), after the processes were idle for 1 s. Every fazt process runs the same deno executable, and much of each one's resident memory is that executable's code, mapped by all of them. Summed RSS counts those shared pages once per process, so it grows by the whole executable with every sandbox. Summed PSS divides each shared page among all the processes that map it, including ones outside fazt that run deno too (this benchmark's own deno, anything else on the machine), so it hands part of fazt's memory to them and undercounts. **In all** is what the box's RAM holds for fazt: every physical page resident in any of the processes, counted once (from /proc/<pid>/pagemap, which needs root; without it the targets fall back to summed PSS). The targets are judged on in all. Private (USS) is the memory only that process holds, what stopping it gives back: for a sandbox, what one more warm app costs.`,
     "",
-    `**Fresh server, no apps** (the kernel plus the spare sandbox it starts ahead; the kernel alone: ${
+    `**Fresh server, no apps** (the kernel and whatever it starts; with no app that has server code it keeps no spare sandbox; the kernel alone: ${
       mib(kernelIdle.rss)
     } RSS): ${memoryVerdict(r.idleMemory, IDLE_RSS_TARGET)}.`,
     "",
