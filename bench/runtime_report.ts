@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { QUEUE_PER_APP } from "../runtime/mod.ts";
 import type { WrkResult } from "./wrk.ts";
 import type { ProcessMemory } from "./process.ts";
 import type { MachineInfo } from "./suite.ts";
@@ -501,7 +502,7 @@ export function renderRuntimeSection(report: RuntimeReport): string {
     "",
     "### Hello handler vs bare Deno.serve",
     "",
-    `\`GET /api/hello\` with \`Host: hello.localhost\` on fazt (app \`hello\`, \`export default () => new Response("hello")\`) and \`GET /\` on \`bench/hello_deno_server.ts\` (\`Deno.serve(() => new Response("hello"))\`), each after a ${load.warmup} warm-up of the same kind, one at a time; median of ${rounds}. *2xx req/s* counts only successful answers: fazt allows ${limits.concurrency} \`/api\` requests in flight per app and answers the rest with 503 at once, so at -c50 part of "Req/s (all)" are those cheap 503s, and p50/p99 include them. The -c${limits.concurrency} rows stay within that limit. The ratio target uses 2xx req/s at -c50. *CPU per response* is the CPU time (user + system, from \`/proc/<pid>/stat\` before and after the measurement, 10 ms ticks) of fazt's kernel process + the hello app's sandbox process, or of the bare Deno process, divided by the responses wrk counted (503s included); wrk's own CPU is not in it.`,
+    `\`GET /api/hello\` with \`Host: hello.localhost\` on fazt (app \`hello\`, \`export default () => new Response("hello")\`) and \`GET /\` on \`bench/hello_deno_server.ts\` (\`Deno.serve(() => new Response("hello"))\`), each after a ${load.warmup} warm-up of the same kind, one at a time; median of ${rounds}. *2xx req/s* counts only successful answers: fazt runs ${limits.concurrency} \`/api\` requests per app at once and lets ${QUEUE_PER_APP} more wait in line (503 only past that), so at -c50 some requests wait in the kernel, which shows in p50/p99. The -c${limits.concurrency} rows stay within the in-flight limit. The ratio target uses 2xx req/s at -c50. *CPU per response* is the CPU time (user + system, from \`/proc/<pid>/stat\` before and after the measurement, 10 ms ticks) of fazt's kernel process + the hello app's sandbox process, or of the bare Deno process, divided by the responses wrk counted (503s included); wrk's own CPU is not in it.`,
     "",
     mdTable(helloRows(report), right(2)),
     "",
