@@ -39,6 +39,7 @@ export const COLD_START_TARGET_MS = 150;
 export type RuntimeCaseId =
   | "fazt-c50"
   | "deno-c50"
+  | "floor-c50"
   | "fazt-c32"
   | "deno-c32"
   | "fazt-c1"
@@ -225,6 +226,14 @@ export function helloRatio(report: RuntimeReport, connections: 50 | 32): number 
   return fazt.okPerSec / deno.okPerSec;
 }
 
+/** The bridge floor's 2xx req/s ÷ bare Deno's at -c50, or undefined. */
+export function floorRatio(report: RuntimeReport): number | undefined {
+  const floor = summarizeCase(report, "floor-c50");
+  const deno = summarizeCase(report, "deno-c50");
+  if (!floor || !deno || deno.okPerSec === 0) return undefined;
+  return floor.okPerSec / deno.okPerSec;
+}
+
 /** `fazt.kv` calls per second of a kv case (2xx requests/s × calls per request). */
 export function kvOpsPerSec(report: RuntimeReport, id: "kv-set" | "kv-get"): number | undefined {
   const s = summarizeCase(report, id);
@@ -306,6 +315,7 @@ function cpuText(s: CaseSummary, per = 1): string {
 const HELLO_CASES: readonly RuntimeCaseId[] = [
   "fazt-c50",
   "deno-c50",
+  "floor-c50",
   "fazt-c32",
   "deno-c32",
   "fazt-c1",
@@ -509,10 +519,15 @@ export function renderRuntimeSection(report: RuntimeReport): string {
   ];
   const r50 = helloRatio(report, 50);
   const r32 = helloRatio(report, 32);
+  const rf = floorRatio(report);
   lines.push(
     `fazt ÷ bare Deno (2xx req/s): ${r50 === undefined ? "—" : fmtRatio(r50)} at -c50, ${
       r32 === undefined ? "—" : fmtRatio(r32)
     } at -c${limits.concurrency}. Warm p99 is the -t1 -c1 row: one connection, one request at a time, so it is the latency of a warm request with no queueing.`,
+    "",
+    `*Bridge floor* (\`bench/bridge_floor_server.ts\`) is the least a process-isolated runtime can do: a \`Deno.serve\` parent sends each request as one JSON line over a Unix socket to a child that builds a \`Request\`, runs the same handler and answers with one line (batched per tick; no routing, limits, timeouts or metering); its CPU is parent + child. It reached ${
+      rf === undefined ? "—" : fmtRatio(rf)
+    } of bare Deno here, the ceiling for any design that keeps app code out of the kernel's process on this machine.`,
     "",
   );
   if (n > 1) {

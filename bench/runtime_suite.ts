@@ -266,6 +266,24 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
     const barePort = Number(await waitForOutput(bare, /listening on http:\/\/127\.0\.0\.1:(\d+)/));
     log(`bare Deno (hello) listening on ${barePort}`);
 
+    // The bridge floor: the same handler behind the least a process boundary costs.
+    const floor = start(spawnChild(
+      "bridge floor (hello)",
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", join(ROOT, "bench", "bridge_floor_server.ts")],
+        cwd: ROOT,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }),
+    ));
+    commands.push("# the bridge floor: a minimal process-isolated runtime with the same handler");
+    commands.push(display(["deno", "run", "-A", "bench/bridge_floor_server.ts"]));
+    const floorPort = Number(
+      await waitForOutput(floor, /listening on http:\/\/127\.0\.0\.1:(\d+)/),
+    );
+    log(`bridge floor (hello) listening on ${floorPort}`);
+
     const deploy = async (name: string, show = true) => {
       const args = ["app", "add", join(appsDir, name), "--name", name, "--data", dataDir];
       if (show) commands.push(display(["deno", "run", ...FAZT_FLAGS, "main.ts", ...args]));
@@ -381,6 +399,7 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
     const checks: [string, number, string, string, string][] = [
       ["fazt hello", port, "hello.localhost", "/api/hello", "hello"],
       ["bare Deno hello", barePort, `127.0.0.1:${barePort}`, "/", "hello"],
+      ["bridge floor hello", floorPort, `127.0.0.1:${floorPort}`, "/", "hello"],
       ["kv set", port, "kv.localhost", "/api/set", String(KV_OPS_PER_REQUEST)],
       ["kv get", port, "kv.localhost", "/api/get", String(KV_OPS_PER_REQUEST)],
     ];
@@ -421,13 +440,21 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       threads,
       connections,
     });
+    const floor50: Omit<WrkOptions, "duration"> = {
+      url: `http://127.0.0.1:${floorPort}/`,
+      threads: 2,
+      connections: 50,
+    };
     const kv = (op: string): Omit<WrkOptions, "duration"> => ({
       url: `http://127.0.0.1:${port}/api/${op}`,
       host: "kv.localhost",
       threads: 2,
       connections: 4,
     });
-    /** One wrk case; `app` names fazt's app (its sandbox's CPU is counted), else the bare server. */
+    /**
+     * One wrk case; `app` names fazt's app (its sandbox's CPU is counted),
+     * `"floor"` the bridge floor (its child's CPU is counted), else the bare server.
+     */
     const plan: { c: RuntimeCase; opts: Omit<WrkOptions, "duration">; app?: string }[] = [];
     const add = (
       id: RuntimeCaseId,
@@ -442,6 +469,7 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       });
     add("fazt-c50", "fazt /api/hello", fazt50(50, 2), "hello");
     add("deno-c50", "bare Deno.serve", deno50(50, 2));
+    add("floor-c50", "bridge floor", floor50, "floor");
     add("fazt-c32", "fazt /api/hello", fazt50(concurrency, 2), "hello");
     add("deno-c32", "bare Deno.serve", deno50(concurrency, 2));
     add("fazt-c1", "fazt /api/hello", fazt50(1, 1), "hello");
@@ -461,8 +489,12 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
         const what = `round ${round}/${load.rounds} ${c.label} -c${c.connections}`;
         log(`${what}: warm-up ${load.warmup}`);
         await runWrk(ctx.wrk, { ...opts, duration: load.warmup }, ctx.signal);
-        const server = app ? serverPid : bare.process.pid;
-        const sandbox = app ? await sandboxPid(app) : undefined;
+        const server = app === "floor" ? floor.process.pid : app ? serverPid : bare.process.pid;
+        const sandbox = app === "floor"
+          ? childProcesses(floor.process.pid)[0]?.pid
+          : app
+          ? await sandboxPid(app)
+          : undefined;
         const before = [cpuMs(server), cpuMs(sandbox)];
         log(`${what}: measuring ${load.duration}`);
         const result = await runWrk(ctx.wrk, full, ctx.signal);
