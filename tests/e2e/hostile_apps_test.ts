@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { zipFiles } from "../_helpers/kernel.ts";
 import { startServer, type TestServer } from "../_helpers/server.ts";
+import { eventually, isAlive } from "../_helpers/process.ts";
 import { QUEUE_PER_APP } from "../../runtime/mod.ts";
 
 const TIMEOUT_MS = 3_000;
@@ -330,12 +331,6 @@ function procStat(pid: number): ProcStat | null {
   return { state: f[0], ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) };
 }
 
-/** True while the process exists and is not a zombie. */
-function isAlive(pid: number): boolean {
-  const stat = procStat(pid);
-  return stat !== null && stat.state !== "Z" && stat.state !== "X";
-}
-
 /** A numeric field of `/proc/<pid>/status` (`VmRSS` in kB, `Threads`). */
 function procStatus(pid: number, field: string): number {
   const text = Deno.readTextFileSync(`/proc/${pid}/status`);
@@ -365,19 +360,6 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
     return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Waits until `check` holds, failing after `ms`. */
-async function eventually(
-  ms: number,
-  what: string,
-  check: () => boolean | Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} (still false after ${ms} ms)`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

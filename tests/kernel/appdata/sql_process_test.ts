@@ -4,21 +4,12 @@ import { createAppDataService } from "../../../kernel/appdata/app_data_service.t
 import { sqlSpawnSpec } from "../../../kernel/appdata/sql_process.ts";
 import { FaztError } from "../../../kernel/errors.ts";
 import { APP_A, APP_B, rejectsWith, withDataDir, withService } from "../../_helpers/appdata.ts";
+import { isAlive } from "../../_helpers/process.ts";
 
 const FOREVER =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";
 const TEN_MILLION_ROWS =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 10000000) SELECT x FROM c";
-
-function alive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
 
 /** Counts event-loop ticks of a 50 ms interval while `fn` runs. */
 async function ticksDuring<T>(fn: () => Promise<T>): Promise<{ ticks: number; ms: number }> {
@@ -43,7 +34,7 @@ Deno.test("a query that never ends is stopped at the timeout while the kernel st
     await app.sql.exec("CREATE TABLE t (x)");
     await app.sql.exec("INSERT INTO t VALUES (1)");
     const pid = service.sqlPid(APP_A);
-    assert.ok(pid !== null && alive(pid));
+    assert.ok(pid !== null && isAlive(pid));
 
     let failure: unknown;
     const other = service.forApp(APP_B);
@@ -62,7 +53,7 @@ Deno.test("a query that never ends is stopped at the timeout while the kernel st
     assert.match(failure.message, /The SQL query ran longer than 1 s and was stopped/);
     assert.ok(ms >= 950 && ms < 2000, `stopped after ${ms} ms`);
     assert.ok(ticks >= 10, `the event loop ticked only ${ticks} times in ${ms} ms`);
-    assert.equal(alive(pid), false, "the SQL process is gone");
+    assert.equal(isAlive(pid), false, "the SQL process is gone");
     assert.equal(service.sqlPid(APP_A), null);
 
     assert.deepEqual(await app.sql.query("SELECT x FROM t"), [{ x: 1 }]);
@@ -177,10 +168,10 @@ Deno.test("each app has its own SQL process that sees only its own database; dro
     assert.equal(service.sqlPid(APP_A), pidA, "the process is reused");
 
     await service.drop(APP_A);
-    assert.equal(alive(pidA), false);
+    assert.equal(isAlive(pidA), false);
     assert.equal(service.sqlPid(APP_A), null);
     await assert.rejects(Deno.stat(join(dataDir, "apps", APP_A)), Deno.errors.NotFound);
-    assert.ok(alive(pidB));
+    assert.ok(isAlive(pidB));
     assert.deepEqual(await b.sql.query("SELECT count(*) AS n FROM only_b"), [{ n: 0 }]);
     // A dropped app starts over with an empty database.
     await rejectsWith(a.sql.query("SELECT * FROM only_a"), "invalid_input", /no such table/);
@@ -193,9 +184,9 @@ Deno.test("close() stops every SQL process", async () => {
     await service.forApp(APP_A).sql.query("SELECT 1");
     await service.forApp(APP_B).sql.query("SELECT 1");
     const pids = [service.sqlPid(APP_A)!, service.sqlPid(APP_B)!];
-    assert.ok(pids.every(alive));
+    assert.ok(pids.every(isAlive));
     await service.close();
-    assert.deepEqual(pids.map(alive), [false, false]);
+    assert.deepEqual(pids.map(isAlive), [false, false]);
   });
 });
 
@@ -206,7 +197,7 @@ Deno.test("an unused SQL process stops after the idle time and restarts on the n
     const pid = service.sqlPid(APP_A)!;
     await new Promise((resolve) => setTimeout(resolve, 600));
     assert.equal(service.sqlPid(APP_A), null);
-    assert.equal(alive(pid), false);
+    assert.equal(isAlive(pid), false);
     assert.deepEqual(await app.sql.query("SELECT count(*) AS n FROM t"), [{ n: 0 }]);
     assert.ok(service.sqlPid(APP_A) !== null);
   }, { sqlIdleMs: 200 });
@@ -232,12 +223,12 @@ Deno.test("stopIdleSql() stops idle SQL processes at once but not one with a cal
     assert.equal(service.sqlPid(APP_A), null);
     assert.deepEqual(service.sqlPids(), [pidB]);
     assert.deepEqual(await busy, [{ n: 1000000 }]);
-    assert.ok(alive(pidB), "the busy process was left alone");
+    assert.ok(isAlive(pidB), "the busy process was left alone");
     const deadline = Date.now() + 5000;
-    while (alive(pidA) && Date.now() < deadline) {
+    while (isAlive(pidA) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.equal(alive(pidA), false, "the idle process has exited");
+    assert.equal(isAlive(pidA), false, "the idle process has exited");
 
     assert.deepEqual(await a.sql.query("SELECT x FROM t ORDER BY x"), [{ x: 1 }, { x: 2 }, {
       x: 3,
@@ -255,7 +246,7 @@ Deno.test("a SQL process that dies is replaced on the next call", async () => {
     await app.sql.exec("CREATE TABLE t (x)");
     const pid = service.sqlPid(APP_A)!;
     Deno.kill(pid, "SIGKILL");
-    while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(await app.sql.query("SELECT count(*) AS n FROM t"), [{ n: 0 }]);
     assert.notEqual(service.sqlPid(APP_A), pid);
