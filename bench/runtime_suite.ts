@@ -250,39 +250,36 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       return await res.json() as T;
     };
 
-    // The bare Deno.serve reference with the same handler.
-    const bare = start(spawnChild(
+    /** Starts a reference server (`deno run <permission> bench/<script>`); returns it and its port. */
+    const reference = async (label: string, script: string, permission: string, why: string) => {
+      const child = start(spawnChild(
+        label,
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", permission, join(ROOT, "bench", script)],
+          cwd: ROOT,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }),
+      ));
+      commands.push(`# ${why}`);
+      commands.push(display(["deno", "run", permission, `bench/${script}`]));
+      const port = Number(await waitForOutput(child, /listening on http:\/\/127\.0\.0\.1:(\d+)/));
+      log(`${label} listening on ${port}`);
+      return { child, port };
+    };
+    const { child: bare, port: barePort } = await reference(
       "bare Deno (hello)",
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-net", join(ROOT, "bench", "hello_deno_server.ts")],
-        cwd: ROOT,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }),
-    ));
-    commands.push("# bare Deno.serve reference with the same handler");
-    commands.push(display(["deno", "run", "--allow-net", "bench/hello_deno_server.ts"]));
-    const barePort = Number(await waitForOutput(bare, /listening on http:\/\/127\.0\.0\.1:(\d+)/));
-    log(`bare Deno (hello) listening on ${barePort}`);
-
-    // The bridge floor: the same handler behind the least a process boundary costs.
-    const floor = start(spawnChild(
-      "bridge floor (hello)",
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", join(ROOT, "bench", "bridge_floor_server.ts")],
-        cwd: ROOT,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }),
-    ));
-    commands.push("# the bridge floor: a minimal process-isolated runtime with the same handler");
-    commands.push(display(["deno", "run", "-A", "bench/bridge_floor_server.ts"]));
-    const floorPort = Number(
-      await waitForOutput(floor, /listening on http:\/\/127\.0\.0\.1:(\d+)/),
+      "hello_deno_server.ts",
+      "--allow-net",
+      "bare Deno.serve reference with the same handler",
     );
-    log(`bridge floor (hello) listening on ${floorPort}`);
+    const { child: floor, port: floorPort } = await reference(
+      "bridge floor (hello)",
+      "bridge_floor_server.ts",
+      "-A",
+      "the bridge floor: a minimal process-isolated runtime with the same handler",
+    );
 
     const deploy = async (name: string, show = true) => {
       const args = ["app", "add", join(appsDir, name), "--name", name, "--data", dataDir];
