@@ -67,6 +67,14 @@ export interface Pool {
   close(): Promise<void>;
 }
 
+/**
+ * True when a process loaded for `a` can serve `b`: the same version and
+ * name (a rename needs a new process: the app's code sees `fazt.app.name`).
+ */
+function sameTarget(a: RuntimeTarget, b: RuntimeTarget): boolean {
+  return a.versionId === b.versionId && a.appName === b.appName;
+}
+
 /** Creates a pool. */
 export function createPool(options: PoolOptions): Pool {
   const slots = new Map<string, Slot>();
@@ -176,16 +184,11 @@ export function createPool(options: PoolOptions): Pool {
   return {
     ready(target) {
       const s = slots.get(target.appId);
-      return s?.sandbox && !s.sandbox.dead && s.target.versionId === target.versionId &&
-          s.target.appName === target.appName
-        ? s.sandbox
-        : undefined;
+      return s?.sandbox && !s.sandbox.dead && sameTarget(s.target, target) ? s.sandbox : undefined;
     },
     acquire(target) {
       const slot = slots.get(target.appId);
-      // A rename also needs a new process: the app's code sees its name as `fazt.app.name`.
-      const same = slot !== undefined && slot.target.versionId === target.versionId &&
-        slot.target.appName === target.appName;
+      const same = slot !== undefined && sameTarget(slot.target, target);
       if (slot && !slot.sandbox?.dead && same) {
         return slot.loading;
       }
