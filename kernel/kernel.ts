@@ -28,6 +28,8 @@ import { createRuntime, sandboxSpawnSpec } from "../runtime/mod.ts";
 import { createDiskGuard } from "./guards/disk_guard.ts";
 import { createEgressMeter } from "./guards/egress_meter.ts";
 import { createLoadShedder } from "./guards/load_shedder.ts";
+import { createIoYield } from "./guards/io_yield.ts";
+import { createPriorityGate } from "./guards/priority_gate.ts";
 import { createIpRateLimiter } from "./guards/ip_rate_limiter.ts";
 import {
   createMemoryGuard,
@@ -197,6 +199,8 @@ export async function createKernel(
   disk.start();
   const meter = createEgressMeter({ db });
   const shedder = createLoadShedder();
+  const ioYield = await createIoYield();
+  const gate = createPriorityGate({ yieldToIo: ioYield });
   const ipLimiter = createIpRateLimiter({ rate: config.rateLimit });
   const runtime = createRuntime({
     host: createRuntimeHost({
@@ -247,7 +251,7 @@ export async function createKernel(
     logs,
     appData,
     runtime,
-    guards: { disk, meter, shedder, ipLimiter, memory: () => memory?.stats() ?? null },
+    guards: { disk, meter, shedder, gate, ipLimiter, memory: () => memory?.stats() ?? null },
     limits: {
       loginPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "login attempts" }),
       loginPerAccount: createRateLimiter({
@@ -295,6 +299,7 @@ export async function createKernel(
     trustProxy: config.trustProxy,
     runtime,
     shedder,
+    gate,
     meter,
     ipLimiter,
   });
@@ -342,6 +347,7 @@ export async function createKernel(
         await flush();
         await appData.close();
         await db.close();
+        ioYield.close();
       })();
       return closing;
     },

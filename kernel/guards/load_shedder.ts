@@ -54,6 +54,8 @@ export interface LoadShedder {
    * are ignored), or null when the request must be shed.
    */
   enter(kind: LoadKind): (() => void) | null;
+  /** Sheds a request without trying its budget (a queue ahead of it is full): counts it and answers 503. */
+  shed(kind: LoadKind): Response;
   /** `"shed"` refuses every user request; the cockpit keeps its own budget. */
   setPressure(level: Pressure): void;
   /** Current counters. */
@@ -132,6 +134,10 @@ export function createLoadShedder(options: LoadShedderOptions = {}): LoadShedder
         released = true;
         b.inflight--;
       };
+    },
+    shed(kind) {
+      budgets[kind].shed++;
+      return shedResponse(kind);
     },
     setPressure(level) {
       pressure = level;

@@ -8,7 +8,8 @@
  */
 import type { LiveApp, RouteTable } from "../routing/route_table.ts";
 import type { Runtime } from "../../runtime/mod.ts";
-import { type LoadShedder, shedResponse } from "../guards/load_shedder.ts";
+import { type LoadKind, type LoadShedder, shedResponse } from "../guards/load_shedder.ts";
+import type { PriorityGate } from "../guards/priority_gate.ts";
 import type { EgressMeter } from "../guards/egress_meter.ts";
 import { type IpRateLimiter, rateLimitedResponse } from "../guards/ip_rate_limiter.ts";
 import { isLocalOrIpHost, normalizeHost } from "../routing/route_table.ts";
@@ -68,6 +69,8 @@ export interface HttpHandlerOptions {
   runtime: Pick<Runtime, "handle">;
   /** Admission budgets: user traffic is shed first, the cockpit last. */
   shedder: LoadShedder;
+  /** CPU priority: user traffic takes turns so cockpit requests run first (absent: none). */
+  gate?: Pick<PriorityGate, "run">;
   /** Per-app monthly egress, with limits. */
   meter: Pick<EgressMeter, "overLimit" | "limitError" | "served">;
   /** Per-client-IP rate limit of user traffic (absent: none). */
@@ -247,14 +250,14 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     );
   }
 
-  return (req, info) => {
-    const { pathname, search } = splitUrl(req.url);
-    const kind = pathname.startsWith("/_fazt") ? "cockpit" : "user";
-    if (kind === "user" && options.ipLimiter?.enabled) {
-      const ip = clientIp(req, info, options.trustProxy);
-      const wait = options.ipLimiter.take(ip, info?.remoteAddr?.hostname);
-      if (wait > 0) return rateLimitedResponse(wait);
-    }
+  /** Admits a request into its budget (or sheds it) and routes it. */
+  function admit(
+    kind: LoadKind,
+    req: Request,
+    info: ConnInfo | undefined,
+    pathname: string,
+    search: string,
+  ): Response | Promise<Response> {
     const release = options.shedder.enter(kind);
     if (!release) return shedResponse(kind);
     try {
@@ -266,5 +269,20 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       release();
       throw err;
     }
+  }
+
+  const shedUser = () => options.shedder.shed("user");
+
+  return (req, info) => {
+    const { pathname, search } = splitUrl(req.url);
+    const kind = pathname.startsWith("/_fazt") ? "cockpit" : "user";
+    if (kind === "user" && options.ipLimiter?.enabled) {
+      const ip = clientIp(req, info, options.trustProxy);
+      const wait = options.ipLimiter.take(ip, info?.remoteAddr?.hostname);
+      if (wait > 0) return rateLimitedResponse(wait);
+    }
+    return kind === "user" && options.gate
+      ? options.gate.run(() => admit(kind, req, info, pathname, search), shedUser)
+      : admit(kind, req, info, pathname, search);
   };
 }

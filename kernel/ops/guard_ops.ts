@@ -22,7 +22,7 @@ export const status = defineOperation({
   name: "system.status",
   summary: "Breakers and pressure",
   description:
-    "Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress per app this month, the runtime pool, shed counts and the per-IP rate limit.",
+    "Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress per app this month, the runtime pool, shed and deferred request counts and the per-IP rate limit.",
   input: z.strictObject({}),
   output: z.object({
     memory: z.object({
@@ -61,6 +61,10 @@ export const status = defineOperation({
       userShed: z.number(),
       cockpitInflight: z.number(),
       cockpitShed: z.number(),
+      userQueued: z.number().describe(
+        "App requests waiting for their turn now, so the cockpit goes first.",
+      ),
+      userDeferred: z.number().describe("App requests that waited for a turn since start."),
     }),
     rateLimit: z.object({
       rate: z.number().describe("User requests per second per client IP (0: off)."),
@@ -79,6 +83,7 @@ export const status = defineOperation({
     const lookups = cache.hits + cache.misses;
     const disk = services.guards.disk.status();
     const shed = services.guards.shedder.stats();
+    const turns = services.guards.gate.stats();
     const pool = services.runtime.stats();
     const mem = services.guards.memory();
     const limit = services.guards.ipLimiter.stats();
@@ -115,6 +120,8 @@ export const status = defineOperation({
         userShed: shed.user.shed,
         cockpitInflight: shed.cockpit.inflight,
         cockpitShed: shed.cockpit.shed,
+        userQueued: turns.queued,
+        userDeferred: turns.deferred,
       },
       rateLimit: {
         rate: limit.rate,

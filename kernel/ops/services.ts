@@ -19,6 +19,7 @@ import type { Runtime } from "../../runtime/mod.ts";
 import type { DiskGuard } from "../guards/disk_guard.ts";
 import type { EgressMeter } from "../guards/egress_meter.ts";
 import type { LoadShedder } from "../guards/load_shedder.ts";
+import type { PriorityGate } from "../guards/priority_gate.ts";
 import type { IpRateLimiter } from "../guards/ip_rate_limiter.ts";
 import type { MemoryGuardStats } from "../guards/memory_guard.ts";
 
@@ -104,6 +105,8 @@ export interface Guards {
   meter: EgressMeter;
   /** Admission: user traffic is shed before the cockpit. */
   shedder: LoadShedder;
+  /** CPU priority: user traffic takes turns so the cockpit runs first. */
+  gate: Pick<PriorityGate, "stats">;
   /** Per-client-IP rate limit of user traffic. */
   ipLimiter: Pick<IpRateLimiter, "stats">;
   /** Memory: the guard's last reading, when it runs. */

@@ -83,6 +83,8 @@ interface Status {
     userShed: number;
     cockpitInflight: number;
     cockpitShed: number;
+    userQueued: number;
+    userDeferred: number;
   };
   rateLimit: { rate: number; burst: number; trackedIps: number; maxIps: number; limited: number };
 }
@@ -180,6 +182,9 @@ function Breakers(
             </Row>
             <Row k="App requests">
               {count(shedding.userInflight)} in flight · {count(shedding.userShed)} shed
+            </Row>
+            <Row k="Waited for the owner">
+              {count(shedding.userQueued)} now · {count(shedding.userDeferred)} in all
             </Row>
             <Row k="Owner requests">
               {count(shedding.cockpitInflight)} in flight · {count(shedding.cockpitShed)} shed

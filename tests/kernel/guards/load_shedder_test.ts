@@ -92,3 +92,12 @@ Deno.test("shedResponse() is a small JSON 503 with Retry-After", async () => {
   assert.equal(body.error.code, "unavailable");
   assert.match(body.error.message, /cockpit/);
 });
+
+Deno.test("shed() counts a request refused before its budget and answers 503", async () => {
+  const shedder = createLoadShedder({});
+  const res = shedder.shed("user");
+  assert.equal(res.status, 503);
+  assert.equal((await res.json()).error.code, "unavailable");
+  assert.deepEqual(shedder.stats().user, { inflight: 0, shed: 1 });
+  assert.deepEqual(shedder.stats().cockpit, { inflight: 0, shed: 0 });
+});

@@ -95,3 +95,46 @@ Deno.test("the default limit is on (100/s, burst 400) and rate 0 turns it off", 
     assert.equal(status.rateLimit.trackedIps, 0);
   }, { rateLimit: 0 });
 });
+
+Deno.test("app requests take turns on a busy thread; cockpit requests never wait for them", async () => {
+  await withKernel(async (t) => {
+    await t.deploy("site", { "index.html": "<h1>hi</h1>".repeat(100) });
+    const { handler } = t.kernel;
+    const finished: string[] = [];
+    const pending: Promise<void>[] = [];
+    // One synchronous burst, as Deno hands over a batch of arrivals: more app
+    // work than one turn (1 ms) holds.
+    const start = performance.now();
+    for (let i = 0; performance.now() - start < 20 || i < 50; i++) {
+      pending.push(
+        Promise.resolve(handler(
+          new Request(`http://${HOST}/`, { headers: { host: HOST } }),
+          { remoteAddr: { hostname: "127.0.0.1" } },
+        )).then(async (res) => {
+          assert.equal(res.status, 200);
+          await res.body?.cancel();
+          finished.push("app");
+        }),
+      );
+    }
+    const queued = t.kernel.services.guards.gate.stats().queued;
+    assert.ok(queued > 0, "app requests past the turn wait");
+    pending.push(
+      Promise.resolve(handler(new Request("http://127.0.0.1/_fazt/health"))).then(async (res) => {
+        assert.equal(res.status, 200);
+        await res.body?.cancel();
+        finished.push("cockpit");
+      }),
+    );
+    await Promise.all(pending);
+    const cockpitAt = finished.indexOf("cockpit");
+    assert.ok(
+      cockpitAt < finished.length - queued,
+      `the cockpit answered before the waiting app requests (at ${cockpitAt} of ${finished.length}, ${queued} waited)`,
+    );
+    const status = await (await t.api("GET", "/system/status")).json();
+    assert.equal(status.shedding.userQueued, 0);
+    assert.equal(status.shedding.userDeferred, queued);
+    assert.equal(status.shedding.userShed, 0);
+  });
+});
