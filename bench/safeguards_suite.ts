@@ -5,8 +5,11 @@
  * - **Cockpit under a flood**: p50/p99 of `GET /_fazt/api/system/status`
  *   (owner token) and `GET /_fazt/` (the dashboard page), sequential
  *   requests, first idle, then while `wrk -t2 -c64` floods a static app and
- *   then an `/api` app on the same server. Target: p99 under a flood at
- *   most 3× the idle p99, and no failed cockpit request.
+ *   then an `/api` app on the same server; then, with fazt's processes
+ *   pinned to one CPU (`taskset`, a 1-vCPU box), idle again and while 8
+ *   connections keep an app that burns 50 ms of CPU per request busy.
+ *   Target: p99 under a flood at most 3× the idle p99 (of the same CPU
+ *   setting), and no failed cockpit request.
  * - **Memory**: the kernel and every process below it (sandboxes and their
  *   children, found by scanning the ppid of /proc/\*\/stat), on a fresh
  *   server with no apps (target ≤ 80 MB in all) and with 50 `api/main.js`
@@ -65,6 +68,13 @@ const FLOOD = { threads: 2, connections: 64 } as const;
 /** A hello handler, as the 50 apps and the flooded `/api` app run it. */
 const HELLO = `export default (req) => ({ hello: new URL(req.url).hostname });\n`;
 
+/** A handler that burns 50 ms of CPU per request. */
+const BURN =
+  `export default () => { const end = Date.now() + 50; while (Date.now() < end) {} return "burnt"; };\n`;
+
+/** wrk's load on the CPU-burning app: 8 requests at a time keep its sandbox busy. */
+const BURN_LOAD = { threads: 1, connections: 8 } as const;
+
 // ---------------------------------------------------------------------------
 // Measurements
 
@@ -102,6 +112,8 @@ export function summarize(samples: number[], errors: number): Latency {
 export interface Phase {
   /** `idle`, or what was flooded. */
   name: string;
+  /** Index of the idle phase a flood is compared with (null for an idle phase). */
+  reference: number | null;
   /** `GET /_fazt/api/system/status`. */
   status: Latency;
   /** `GET /_fazt/`. */
@@ -240,16 +252,16 @@ async function measureCockpit(
 async function floodPhase(
   wrk: string,
   server: TestServer,
-  name: string,
-  host: string,
-  path: string,
+  flood: { name: string; host: string; path: string; reference: number },
+  load: { threads: number; connections: number },
   duration: string,
   samples: number,
 ): Promise<Phase> {
+  const { name, host, path, reference } = flood;
   const before = await loadAverage();
-  const options: WrkOptions = { url: `${server.url}${path}`, ...FLOOD, duration, host };
+  const options: WrkOptions = { url: `${server.url}${path}`, ...load, duration, host };
   let done = false;
-  const flood = runWrk(wrk, options).finally(() => done = true);
+  const running = runWrk(wrk, options).finally(() => done = true);
   await sleep(1000); // let the flood reach full pressure
   const cockpit = await measureCockpit(server, samples, () => done);
   const probe = { statuses: {} as Record<string, number>, firstError: null as string | null };
@@ -259,15 +271,54 @@ async function floodPhase(
     probe.statuses[res.status] = (probe.statuses[res.status] ?? 0) + 1;
     if (res.status !== 200) probe.firstError ??= `${res.status} ${text.slice(0, 300)}`;
   }
-  const result = await flood;
+  const result = await running;
   return {
     name,
+    reference,
     ...cockpit,
     probe,
     flood: result,
     command: display(["wrk", ...wrkArgs(options)]),
     load: [before, await loadAverage()],
   };
+}
+
+/** Measures the cockpit with nothing else running. */
+async function idlePhase(server: TestServer, name: string, samples: number): Promise<Phase> {
+  const before = await loadAverage();
+  const cockpit = await measureCockpit(server, samples);
+  return {
+    name,
+    reference: null,
+    ...cockpit,
+    flood: null,
+    command: null,
+    probe: null,
+    load: [before, await loadAverage()],
+  };
+}
+
+/** Runs `taskset -a -p -c <cpus> <pid>`: every thread of `pid` may only run on `cpus`. */
+async function pin(taskset: string, pid: number, cpus: string): Promise<void> {
+  const out = await new Deno.Command(taskset, {
+    args: ["-a", "-p", "-c", cpus, String(pid)],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`taskset could not pin ${pid}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/**
+ * Pins the process `pid` and every process below it to CPU 0 (processes it
+ * starts later inherit that), and this benchmark (with the wrk it starts
+ * from now on) to the other CPUs.
+ */
+async function pinToOneCpu(taskset: string, pid: number): Promise<void> {
+  for (const p of [pid, ...descendants(pid)]) await pin(taskset, p, "0");
+  const cpus = navigator.hardwareConcurrency;
+  if (cpus > 1) await pin(taskset, Deno.pid, `1-${cpus - 1}`);
 }
 
 /** Every process below `pid`, at any depth (one scan of /proc). */
@@ -387,6 +438,7 @@ export async function runSafeguardsBench(
   const started = performance.now();
   const date = new Date().toISOString();
   const loadStart = await loadAverage();
+  const machine = await machineInfo(); // before the one-CPU phases pin this process
   const servers: TestServer[] = [];
   try {
     // Memory first, on a fresh server, before anything else ran on it.
@@ -417,25 +469,18 @@ export async function runSafeguardsBench(
     await deployFiles(server, "flood-api", { "api/main.js": HELLO });
     const warmup = await server.fetch("flood-api.localhost", "/api");
     if (warmup.status !== 200) throw new Error(`flood-api answered ${warmup.status}`);
+    await deployFiles(server, "burn", { "api/main.js": BURN });
+    const burnt = await server.fetch("burn.localhost", "/api");
+    if (burnt.status !== 200) throw new Error(`burn answered ${burnt.status}`);
     await measureCockpit(server, 50); // warm-up
-    const idleLoad = await loadAverage();
-    const idle = await measureCockpit(server, samples);
-    const phases: Phase[] = [{
-      name: "idle",
-      ...idle,
-      flood: null,
-      command: null,
-      probe: null,
-      load: [idleLoad, await loadAverage()],
-    }];
+    const phases: Phase[] = [await idlePhase(server, "idle", samples)];
     log("cockpit: static app flooded");
     phases.push(
       await floodPhase(
         wrk,
         server,
-        "static app flooded",
-        "flood.localhost",
-        "/",
+        { name: "static app flooded", host: "flood.localhost", path: "/", reference: 0 },
+        FLOOD,
         duration,
         samples,
       ),
@@ -446,17 +491,40 @@ export async function runSafeguardsBench(
       await floodPhase(
         wrk,
         server,
-        "/api app flooded",
-        "flood-api.localhost",
-        "/api",
+        { name: "/api app flooded", host: "flood-api.localhost", path: "/api", reference: 0 },
+        FLOOD,
         duration,
         samples,
       ),
     );
+    const taskset = await findExecutable("taskset");
+    if (taskset) {
+      await sleep(1000);
+      log("cockpit: one CPU, idle");
+      await pinToOneCpu(taskset, server.process.pid);
+      const oneCpu = phases.length;
+      phases.push(await idlePhase(server, "one CPU: idle", samples));
+      log("cockpit: one CPU, an app burning CPU");
+      phases.push(
+        await floodPhase(
+          wrk,
+          server,
+          {
+            name: "one CPU: app burning CPU",
+            host: "burn.localhost",
+            path: "/api",
+            reference: oneCpu,
+          },
+          BURN_LOAD,
+          duration,
+          samples,
+        ),
+      );
+    } else log("taskset is not installed: skipping the one-CPU phases");
     return {
       date,
       elapsedSeconds: (performance.now() - started) / 1000,
-      machine: await machineInfo(),
+      machine,
       deno: denoVersion(),
       wrk: await wrkVersion(wrk),
       serveCommand: display([
@@ -547,16 +615,17 @@ function memoryVerdict(m: TreeMemory, target: number): string {
 
 /** The "Safeguards" section of `docs/BENCHMARKS.md`. */
 export function renderSafeguardsSection(r: SafeguardsReport): string {
-  const idle = r.phases[0];
   const row = (p: Phase, what: "status" | "page") => {
     const l = p[what];
-    const base = idle[what].p99;
-    const ratio = p === idle ? "1.0×" : `${(l.p99 / base).toFixed(1)}×`;
+    const ratio = p.reference === null
+      ? "1.0×"
+      : `${(l.p99 / r.phases[p.reference][what].p99).toFixed(1)}×`;
     return `| ${p.name} | ${
       what === "status" ? "`GET /_fazt/api/system/status`" : "`GET /_fazt/`"
     } | ${l.n} | ${l.errors} | ${ms(l.p50)} | ${ms(l.p99)} | ${ms(l.max)} | ${ratio} |`;
   };
-  const floods = r.phases.slice(1);
+  const floods = r.phases.filter((p) => p.reference !== null);
+  const idles = r.phases.filter((p) => p.reference === null);
   const kernelIdle = r.idleMemory.processes[0];
   return [
     "## Safeguards",
@@ -584,7 +653,7 @@ export function renderSafeguardsSection(r: SafeguardsReport): string {
     "",
     "### The cockpit while an app is flooded",
     "",
-    `One server with a static app (\`flood\`) and an \`/api\` hello app (\`flood-api\`). The cockpit is measured one request at a time, ${r.samples} requests per endpoint and phase, the two endpoints interleaved, with Deno's \`fetch\` over a kept-alive connection: \`GET /_fazt/api/system/status\` with the owner token and \`GET /_fazt/\` (the dashboard page). First idle, then during each flood (starting 1 s into it and stopping when wrk stops). Target: p99 during a flood ≤ ${FLOOD_P99_FACTOR}× the idle p99, and no failed cockpit request.`,
+    `One server with a static app (\`flood\`), an \`/api\` hello app (\`flood-api\`) and an \`/api\` app that burns 50 ms of CPU per request (\`burn\`). The cockpit is measured one request at a time, ${r.samples} requests per endpoint and phase, the two endpoints interleaved, with Deno's \`fetch\` over a kept-alive connection: \`GET /_fazt/api/system/status\` with the owner token and \`GET /_fazt/\` (the dashboard page). First idle, then during each flood (starting 1 s into it and stopping when wrk stops). Then the kernel and every process it runs are pinned to one CPU with \`taskset\` (a 1-vCPU box; the load generator and the measuring client stay off it): idle again, then while 8 connections keep \`burn\` busy. Target: p99 during a flood ≤ ${FLOOD_P99_FACTOR}× the idle p99 of the same CPU setting, and no failed cockpit request. On this VM an idle CPU takes a while to wake up, so idle latencies are noisy and can exceed those under load.`,
     "",
     "| Phase | Endpoint | OK | Errors | p50 | p99 | max | p99 vs idle |",
     "| ----- | -------- | -: | -----: | --: | --: | --: | ----------: |",
@@ -593,7 +662,7 @@ export function renderSafeguardsSection(r: SafeguardsReport): string {
     ...floods.flatMap((p) => {
       const f = p.flood!;
       return [
-        `- **${p.name}**: ${verdict(floodVerdict(idle, p))}. wrk: ${
+        `- **${p.name}**: ${verdict(floodVerdict(r.phases[p.reference!], p))}. wrk: ${
           f.requestsPerSec.toFixed(0)
         } requests/s, ${f.requests} requests, p50 ${ms(f.latencyP50Ms)}, p99 ${
           ms(f.latencyP99Ms)
@@ -602,9 +671,9 @@ export function renderSafeguardsSection(r: SafeguardsReport): string {
         } Load average before: ${p.load[0]}; after: ${p.load[1]}.`,
       ];
     }),
-    `- idle: load average before: ${idle.load[0]}; after: ${idle.load[1]}.`,
+    ...idles.map((p) => `- ${p.name}: load average before: ${p.load[0]}; after: ${p.load[1]}.`),
     "",
-    "The admission budgets keep the owner's requests from being _refused_ (app traffic can never use up the cockpit's slots, and under memory pressure app traffic is shed first); they do not give the cockpit CPU priority. fazt answers on one JavaScript thread, so a cockpit request waits its turn behind the flood's queued requests, which is what the p99 under a flood shows.",
+    "The admission budgets keep the owner's requests from being _refused_ (app traffic can never use up the cockpit's slots, and under memory pressure app traffic is shed first). CPU priority comes from two more parts. fazt answers on one JavaScript thread, and Deno hands it every request that arrived since it last looked in one batch, so without help a cockpit request waits behind a whole batch of app requests (~5 ms here). The priority gate (kernel/guards/priority_gate.ts) lets at most 1 ms of app work run per turn of the event loop and makes the rest wait their turn, yielding to I/O between turns, so the cockpit's request is picked up after about one turn. And app code runs at nice 10 (runtime/priority.ts), so when fazt has one CPU and an app burns it, the kernel is scheduled first.",
     "",
     "### Memory",
     "",

@@ -18,6 +18,7 @@ import {
   type ToChild,
 } from "./protocol.ts";
 import type { RuntimeHost } from "./host.ts";
+import { deprioritize } from "./priority.ts";
 
 /** How to start a sandbox process. */
 export interface SpawnSpec {
@@ -121,6 +122,7 @@ export class Sandbox {
       stdout: "null",
       stderr: "piped",
     }).spawn();
+    deprioritize(this.#proc.pid);
     let ready!: () => void;
     let failed!: (e: Error) => void;
     this.#ready = new Promise<void>((res, rej) => {

@@ -23,7 +23,7 @@ Deno.test("the `fazt` task grants no blanket env, ffi or sys access", () => {
   // executable) is only known at run time, so it cannot be narrowed in the task.
   const fazt = flagsOf(denoJson.tasks.fazt);
   for (const forbidden of ["--allow-all", "--allow-ffi", "--allow-sys", "--allow-env"]) {
-    // --allow-sys is only granted for named calls (statfs, systemMemoryInfo).
+    // --allow-sys is only granted for named calls (statfs, systemMemoryInfo, setPriority).
     assert.ok(!fazt.includes(forbidden), `${forbidden} is broader than fazt needs`);
   }
   const env = fazt.find((f) => f.startsWith("--allow-env="));

@@ -17,6 +17,7 @@
  * @module
  */
 import { readLines } from "../../runtime/protocol.ts";
+import { deprioritize } from "../../runtime/priority.ts";
 import { FaztError } from "../errors.ts";
 import {
   bindParams,
@@ -129,6 +130,7 @@ class SqlChild {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    deprioritize(this.#proc.pid);
     this.#writer = this.#proc.stdin.getWriter();
     this.ready = new Promise<void>((resolve, reject) => this.#ready = { resolve, reject });
     this.ready.catch(() => {});

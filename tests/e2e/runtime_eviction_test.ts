@@ -1,14 +1,20 @@
 /**
  * Scale to zero: idle app sandboxes stop after `--idle-timeout`, and at
- * most `--warm-apps` stay warm (least recently used stop first).
+ * most `--warm-apps` stay warm (least recently used stop first). Sandboxes
+ * run at a lower CPU priority than the kernel.
  */
 import assert from "node:assert/strict";
+import { getPriority } from "node:os";
 import { cli, startServer, type TestServer } from "../_helpers/server.ts";
+import { APP_NICE } from "../../runtime/priority.ts";
+
+async function sandboxes(server: TestServer): Promise<{ appId: string; pid: number }[]> {
+  const res = await server.api("GET", "/system/stats");
+  return (await res.json()).runtime.processes;
+}
 
 async function warmApps(server: TestServer): Promise<string[]> {
-  const res = await server.api("GET", "/system/stats");
-  const stats = await res.json();
-  return (stats.runtime.processes as { appId: string }[]).map((p) => p.appId).sort();
+  return (await sandboxes(server)).map((p) => p.appId).sort();
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 8000): Promise<void> {
@@ -47,6 +53,11 @@ Deno.test("idle sandboxes stop after --idle-timeout and at most --warm-apps stay
     };
     await hit("one");
     assert.deepEqual(await warmApps(server), [ids.one]);
+    // App code yields the CPU to the kernel (runtime/priority.ts).
+    const [sandbox] = await sandboxes(server);
+    assert.equal(getPriority(sandbox.pid), APP_NICE, "the sandbox runs at a lower CPU priority");
+    assert.equal(getPriority(server.process.pid), 0, "the kernel keeps its own");
+    assert.doesNotMatch(server.output(), /could not lower/);
     await hit("two");
     await waitFor(
       "the least recently used app to stop",

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { getPriority } from "node:os";
 import { createAppDataService } from "../../../kernel/appdata/app_data_service.ts";
 import { sqlSpawnSpec } from "../../../kernel/appdata/sql_process.ts";
 import { FaztError } from "../../../kernel/errors.ts";
 import { APP_A, APP_B, rejectsWith, withDataDir, withService } from "../../_helpers/appdata.ts";
 import { isAlive } from "../../_helpers/process.ts";
+import { APP_NICE } from "../../../runtime/priority.ts";
 
 const FOREVER =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";
@@ -161,6 +163,7 @@ Deno.test("each app has its own SQL process that sees only its own database; dro
     const cmdA = Deno.readTextFileSync(`/proc/${pidA}/cmdline`).split("\0");
     assert.ok(cmdA.includes(join(dataDir, "apps", APP_A)), cmdA.join(" "));
     assert.ok(!cmdA.some((arg) => arg.includes(APP_B)));
+    assert.equal(getPriority(pidA), APP_NICE, "app SQL yields the CPU to the kernel");
 
     await rejectsWith(b.sql.query("SELECT * FROM only_a"), "invalid_input", /no such table/);
     await rejectsWith(a.sql.query("SELECT * FROM only_b"), "invalid_input", /no such table/);
