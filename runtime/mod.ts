@@ -8,7 +8,7 @@
  */
 import { FaztError } from "../kernel/errors.ts";
 import { createPool, type PoolStats } from "./pool.ts";
-import { completeSize, type Sandbox, SandboxError, type SpawnSpec } from "./sandbox.ts";
+import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
 
 export type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -279,7 +279,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       leave(target.appId);
     };
     try {
-      const body = req.body ? await readBody(req, options.maxBodyBytes) : null;
+      // GET and HEAD carry no body to an app (a Request cannot have one), and
+      // asking for one would build a stream per request.
+      const body = req.method !== "GET" && req.method !== "HEAD" && req.body
+        ? await readBody(req, options.maxBodyBytes)
+        : null;
       const sandbox = pool.ready(target) ?? await pool.acquire(target).catch((err) => {
         // Code that fails to load never reaches a handler; record why in the app's logs.
         if (err instanceof SandboxError) {
@@ -311,15 +315,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         sandbox.lastUsed = Date.now();
         release();
       };
-      let res: Response;
+      let answer: SandboxAnswer;
       try {
-        res = await response;
+        answer = await response;
       } catch (err) {
         done();
         throw err;
       }
-      const size = completeSize(res);
-      if (!res.body || size !== undefined) {
+      const { res, size } = answer;
+      // A whole answer is checked by its size: reading `res.body` would build a stream.
+      if (size !== undefined || !res.body) {
         done();
         if (size) served(size);
         return res;

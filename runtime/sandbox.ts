@@ -43,15 +43,15 @@ export class SandboxError extends Error {
   }
 }
 
-/** Responses that arrived whole: their body is in memory, nothing more will come. */
-const COMPLETE = new WeakMap<Response, number>();
-
-/**
- * The body size in bytes of a sandbox response that arrived in one message
- * (nothing more will come), or undefined for one whose body still streams.
- */
-export function completeSize(res: Response): number | undefined {
-  return COMPLETE.get(res);
+/** A sandbox's answer to a request: the response head (its body may still stream). */
+export interface SandboxAnswer {
+  /** The response. */
+  res: Response;
+  /**
+   * Its body's size in bytes when it arrived in one message (nothing more
+   * will come); undefined while its body still streams.
+   */
+  size?: number;
 }
 
 /** The UTF-8 size of a string, without encoding it. */
@@ -71,7 +71,7 @@ export function utf8Length(text: string): number {
 }
 
 interface Pending {
-  resolveHead(res: Response): void;
+  resolveHead(answer: SandboxAnswer): void;
   reject(err: Error): void;
   controller?: ReadableStreamDefaultController<Uint8Array>;
   headSent: boolean;
@@ -258,9 +258,9 @@ export class Sandbox {
           cancel: () => this.#send({ t: "abort", id: msg.id }),
         }, new ByteLengthQueuingStrategy({ highWaterMark: BODY_BUFFER_BYTES }));
         const nullBody = msg.status === 204 || msg.status === 304 || msg.status < 200;
-        p.resolveHead(
-          new Response(nullBody ? null : body, { status: msg.status, headers: msg.headers }),
-        );
+        p.resolveHead({
+          res: new Response(nullBody ? null : body, { status: msg.status, headers: msg.headers }),
+        });
         return;
       }
       case "res": {
@@ -275,12 +275,10 @@ export class Sandbox {
           : msg.body === null
           ? null
           : fromBase64(msg.body);
-        const res = new Response(body, { status: msg.status, headers: msg.headers });
-        COMPLETE.set(
-          res,
-          body === null ? 0 : typeof body === "string" ? utf8Length(body) : body.byteLength,
-        );
-        p.resolveHead(res);
+        p.resolveHead({
+          res: new Response(body, { status: msg.status, headers: msg.headers }),
+          size: body === null ? 0 : typeof body === "string" ? utf8Length(body) : body.byteLength,
+        });
         return;
       }
       case "chunk": {
@@ -376,13 +374,13 @@ export class Sandbox {
     req: Request,
     requestId: string,
     body: Uint8Array | null,
-  ): { id: number; response: Promise<Response> } {
+  ): { id: number; response: Promise<SandboxAnswer> } {
     const id = this.#nextId++;
     if (this.#exited) {
       const gone = new SandboxError(502, "The app's runtime stopped; try again.");
       return { id, response: Promise.reject(gone) };
     }
-    const response = new Promise<Response>((resolveHead, reject) => {
+    const response = new Promise<SandboxAnswer>((resolveHead, reject) => {
       this.#pending.set(id, { resolveHead, reject, headSent: false });
     });
     const headers: [string, string][] = [];
