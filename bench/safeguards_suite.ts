@@ -24,7 +24,7 @@
  * prints the section.
  *
  * Settings: `BENCH_SG_SAMPLES` (requests per cockpit endpoint and phase,
- * default 200), `BENCH_SG_FLOOD` (wrk `-d` of each flood, default `10s`; the
+ * default 500; with fewer, p99 is one of the few slowest samples), `BENCH_SG_FLOOD` (wrk `-d` of each flood, default `10s`; the
  * measurement stops when the flood does).
  *
  * @module
@@ -432,7 +432,7 @@ export async function runSafeguardsBench(
         "Install it with: apt-get install wrk   (Debian/Ubuntu; or build it from https://github.com/wg/wrk)",
     );
   }
-  const samples = envInt("BENCH_SG_SAMPLES", 200);
+  const samples = envInt("BENCH_SG_SAMPLES", 500);
   const duration = Deno.env.get("BENCH_SG_FLOOD") ?? "10s";
   if (!/^\d+s$/.test(duration)) throw new Error(`BENCH_SG_FLOOD must look like 10s`);
   const started = performance.now();
@@ -646,7 +646,7 @@ export function renderSafeguardsSection(r: SafeguardsReport): string {
     "### Commands",
     "",
     "```sh",
-    "deno task bench:safeguards   # BENCH_SG_SAMPLES=200 BENCH_SG_FLOOD=10s",
+    "deno task bench:safeguards   # BENCH_SG_SAMPLES=500 BENCH_SG_FLOOD=10s",
     `${r.serveCommand}   # each server`,
     ...floods.map((p) => p.command ?? ""),
     "```",
