@@ -146,8 +146,10 @@ export function rateLimitKey(ip: string): string {
 
 /** True for 127.0.0.0/8, `::1` and IPv4-mapped 127.x addresses. */
 export function isLoopback(ip: string): boolean {
+  // Every request asks: the common answers without a regex.
+  if (ip === "127.0.0.1" || ip === "::1") return true;
   const addr = bare(ip);
-  if (!addr.includes(":")) return ipv4Octets(addr)?.[0] === 127;
+  if (!addr.includes(":")) return addr.startsWith("127.") && ipv4Octets(addr) !== null;
   const g = ipv6Groups(addr);
   if (!g) return false;
   if (isMappedV4(g)) return g[6] >> 8 === 127;

@@ -101,6 +101,8 @@ Deno.test("loopback peers are exempt unless a proxy header named the client", ()
   assert.ok(!isLoopback("::2"));
   assert.ok(!isLoopback("10.0.0.1"));
   assert.ok(!isLoopback("local"));
+  assert.ok(!isLoopback("127.example.com"), "not an address");
+  assert.ok(!isLoopback("127.0.0.300"));
 
   const limiter = createIpRateLimiter({ rate: 1, burst: 1, now: clock().now });
   for (let i = 0; i < 10; i++) {
