@@ -28,6 +28,8 @@ export interface TrafficTotals {
 export interface TrafficMeter {
   /** Counts one response (cheap: a map update). */
   record(appId: string, status: number, bytesOut: number): void;
+  /** Counts body bytes of a response already recorded (one that streams after its head). */
+  addBytes(appId: string, bytesOut: number): void;
   /** Writes buffered counts and prunes old buckets. */
   flush(): Promise<void>;
   /** Totals for an app since a time (ms), including unflushed counts. */
@@ -60,17 +62,26 @@ export function createTrafficMeter(options: TrafficMeterOptions): TrafficMeter {
     return `${hour}|${appId}`;
   }
 
+  /** The app's buffered counts for this hour. */
+  function current(appId: string): TrafficTotals {
+    const k = key(appId, Math.floor(now() / HOUR) * HOUR);
+    let t = pending.get(k);
+    if (!t) pending.set(k, t = empty());
+    return t;
+  }
+
   return {
     record(appId, status, bytesOut) {
-      const k = key(appId, Math.floor(now() / HOUR) * HOUR);
-      let t = pending.get(k);
-      if (!t) pending.set(k, t = empty());
+      const t = current(appId);
       t.requests++;
       t.bytesOut += bytesOut;
       if (status < 300) t.s2xx++;
       else if (status < 400) t.s3xx++;
       else if (status < 500) t.s4xx++;
       else t.s5xx++;
+    },
+    addBytes(appId, bytesOut) {
+      current(appId).bytesOut += bytesOut;
     },
     async flush() {
       const batch = pending;

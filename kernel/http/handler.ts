@@ -178,8 +178,10 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     const requestId = crypto.randomUUID();
     if (options.meter.overLimit(app.id)) return overLimit(app);
     try {
-      // Every body byte counts against the app's egress, streamed ones too.
+      // Every body byte counts against the app's egress and in its traffic,
+      // streamed ones too: bytes after the head are added to the recorded response.
       let bytes = 0;
+      let recorded = false;
       const res = await options.runtime.handle(
         req,
         {
@@ -189,11 +191,13 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
         },
         requestId,
         (n) => {
-          bytes += n;
           options.meter.served(app.id, n);
+          if (recorded) traffic.addBytes(app.id, n);
+          else bytes += n;
         },
       );
       traffic.record(app.id, res.status, bytes);
+      recorded = true;
       return res;
     } catch (err) {
       const res = errorResponse(err, { requestId });

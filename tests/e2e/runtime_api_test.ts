@@ -629,13 +629,21 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
           const res = await server.api("GET", "/apps/metered/egress");
           return (JSON.parse(await res.text()) as { servedBytes: number }).servedBytes;
         };
+        // The hourly traffic table (`fazt app info`) counts the same bytes.
+        const traffic = async () => {
+          const res = await server.api("GET", "/apps/metered");
+          return (JSON.parse(await res.text()) as { traffic24h: { bytesOut: number } }).traffic24h
+            .bytesOut;
+        };
         const before = await egress();
+        const trafficBefore = await traffic();
         const text = await h.fetch("metered", "/api/text");
         assert.equal(await text.text(), "h\u00e9llo \u{1f600}");
         assert.equal(await egress() - before, 11);
         const streamed = await h.fetch("metered", "/api/stream");
         assert.equal((await streamed.arrayBuffer()).byteLength, 4 * 300 * 1024);
         assert.equal(await egress() - before, 11 + 4 * 300 * 1024);
+        assert.equal(await traffic() - trafficBefore, 11 + 4 * 300 * 1024);
       },
     );
 
