@@ -18,6 +18,14 @@ Deno.test("`compile` gives V8 exactly the flags of the `fazt` task", () => {
   assert.deepEqual(v8(denoJson.tasks.fazt), ["--v8-flags=--max-semi-space-size=1"]);
 });
 
+Deno.test("`fazt` and `compile` opt into request.signal aborting only when the client goes away", () => {
+  // Deno's legacy semantics also abort it after every successful response,
+  // and warn once when it is first read (runtime/mod.ts watches it).
+  const unstable = (task: string) => task.split(/\s+/).filter((a) => a.startsWith("--unstable"));
+  assert.deepEqual(unstable(denoJson.tasks.fazt), ["--unstable-no-legacy-abort"]);
+  assert.deepEqual(unstable(denoJson.tasks.compile), unstable(denoJson.tasks.fazt));
+});
+
 Deno.test("the `fazt` task grants no blanket env, ffi or sys access", () => {
   // --allow-run is needed to start sandbox processes; its target (the running
   // executable) is only known at run time, so it cannot be narrowed in the task.

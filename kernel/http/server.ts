@@ -255,8 +255,9 @@ function trackedBody(
     },
   }, { highWaterMark: 0 });
   // Built from the parts, not `new Request(req, …)`: that reads `req.signal`,
-  // which makes Deno warn about its legacy abort semantics. The wrapper hands
-  // out the original `signal` when asked, so the kernel sees the same one.
+  // which builds a signal per request (and, without the `fazt` task's
+  // --unstable-no-legacy-abort, a warning). The wrapper hands out the
+  // original `signal` when asked, so the kernel sees the same one.
   const wrapped = new Request(req.url, {
     method: req.method,
     headers: req.headers,

@@ -604,6 +604,7 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
         seen = await (await h.fetch("waiter", "/api/check")).text();
       }
       assert.deepEqual(JSON.parse(seen), { before: true, after: true });
+      assert.doesNotMatch(server.output(), /legacy/, "no warning about Deno's legacy aborts");
     });
 
     await t.step(
