@@ -7,6 +7,7 @@
  * @module
  */
 import { FaztError } from "../kernel/errors.ts";
+import { selfLauncher } from "../kernel/appdata/spawn_spec.ts";
 import { createPool, type PoolStats } from "./pool.ts";
 import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -60,47 +61,30 @@ export interface Runtime {
 export const SANDBOX_HEAP_MB = 128;
 
 /**
- * How to start a sandbox process for the way fazt itself runs: the compiled
- * binary re-runs itself with `__runtime`; from source, the child script is
- * run directly with no config and no permission but to connect to its
- * bridge socket; from a bundle, the bundle is re-run with `__runtime`.
- * Each child gets the path of its bridge socket as its last argument.
+ * How to start a sandbox process for the way fazt itself runs (see
+ * `selfLauncher`): the compiled binary re-runs itself with `__runtime`; from
+ * source, the child script is run directly with no config and no permission
+ * but to connect to its bridge socket; from a bundle, the bundle is re-run
+ * with `__runtime`. Each child gets the path of its bridge socket as its last
+ * argument.
  */
 export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnSpec> {
-  const v8 = `--max-old-space-size=${heapMb}`;
-  const env: Record<string, string> = { NO_COLOR: "1", DENO_V8_FLAGS: v8 };
-  const home = Deno.env.get("HOME");
-  if (home) env.HOME = home;
-  const deno = Deno.execPath();
+  const launcher = await selfLauncher({
+    script: new URL("./child/main.ts", import.meta.url),
+    dispatch: "__runtime",
+    heapMb,
+  });
   const socketDir = await Deno.makeTempDir({ prefix: "fazt-sandbox-" });
   await Deno.chmod(socketDir, 0o700);
-  if ((Deno.build as { standalone?: boolean }).standalone) {
-    return { command: deno, args: (socket) => ["__runtime", socket], env, socketDir };
-  }
-  const base = ["run", "--no-prompt", "--no-config", "--no-lock", "--quiet", `--v8-flags=${v8}`];
-  const permits = (socket: string) => [
-    `--allow-net=unix:${socket}`,
-    `--allow-read=${socket}`,
-    `--allow-write=${socket}`,
-  ];
-  const child = new URL("./child/main.ts", import.meta.url);
-  if (child.protocol === "file:") {
-    try {
-      await Deno.stat(child);
-      return {
-        command: deno,
-        args: (socket) => [...base, ...permits(socket), child.href, socket],
-        env,
-        socketDir,
-      };
-    } catch {
-      // bundled: fall through
-    }
-  }
   return {
-    command: deno,
-    args: (socket) => [...base, ...permits(socket), Deno.mainModule, "__runtime", socket],
-    env,
+    command: launcher.command,
+    args: (socket) =>
+      launcher.args([socket], [
+        `--allow-net=unix:${socket}`,
+        `--allow-read=${socket}`,
+        `--allow-write=${socket}`,
+      ]),
+    env: launcher.env,
     socketDir,
   };
 }

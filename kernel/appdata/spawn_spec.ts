@@ -27,18 +27,35 @@ export interface SpawnSpec {
   env: Record<string, string>;
 }
 
-/** What {@linkcode selfSpawnSpec} starts. */
-export interface SelfSpawnOptions {
+/** Which of fazt's own entry points a helper process runs. */
+export interface SelfEntry {
   /** The helper's entry module, run directly when fazt runs from source. */
   script: URL;
   /** The first argument `main.ts` dispatches on in compiled and bundled modes (e.g. `__sql`). */
   dispatch: string;
-  /** Arguments after the entry (or the dispatch word). */
-  args: readonly string[];
   /** The child's V8 heap limit, in MiB. */
   heapMb: number;
+}
+
+/** What {@linkcode selfSpawnSpec} starts. */
+export interface SelfSpawnOptions extends SelfEntry {
+  /** Arguments after the entry (or the dispatch word). */
+  args: readonly string[];
   /** `deno run` permission flags (e.g. `--allow-read=/dir`); compiled binaries keep their own. */
   permissions?: readonly string[];
+}
+
+/** Starts helper processes of one entry point: each launch may differ in arguments and permissions. */
+export interface SelfLauncher {
+  /** The executable. */
+  command: string;
+  /** The whole environment. */
+  env: Record<string, string>;
+  /**
+   * The arguments of one launch: `args` after the entry (or the dispatch
+   * word), `permissions` as `deno run` flags (a compiled binary keeps its own).
+   */
+  args(args: readonly string[], permissions?: readonly string[]): string[];
 }
 
 /** Variables passed on so the child finds Deno's module cache. */
@@ -65,9 +82,9 @@ async function modeFor(script: URL): Promise<Mode> {
   return mode;
 }
 
-/** How to start a helper process running fazt's own code. */
-export async function selfSpawnSpec(options: SelfSpawnOptions): Promise<SpawnSpec> {
-  const v8 = `--max-old-space-size=${options.heapMb}`;
+/** How to start helper processes running the entry point `entry` of fazt's own code. */
+export async function selfLauncher(entry: SelfEntry): Promise<SelfLauncher> {
+  const v8 = `--max-old-space-size=${entry.heapMb}`;
   const env: Record<string, string> = { NO_COLOR: "1", DENO_V8_FLAGS: v8 };
   for (const name of PASSED_ENV) {
     try {
@@ -77,26 +94,25 @@ export async function selfSpawnSpec(options: SelfSpawnOptions): Promise<SpawnSpe
       // not allowed to read it: the child uses Deno's default
     }
   }
-  const deno = Deno.execPath();
-  const mode = await modeFor(options.script);
-  if (mode === "compiled") {
-    return { command: deno, args: [options.dispatch, ...options.args], env };
-  }
-  const base = [
-    "run",
-    "--no-prompt",
-    "--no-config",
-    "--no-lock",
-    "--quiet",
-    `--v8-flags=${v8}`,
-    ...(options.permissions ?? []),
-  ];
-  if (mode === "script") {
-    return { command: deno, args: [...base, options.script.href, ...options.args], env };
-  }
+  const mode = await modeFor(entry.script);
+  const base = ["run", "--no-prompt", "--no-config", "--no-lock", "--quiet", `--v8-flags=${v8}`];
   return {
-    command: deno,
-    args: [...base, Deno.mainModule, options.dispatch, ...options.args],
+    command: Deno.execPath(),
     env,
+    args(args, permissions = []) {
+      if (mode === "compiled") return [entry.dispatch, ...args];
+      if (mode === "script") return [...base, ...permissions, entry.script.href, ...args];
+      return [...base, ...permissions, Deno.mainModule, entry.dispatch, ...args];
+    },
+  };
+}
+
+/** How to start one helper process running fazt's own code. */
+export async function selfSpawnSpec(options: SelfSpawnOptions): Promise<SpawnSpec> {
+  const launcher = await selfLauncher(options);
+  return {
+    command: launcher.command,
+    args: launcher.args(options.args, options.permissions),
+    env: launcher.env,
   };
 }
