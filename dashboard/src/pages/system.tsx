@@ -376,7 +376,6 @@ export function SystemPage(): VNode {
                   <dd>{bytes(s.memory.heapUsed)} of {bytes(s.memory.heapTotal)}</dd>
                 </div>
               </dl>
-              <Meter value={s.memory.heapUsed} max={s.memory.heapTotal} label="JS heap use" />
             </section>
           )}
           {s.cache && (
