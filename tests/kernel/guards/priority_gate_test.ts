@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { createIoYield, type IoYield } from "../../../kernel/guards/io_yield.ts";
 import { createPriorityGate, MAX_QUEUED } from "../../../kernel/guards/priority_gate.ts";
-
-/** Keeps the thread busy for `ms`, as request work does. */
-function busy(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) { /* work */ }
-}
+import { busy, echoPair } from "../../_helpers/event_loop.ts";
 
 async function withYield(fn: (io: IoYield) => Promise<void>): Promise<void> {
   const io = await createIoYield();
@@ -15,39 +10,6 @@ async function withYield(fn: (io: IoYield) => Promise<void>): Promise<void> {
   } finally {
     io.close();
   }
-}
-
-/**
- * A TCP echo pair in this process: `roundTrip()` resolves once the echo came
- * back, which needs the event loop to poll for I/O (twice).
- */
-async function echoPair() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const [client, server] = await Promise.all([
-    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
-    listener.accept(),
-  ]);
-  listener.close();
-  const echo = (async () => {
-    const buf = new Uint8Array(16);
-    for (;;) {
-      const n = await server.read(buf).catch(() => null);
-      if (n === null) return;
-      await server.write(buf.subarray(0, n));
-    }
-  })();
-  const buf = new Uint8Array(16);
-  return {
-    async roundTrip() {
-      await client.write(new Uint8Array([7]));
-      await client.read(buf);
-    },
-    async close() {
-      client.close();
-      server.close();
-      await echo;
-    },
-  };
 }
 
 Deno.test("the gate runs user work at once while the turn has time", async () => {
