@@ -279,7 +279,11 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
 
   return (req, info) => {
     const { pathname, search } = splitUrl(req.url);
-    const kind = pathname.startsWith("/_fazt") ? "cockpit" : "user";
+    // The cockpit is `/_fazt*` on the admin host; on an app's host (where only
+    // health answers) it is app traffic: rate-limited, taking turns, shed first.
+    const kind = pathname.startsWith("/_fazt") && isAdminHost(requestHost(req))
+      ? "cockpit"
+      : "user";
     if (kind === "user" && options.ipLimiter?.enabled) {
       const ip = clientIp(req, info, options.trustProxy);
       const wait = options.ipLimiter.take(ip, info?.remoteAddr?.hostname);

@@ -50,6 +50,9 @@ Deno.test("a rate-limited request gets 429 and is not counted as served traffic"
       { remoteAddr: { hostname: "198.51.100.1" } },
     );
     assert.equal(health.status, 200);
+    // On an app's host `/_fazt/health` is app traffic: the limited client is refused there.
+    const appHealth = await get(handler, "/_fazt/health", "198.51.100.1");
+    assert.equal(appHealth.status, 429);
 
     const status = await (await t.api("GET", "/system/status")).json();
     assert.deepEqual(status.rateLimit, {
@@ -57,7 +60,7 @@ Deno.test("a rate-limited request gets 429 and is not counted as served traffic"
       burst: 4,
       trackedIps: 2,
       maxIps: 10_000,
-      limited: 3,
+      limited: 4,
     });
     assert.equal(status.shedding.userShed, 0, "rate limiting is not load shedding");
   }, { rateLimit: 1 });
