@@ -8,6 +8,7 @@
  */
 import { FaztError } from "../kernel/errors.ts";
 import { selfLauncher } from "../kernel/appdata/spawn_spec.ts";
+import { watchSend } from "../kernel/http/send_watch.ts";
 import { createPool, type PoolStats } from "./pool.ts";
 import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -335,11 +336,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           return reader.cancel(reason);
         },
       });
-      return new Response(guarded, {
-        status: res.status,
-        statusText: res.statusText,
-        headers: res.headers,
-      });
+      // A streamed answer can be large: the listener watches for a client that stops reading.
+      return watchSend(
+        new Response(guarded, {
+          status: res.status,
+          statusText: res.statusText,
+          headers: res.headers,
+        }),
+      );
     } catch (err) {
       release();
       if (err instanceof SandboxError) {

@@ -19,6 +19,7 @@ import type { RestCodec } from "./rest_codec.ts";
 import type { TrafficMeter } from "../accounting/traffic_meter.ts";
 import type { AnyOperation } from "../ops/operation.ts";
 import { errorResponse } from "./error_response.ts";
+import { WATCH_SEND_FROM, watchSend } from "./send_watch.ts";
 import { FaztError } from "../errors.ts";
 import { notFoundPage, welcomePage } from "./pages.ts";
 import type { RequestMeta } from "./rest_codec.ts";
@@ -240,7 +241,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       const { res, bytes } = statics.serve(req, match.app, pathname, search);
       traffic.record(match.app.id, res.status, bytes);
       options.meter.served(match.app.id, bytes);
-      return res;
+      return bytes >= WATCH_SEND_FROM ? watchSend(res) : res;
     }
     if (match.kind === "primary" && pathname === "/") return htmlResponse(200, welcome);
     return htmlResponse(

@@ -28,6 +28,7 @@
  * @module
  */
 import type { ConnInfo, HttpHandler } from "./handler.ts";
+import { isWatched, type SendProgress, watchedResponse } from "./send_watch.ts";
 import { errorResponse } from "./error_response.ts";
 import { FaztError } from "../errors.ts";
 
@@ -58,6 +59,13 @@ export interface ConnectionLimits {
    * arrive (hyper must read it before the next request or a graceful close).
    */
   bodyTimeoutMs: number;
+  /**
+   * Milliseconds a large response (marked with `watchSend`, see
+   * `send_watch.ts`) may wait for the client to take its next piece; then
+   * the connection is cut (a slow-read attack, or a client gone silent).
+   * Time the response's own producer takes never counts.
+   */
+  sendTimeoutMs: number;
 }
 
 /**
@@ -78,12 +86,16 @@ export interface ConnectionLimits {
  * - 10 s body timeout: only counts time the handler waits for bytes that the
  *   client does not send (never slow handlers or slow disks); an upload that
  *   moves at all restarts it with every chunk.
+ * - 30 s send timeout: a client that takes not one 64 KiB piece of a large
+ *   response in 30 s (2 KB/s) has stopped reading; nginx's `send_timeout`
+ *   is 60 s between two writes of any size.
  */
 export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
   maxConnections: 1024,
   headerTimeoutMs: 10_000,
   idleTimeoutMs: 5_000,
   bodyTimeoutMs: 10_000,
+  sendTimeoutMs: 30_000,
 });
 
 /** Where and how to listen. */
@@ -198,6 +210,8 @@ interface Connection {
   readonly bodies: Set<Body>;
   /** Cuts the connection at once. */
   readonly cancel: () => void;
+  /** The watched response body being sent, if any. */
+  sending: SendProgress | null;
   served?: ServedConnection;
 }
 
@@ -274,6 +288,15 @@ function hasHiddenBody(req: Request): boolean {
   return (length !== null && length !== "0") || req.headers.has("transfer-encoding");
 }
 
+/**
+ * Why a watched response body was failed. Deno logs a response body's error
+ * as an internal error: one line, without a stack of fazt's timers.
+ */
+const STALLED_SEND = Object.assign(
+  new Error("fazt cut a connection: the client stopped reading a large response."),
+  { stack: "fazt cut a connection: the client stopped reading a large response." },
+);
+
 /** Starts listening; the handler is attached once the kernel is ready. */
 export function listen(options: ListenOptions): Listener {
   const serve = serveHttpOnConnection();
@@ -306,6 +329,18 @@ export function listen(options: ListenOptions): Listener {
   function sweep(): void {
     const now = performance.now();
     for (const c of conns) {
+      const sending = c.sending;
+      if (
+        sending !== null && sending.idleSince >= 0 &&
+        now - sending.idleSince >= limits.sendTimeoutMs
+      ) {
+        // Erroring the body ends the response, and with it the connection,
+        // even when a graceful close already began.
+        c.sending = null;
+        sending.fail(STALLED_SEND);
+        cut(c);
+        continue;
+      }
       if (c.closing) continue;
       if (c.bodies.size === 0) {
         if (stopping || c.deadline <= now) {
@@ -325,7 +360,15 @@ export function listen(options: ListenOptions): Listener {
   // Often enough to hold each timeout within a tenth (at least every second).
   const sweepMs = Math.min(
     1000,
-    Math.max(10, Math.min(limits.headerTimeoutMs, limits.idleTimeoutMs, limits.bodyTimeoutMs) / 10),
+    Math.max(
+      10,
+      Math.min(
+        limits.headerTimeoutMs,
+        limits.idleTimeoutMs,
+        limits.bodyTimeoutMs,
+        limits.sendTimeoutMs,
+      ) / 10,
+    ),
   );
   const sweeper = setInterval(sweep, sweepMs);
 
@@ -347,7 +390,18 @@ export function listen(options: ListenOptions): Listener {
       closing: false,
       bodies: new Set(),
       cancel,
+      sending: null,
     };
+    /** Watches a marked response's body (see send_watch.ts). */
+    const answer = (res: Response): Response => {
+      if (!isWatched(res)) return res;
+      let progress: SendProgress | undefined;
+      return watchedResponse(res, (p) => c.sending = progress = p, () => {
+        if (c.sending === progress) c.sending = null;
+      });
+    };
+    const answered = (res: Response | Promise<Response>) =>
+      res instanceof Promise ? res.then(answer) : answer(res);
     const info: ConnInfo = { remoteAddr: tcp.remoteAddr };
     conns.add(c);
     c.served = serve(
@@ -363,10 +417,10 @@ export function listen(options: ListenOptions): Listener {
           if (hasHiddenBody(req)) {
             c.bodies.add({ since: now, reading: false, abandoned: true, fail: () => {} });
           }
-          return dispatch(req, info);
+          return answered(dispatch(req, info));
         }
         const source = req.body;
-        if (source === null) return dispatch(req, info);
+        if (source === null) return answered(dispatch(req, info));
         const tracked = trackedBody(req, source, c);
         const settled = () => {
           const after = performance.now();
@@ -384,7 +438,7 @@ export function listen(options: ListenOptions): Listener {
           res = Promise.reject(err);
         }
         res.then(settled, settled);
-        return res;
+        return res.then(answer);
       },
       (err) => errorResponse(err),
       () => {},

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { withKernel } from "../../_helpers/kernel.ts";
+import { isWatched, WATCH_SEND_FROM } from "../../../kernel/http/send_watch.ts";
 
 const HOST = "site.localhost";
 
@@ -139,5 +140,28 @@ Deno.test("app requests take turns on a busy thread; cockpit requests never wait
     assert.equal(status.shedding.userQueued, 0);
     assert.equal(status.shedding.userDeferred, queued);
     assert.equal(status.shedding.userShed, 0);
+  });
+});
+
+Deno.test("large static responses are watched for a client that stops reading; small ones are not", async () => {
+  await withKernel(async (t) => {
+    await t.deploy("site", {
+      "index.html": "<h1>hi</h1>",
+      "big.bin": "x".repeat(WATCH_SEND_FROM),
+    });
+    const small = await get(t.kernel.handler, "/", "127.0.0.1");
+    assert.equal(small.status, 200);
+    assert.equal(isWatched(small), false);
+    await small.body?.cancel();
+    const big = await get(t.kernel.handler, "/big.bin", "127.0.0.1", {
+      "accept-encoding": "identity",
+    });
+    assert.equal(big.status, 200);
+    assert.ok(isWatched(big));
+    assert.equal((await big.arrayBuffer()).byteLength, WATCH_SEND_FROM);
+    const head = await t.kernel.handler(
+      new Request(`http://${HOST}/big.bin`, { method: "HEAD", headers: { host: HOST } }),
+    );
+    assert.equal(isWatched(head), false, "no body, nothing to watch");
   });
 });

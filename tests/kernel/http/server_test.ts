@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ConnectionLimits, listen, type Listener } from "../../../kernel/http/server.ts";
 import type { HttpHandler } from "../../../kernel/http/handler.ts";
+import { watchSend } from "../../../kernel/http/send_watch.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -356,6 +357,137 @@ Deno.test("a slow reader of a large response gets all of it past the idle timeou
       conn.close();
     }
   });
+});
+
+/** A response of `size` zero bytes, with its length declared as fazt's static files have it. */
+function bytesResponse(size: number): Response {
+  return new Response(new Uint8Array(size), { headers: { "content-length": String(size) } });
+}
+
+/**
+ * Sends `GET /` and reads the response body: `chunkBytes` at a time with
+ * `pauseMs` between reads, and one pause of `stallMs` once `stallAfter` body
+ * bytes arrived. Returns the body bytes read and whether the server ended the
+ * connection before `size` bytes came.
+ */
+async function download(
+  port: number,
+  size: number,
+  options: { chunkBytes: number; pauseMs: number; stallAfter?: number; stallMs?: number },
+): Promise<{ got: number; cut: boolean }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const buf = new Uint8Array(options.chunkBytes);
+    let got = 0;
+    let head = "";
+    let stalled = false;
+    while (got < size) {
+      let n: number | null;
+      try {
+        n = await conn.read(buf);
+      } catch {
+        n = null; // reset
+      }
+      if (n === null) return { got, cut: true };
+      if (!head.includes("\r\n\r\n")) {
+        head += dec.decode(buf.subarray(0, n));
+        const end = head.indexOf("\r\n\r\n");
+        if (end !== -1) got += head.length - end - 4; // ASCII headers, zero bytes body
+        continue;
+      }
+      got += n;
+      if (!stalled && options.stallAfter !== undefined && got >= options.stallAfter) {
+        stalled = true;
+        await sleep(options.stallMs ?? 0);
+      } else if (options.pauseMs > 0) await sleep(options.pauseMs);
+    }
+    return { got, cut: false };
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("a client that stops reading a watched large response is cut at the send timeout", async () => {
+  const size = 48 * 1024 * 1024; // far more than the socket buffers hold
+  await withListener(
+    { ...SHORT, sendTimeoutMs: 600 },
+    () => watchSend(bytesResponse(size)),
+    async (l) => {
+      const { got, cut } = await download(l.port, size, {
+        chunkBytes: 256 * 1024,
+        pauseMs: 0,
+        stallAfter: 1024 * 1024,
+        stallMs: 2_500,
+      });
+      assert.ok(cut, "the connection was not cut");
+      assert.ok(got < size, `${got} of ${size} bytes`);
+    },
+  );
+});
+
+Deno.test("without the watch, the same stalled reader keeps its connection (what the watch is for)", async () => {
+  const size = 48 * 1024 * 1024;
+  await withListener(
+    { ...SHORT, sendTimeoutMs: 600 },
+    () => bytesResponse(size),
+    async (l) => {
+      const { got, cut } = await download(l.port, size, {
+        chunkBytes: 256 * 1024,
+        pauseMs: 0,
+        stallAfter: 1024 * 1024,
+        stallMs: 2_500,
+      });
+      assert.equal(cut, false);
+      assert.equal(got, size);
+    },
+  );
+});
+
+Deno.test("a slow but steady reader of a watched response gets all of it", async () => {
+  const size = 24 * 1024 * 1024;
+  await withListener(
+    { ...SHORT, sendTimeoutMs: 600 },
+    () => watchSend(bytesResponse(size)),
+    async (l) => {
+      const started = performance.now();
+      // 256 KiB every 40 ms (~6 MB/s): each piece is taken well within 600 ms.
+      const { got, cut } = await download(l.port, size, { chunkBytes: 256 * 1024, pauseMs: 40 });
+      assert.equal(cut, false);
+      assert.equal(got, size);
+      assert.ok(performance.now() - started > 1_500, "the reader was not slow enough to test this");
+    },
+  );
+});
+
+Deno.test("time a watched response's producer takes does not count as a stalled client", async () => {
+  const piece = new Uint8Array(100 * 1024).fill(1);
+  await withListener(
+    { ...SHORT, sendTimeoutMs: 600 },
+    () => {
+      let left = 3;
+      return watchSend(
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              if (left-- === 0) return controller.close();
+              await sleep(1_000); // longer than the send timeout
+              controller.enqueue(piece);
+            },
+          }),
+          { headers: { "content-length": String(3 * piece.length) } },
+        ),
+      );
+    },
+    async (l) => {
+      const { got, cut } = await download(l.port, 3 * piece.length, {
+        chunkBytes: 64 * 1024,
+        pauseMs: 0,
+      });
+      assert.equal(cut, false);
+      assert.equal(got, 3 * piece.length);
+    },
+  );
 });
 
 Deno.test("a body nobody reads that stalls (POST, or GET with a body) is cut off", async () => {
