@@ -12,26 +12,27 @@
  * `/proc` (Linux).
  */
 import assert from "node:assert/strict";
-import { zipFiles } from "../_helpers/kernel.ts";
-import { startServer, type TestServer } from "../_helpers/server.ts";
 import { eventually, isAlive } from "../_helpers/process.ts";
+import {
+  assertNoBusyChildren,
+  assertUnharmed,
+  childrenOf,
+  type HostileCase,
+  kernelRssKb,
+  procStatus,
+  PROMPT_MS,
+  runHostileSuite,
+  sleep,
+  within,
+} from "../_helpers/hostile.ts";
 import { QUEUE_PER_APP } from "../../runtime/mod.ts";
 
 const TIMEOUT_MS = 3_000;
-/** How long a healthy answer may take while another app misbehaves. */
-const PROMPT_MS = 2_000;
 /** The per-app concurrency limit (the kernel default). */
 const CONCURRENCY = 32;
 
 // ---------------------------------------------------------------------------
 // The apps
-
-const GOOD = {
-  "index.html": "<h1>good app</h1>",
-  "api/main.js": `export default (req) =>
-  new URL(req.url).pathname === "/api/ping" ? "pong" : new Response("no such path", { status: 404 });
-`,
-};
 
 const SPIN = {
   "api/main.js": `export default (req) => {
@@ -293,187 +294,7 @@ const STREAM = {
 };
 
 // ---------------------------------------------------------------------------
-// Helpers
-
-interface RuntimeProcess {
-  appId: string;
-  versionId: number;
-  pid: number;
-  inflight: number;
-  idleMs: number;
-}
-
-interface RuntimeStats {
-  warm: number;
-  spare: boolean;
-  coldStarts: number;
-  killed: number;
-  evicted: number;
-  processes: RuntimeProcess[];
-}
-
-interface ProcStat {
-  state: string;
-  ppid: number;
-  /** utime + stime, in clock ticks. */
-  cpuTicks: number;
-}
-
-/** Fields of `/proc/<pid>/stat`, or null when there is no such process. */
-function procStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return null;
-  }
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { state: f[0], ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) };
-}
-
-/** A numeric field of `/proc/<pid>/status` (`VmRSS` in kB, `Threads`). */
-function procStatus(pid: number, field: string): number {
-  const text = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const m = text.match(new RegExp(`^${field}:\\s+(\\d+)`, "m"));
-  assert.ok(m, `no ${field} in /proc/${pid}/status`);
-  return Number(m[1]);
-}
-
-/** Live child processes of `pid`. */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const child = Number(entry.name);
-    if (procStat(child)?.ppid === pid && isAlive(child)) out.push(child);
-  }
-  return out;
-}
-
-/** Settles like `promise`, or rejects once `ms` pass. */
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** What a case works with. */
-interface Ctx {
-  server: TestServer;
-  /** App name → app ID. */
-  ids: Map<string, string>;
-  /** Deploys an app; returns its ID. */
-  deploy(name: string, files: Record<string, string>): Promise<string>;
-  /** Requests a path of an app; the whole body is read. */
-  get(app: string, path: string, init?: { method?: string; body?: string }): Promise<Answer>;
-  /** The runtime section of `system.stats`. */
-  runtime(): Promise<RuntimeStats>;
-  /** The sandbox process of an app, once warm. */
-  pidOf(app: string): Promise<number>;
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** Milliseconds until the whole answer arrived. */
-  ms: number;
-}
-
-function makeCtx(server: TestServer): Ctx {
-  const ids = new Map<string, string>();
-  const ctx: Ctx = {
-    server,
-    ids,
-    async deploy(name, files) {
-      const res = await fetch(`${server.url}/_fazt/api/deploy?app=${name}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${server.token}`, "content-type": "application/zip" },
-        body: zipFiles(files) as Uint8Array<ArrayBuffer>,
-      });
-      const body = await res.json() as { app: { id: string } };
-      assert.equal(res.status, 200, `deploying ${name}: ${JSON.stringify(body)}`);
-      ids.set(name, body.app.id);
-      return body.app.id;
-    },
-    async get(app, path, init = {}) {
-      const started = Date.now();
-      const res = await server.fetch(`${app}.localhost`, path, init);
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, text, ms: Date.now() - started };
-    },
-    async runtime() {
-      const res = await server.api("GET", "/system/stats");
-      assert.equal(res.status, 200);
-      return (await res.json() as { runtime: RuntimeStats }).runtime;
-    },
-    async pidOf(app) {
-      const id = ids.get(app);
-      const proc = (await ctx.runtime()).processes.find((p) => p.appId === id);
-      assert.ok(proc, `${app} has no warm sandbox`);
-      return proc.pid;
-    },
-  };
-  return ctx;
-}
-
-/** The good app and the kernel answer promptly and correctly. */
-async function assertUnharmed(ctx: Ctx): Promise<void> {
-  const { server } = ctx;
-  await within(
-    PROMPT_MS,
-    "the good app and the kernel",
-    Promise.all([
-      ctx.get("good", "/api/ping").then((a) => assert.deepEqual([a.status, a.text], [200, "pong"])),
-      ctx.get("good", "/").then((a) => {
-        assert.equal(a.status, 200);
-        assert.match(a.text, /good app/);
-      }),
-      fetch(`${server.url}/_fazt/health`).then(async (res) => {
-        assert.equal(res.status, 200);
-        assert.equal((await res.json() as { status: string }).status, "ok");
-      }),
-      server.api("GET", "/apps").then(async (res) => {
-        assert.equal(res.status, 200);
-        assert.match(await res.text(), /"name":"good"/);
-      }),
-    ]),
-  );
-}
-
-/** The kernel's resident memory (kB). */
-function kernelRssKb(ctx: Ctx): number {
-  return procStatus(ctx.server.process.pid, "VmRSS");
-}
-
-/** Fails when any child of the kernel burns CPU (a spinning sandbox left behind). */
-async function assertNoBusyChildren(ctx: Ctx): Promise<void> {
-  const kernel = ctx.server.process.pid;
-  const before = new Map(childrenOf(kernel).map((pid) => [pid, procStat(pid)!.cpuTicks]));
-  await sleep(500);
-  for (const [pid, ticks] of before) {
-    const now = procStat(pid);
-    if (now === null) continue;
-    // A spinning process gets about 50 ticks in 500 ms.
-    assert.ok(now.cpuTicks - ticks < 20, `sandbox ${pid} is still burning CPU`);
-  }
-}
-
-// ---------------------------------------------------------------------------
 // The cases
-
-interface HostileCase {
-  name: string;
-  run(ctx: Ctx): Promise<void>;
-}
 
 const CASES: HostileCase[] = [
   {
@@ -829,27 +650,9 @@ const CASES: HostileCase[] = [
   },
 ];
 
-Deno.test({
-  name: "hostile apps cannot escape their sandbox or take the server down",
-  ignore: Deno.build.os !== "linux",
-  async fn(t) {
-    const server = await startServer({
-      args: ["--api-timeout", String(TIMEOUT_MS / 1000), "--sandbox-heap", "64"],
-    });
-    try {
-      const ctx = makeCtx(server);
-      await ctx.deploy("good", GOOD);
-      await assertUnharmed(ctx);
-      for (const c of CASES) {
-        await t.step(c.name, async () => {
-          await c.run(ctx);
-          await assertUnharmed(ctx);
-        });
-      }
-    } finally {
-      await server.stop();
-      await Deno.remove(server.dataDir, { recursive: true }).catch(() => {});
-      await Deno.remove("/tmp/fazt-hostile-escape").catch(() => {});
-    }
-  },
-});
+runHostileSuite(
+  "hostile apps cannot escape their sandbox or take the server down",
+  CASES,
+  { args: ["--api-timeout", String(TIMEOUT_MS / 1000), "--sandbox-heap", "64"] },
+  () => Deno.remove("/tmp/fazt-hostile-escape").catch(() => {}),
+);
