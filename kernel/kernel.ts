@@ -19,7 +19,8 @@ import { createOwnerService } from "./auth/owner_service.ts";
 import { createRateLimiter } from "./auth/rate_limiter.ts";
 import { createSecretService, loadSecretKey } from "./secrets/secret_service.ts";
 import { createLogService } from "./logs/log_service.ts";
-import { sessionCookie } from "./http/rest_codec.ts";
+import { sessionCookies } from "./http/session_cookie.ts";
+import type { RequestMeta } from "./http/rest_codec.ts";
 import { createAppDataService } from "./appdata/app_data_service.ts";
 import { DEFAULT_SQL_IDLE_MS } from "./appdata/sql_process.ts";
 import { createEgressGuard } from "./egress/egress_guard.ts";
@@ -232,7 +233,7 @@ export async function createKernel(
       onChange,
       disk,
     }),
-    routes: createRouteService({ db, onChange }),
+    routes: createRouteService({ db, onChange, domain: config.domain }),
     tokens,
     traffic,
     system: {
@@ -243,6 +244,7 @@ export async function createKernel(
       schemaVersion: db.schemaVersion,
       appUrl: (name) => publicUrl(`${name}.${config.domain}`, config.publicPort),
       rootUrl: publicUrl(config.domain, config.publicPort),
+      adminUrl: () => publicUrl(routes.adminHost(), config.publicPort),
       cacheStats: () => content.stats(),
       storageStats: () => storageStats(db, config.dataDir),
     },
@@ -264,14 +266,17 @@ export async function createKernel(
   };
   const ownerToken = await ensureOwnerToken(config.dataDir, tokens);
 
-  function authenticate(req: Request): Principal {
+  function authenticate(req: Request, meta?: RequestMeta): Principal {
     const header = req.headers.get("authorization");
     if (header !== null) {
       if (!header.toLowerCase().startsWith("bearer ")) return ANONYMOUS;
       return tokens.authenticate(header.slice(7).trim()) ?? ANONYMOUS;
     }
-    const session = sessionCookie(req);
-    return (session && owners.authenticateSession(session)) || ANONYMOUS;
+    for (const session of sessionCookies(req, meta?.secure ?? false)) {
+      const principal = owners.authenticateSession(session);
+      if (principal) return principal;
+    }
+    return ANONYMOUS;
   }
 
   const rest = createRestCodec({
@@ -302,6 +307,8 @@ export async function createKernel(
     gate,
     meter,
     ipLimiter,
+    appLog: (appId, message, requestId) =>
+      logs.append({ appId, level: "warn", source: "kernel", message, requestId }),
   });
 
   const memory = config.memoryGuard

@@ -8,7 +8,7 @@
 import { FaztError } from "../errors.ts";
 import { login as loginOp, logout as logoutOp, whoami as whoamiOp } from "../ops/auth_ops.ts";
 import { createToken } from "../ops/token_ops.ts";
-import { SESSION_COOKIE } from "../http/rest_codec.ts";
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "../http/session_cookie.ts";
 import { boolFlag, flag, parseArgs, type ParsedArgs } from "./args.ts";
 import { createApiClient, type FetchLike } from "./api_client.ts";
 import { formatTable } from "./output.ts";
@@ -291,7 +291,11 @@ async function tokenFromPassword(
     .respond(loginOp, { email, password });
   await res.body?.cancel();
   const session = res.headers.getSetCookie().map((c) => c.split(";")[0].trim())
-    .find((c) => c.startsWith(`${SESSION_COOKIE}=`) && c.length > SESSION_COOKIE.length + 1);
+    .find((c) =>
+      [SESSION_COOKIE, SECURE_SESSION_COOKIE].some((name) =>
+        c.startsWith(`${name}=`) && c.length > name.length + 1
+      )
+    );
   if (!session) {
     throw new FaztError(
       "internal",

@@ -266,12 +266,13 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
   out(`fazt ${VERSION} is running`);
   out(`  url      ${root}`);
   out(`  apps     ${kernel.services.system.appUrl("<name>")}`);
+  out(`  admin    ${kernel.services.system.adminUrl()}_fazt/`);
   out(`  api      ${record.url}/_fazt/api/`);
   out(`  data     ${settings.dataDir}`);
   out(`  token    ${join(settings.dataDir, OWNER_TOKEN_FILE)} (owner, for the local CLI)`);
   if (!kernel.services.owners.hasOwner()) {
     const token = await kernel.services.owners.issueSetupToken(SETUP_LINK_TTL_MS);
-    out(`  setup    ${root}_fazt/setup?token=${token}`);
+    out(`  setup    ${kernel.services.system.adminUrl()}_fazt/setup?token=${token}`);
     out(`           (one-time link to create the owner account; valid 24 hours)`);
   }
   out(`listening on ${record.url}`);

@@ -12,7 +12,8 @@ import { type LoadKind, type LoadShedder, shedResponse } from "../guards/load_sh
 import type { PriorityGate } from "../guards/priority_gate.ts";
 import type { EgressMeter } from "../guards/egress_meter.ts";
 import { type IpRateLimiter, rateLimitedResponse } from "../guards/ip_rate_limiter.ts";
-import { isLocalOrIpHost, normalizeHost } from "../routing/route_table.ts";
+import { normalizeHost } from "../routing/route_table.ts";
+import { dropRefusedCookies } from "./app_cookies.ts";
 import type { StaticServer } from "./static_serve.ts";
 import { htmlResponse } from "./static_serve.ts";
 import type { RestCodec } from "./rest_codec.ts";
@@ -23,7 +24,7 @@ import { WATCH_SEND_FROM, watchSend } from "./send_watch.ts";
 import { FaztError } from "../errors.ts";
 import { notFoundPage, welcomePage } from "./pages.ts";
 import type { RequestMeta } from "./rest_codec.ts";
-import { dashboardResponse } from "../../dashboard/serve.ts";
+import { dashboardResponse, isDashboardPage } from "../../dashboard/serve.ts";
 import { buildOpenApi, OPENAPI_PATH } from "./openapi.ts";
 import { MCP_PATH, type McpCodec, PROTECTED_RESOURCE_PATH } from "../mcp/mcp_codec.ts";
 
@@ -76,6 +77,8 @@ export interface HttpHandlerOptions {
   meter: Pick<EgressMeter, "overLimit" | "limitError" | "served">;
   /** Per-client-IP rate limit of user traffic (absent: none). */
   ipLimiter?: IpRateLimiter;
+  /** Writes a kernel note into an app's log (e.g. a cookie removed from its response). */
+  appLog?: (appId: string, message: string, requestId: string) => void;
 }
 
 /** Connection facts from the listener (absent for in-process requests). */
@@ -131,8 +134,29 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   );
 
   function isAdminHost(rawHost: string): boolean {
-    const host = normalizeHost(rawHost);
-    return host === domain || isLocalOrIpHost(host);
+    return routes.match(rawHost).kind === "admin";
+  }
+
+  /**
+   * Where the dashboard went: a dashboard page asked for on the primary
+   * domain while an app is routed there (an old bookmark) is sent to the
+   * admin host, same scheme and port.
+   */
+  function adminRedirect(req: Request, pathname: string, search: string): Response | undefined {
+    if (req.method !== "GET" && req.method !== "HEAD") return undefined;
+    if (!isDashboardPage(pathname) || normalizeHost(requestHost(req)) !== domain) return undefined;
+    const host = requestHost(req);
+    const port = host.startsWith("[") ? host.slice(host.indexOf("]") + 1) : (
+      host.includes(":") ? host.slice(host.indexOf(":")) : ""
+    );
+    const scheme = meta(req, undefined).secure ? "https" : "http";
+    return new Response(null, {
+      status: 302,
+      headers: {
+        location: `${scheme}://${routes.adminHost()}${port}${pathname}${search}`,
+        "cache-control": "no-store",
+      },
+    });
   }
 
   function meta(req: Request, info: ConnInfo | undefined): RequestMeta {
@@ -170,8 +194,13 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
         if (page) return Promise.resolve(page);
       }
     }
+    const moved = adminRedirect(req, pathname, search);
+    if (moved) return Promise.resolve(moved);
     return Promise.resolve(errorResponse(
-      new FaztError("not_found", `Nothing is served at ${pathname} on this host.`),
+      new FaztError(
+        "not_found",
+        `Nothing is served at ${pathname} on this host: the dashboard and the API are on the admin host (${routes.adminHost()}).`,
+      ),
     ));
   }
 
@@ -199,6 +228,9 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       );
       traffic.record(app.id, res.status, bytes);
       recorded = true;
+      for (const note of dropRefusedCookies(res.headers, normalizeHost(requestHost(req)))) {
+        options.appLog?.(app.id, note, requestId);
+      }
       return res;
     } catch (err) {
       const res = errorResponse(err, { requestId });
@@ -219,6 +251,13 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
     pathname: string,
     search: string,
   ): Response | Promise<Response> {
+    // Nothing on the admin origin may become a service worker: one would
+    // control the dashboard's pages (browsers fetch its script with this header).
+    if (req.headers.get("service-worker") === "script" && isAdminHost(requestHost(req))) {
+      return errorResponse(
+        new FaztError("forbidden", "Service workers cannot be installed on the admin host."),
+      );
+    }
     if (pathname === "/_fazt" || pathname.startsWith("/_fazt/")) {
       return kernelRoute(req, info, pathname, search);
     }
@@ -243,10 +282,10 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       options.meter.served(match.app.id, bytes);
       return bytes >= WATCH_SEND_FROM ? watchSend(res) : res;
     }
-    if (match.kind === "primary" && pathname === "/") return htmlResponse(200, welcome);
+    if (match.kind === "admin" && pathname === "/") return htmlResponse(200, welcome);
     return htmlResponse(
       404,
-      match.kind === "primary"
+      match.kind === "admin"
         ? notFoundPage({ title: "Page not found", message: "Nothing is deployed at this address." })
         : notFoundPage({
           title: "No app here",

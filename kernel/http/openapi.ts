@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { AnyOperation } from "../ops/operation.ts";
 import { ERROR_CODES } from "../errors.ts";
-import { SESSION_COOKIE } from "./rest_codec.ts";
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "./session_cookie.ts";
 
 type Json = Record<string, unknown>;
 
@@ -333,7 +333,8 @@ export function buildOpenApi(
           type: "apiKey",
           in: "cookie",
           name: SESSION_COOKIE,
-          description: "The browser session cookie set by `auth.login` and `auth.setup`.",
+          description:
+            `The browser session cookie set by \`auth.login\` and \`auth.setup\` on the admin host (\`${SECURE_SESSION_COOKIE}\` over HTTPS).`,
         },
       },
     },

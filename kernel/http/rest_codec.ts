@@ -15,6 +15,7 @@ import { limitStream, uploadTooLarge } from "../upload_limit.ts";
 import type { Principal } from "../auth/scopes.ts";
 import type { Services } from "../ops/services.ts";
 import { errorResponse, jsonResponse } from "./error_response.ts";
+import { sessionSetCookie } from "./session_cookie.ts";
 
 /** Options for {@linkcode createRestCodec}. */
 export interface RestCodecOptions {
@@ -22,8 +23,8 @@ export interface RestCodecOptions {
   operations: readonly AnyOperation[];
   /** Kernel services handed to handlers. */
   services: Services;
-  /** Resolves the caller from the request's credentials. */
-  authenticate(req: Request): Principal;
+  /** Resolves the caller from the request's credentials (the session cookie's name depends on `meta.secure`). */
+  authenticate(req: Request, meta: RequestMeta): Principal;
   /** Largest JSON body accepted unless an operation sets its own. */
   maxJsonBytes: number;
   /** Largest upload accepted. */
@@ -51,35 +52,29 @@ export interface RestCodec {
   ): Promise<Response>;
 }
 
-/** The session cookie's name. */
-export const SESSION_COOKIE = "fazt_session";
-
-/** Reads the session cookie from a request. */
-export function sessionCookie(req: Request): string | undefined {
-  const header = req.headers.get("cookie");
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq !== -1 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-function cookieHeader(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${value}; Path=/_fazt; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${
-    secure ? "; Secure" : ""
-  }`;
-}
-
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** `Sec-Fetch-Site` values of requests a page of this very origin (or the user) made. */
+const OWN_FETCH_SITES = new Set(["same-origin", "none"]);
 
 /**
  * Cross-site request forgery guard. A state-changing request that names a
  * foreign `Origin` is refused; one authenticated by the session cookie must
  * prove it is same-origin (`Origin` or `Sec-Fetch-Site`), which browsers
- * always send on such requests and other sites cannot forge.
+ * always send on such requests and other sites cannot forge. A request a
+ * browser marks as coming from another site, or from another host of the
+ * same site (an app on a sibling subdomain), never acts with the session,
+ * whatever its method.
  */
 export function checkCsrf(req: Request, principal: Principal, secure: boolean): void {
+  const fetchSite = req.headers.get("sec-fetch-site");
+  if (principal.kind === "session" && fetchSite !== null && !OWN_FETCH_SITES.has(fetchSite)) {
+    throw new FaztError(
+      "forbidden",
+      `Cross-site request refused: the browser says it came from another host (${fetchSite}), and the owner's session only works for the dashboard's own pages.`,
+      { details: { reason: "csrf" } },
+    );
+  }
   if (SAFE_METHODS.has(req.method)) return;
   const origin = req.headers.get("origin");
   const host = req.headers.get("host") ?? new URL(req.url).host;
@@ -227,7 +222,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
     req: Request,
     input: Record<string, unknown>,
     meta: RequestMeta,
-    principal: Principal = options.authenticate(req),
+    principal: Principal = options.authenticate(req, meta),
   ): Promise<Response> {
     const requestId = crypto.randomUUID();
     try {
@@ -249,9 +244,9 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       if (op.http.session === "set") {
         const session = (output as { session: { id: string; expiresAt: string } }).session;
         const maxAge = Math.max(0, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
-        res.headers.append("set-cookie", cookieHeader(session.id, maxAge, meta.secure));
+        res.headers.append("set-cookie", sessionSetCookie(session.id, maxAge, meta.secure));
       } else if (op.http.session === "clear") {
-        res.headers.append("set-cookie", cookieHeader("", 0, meta.secure));
+        res.headers.append("set-cookie", sessionSetCookie("", 0, meta.secure));
       }
       return res;
     } catch (err) {
@@ -263,7 +258,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
   return {
     run,
     async handle(req, path, query, meta) {
-      const principal = options.authenticate(req);
+      const principal = options.authenticate(req, meta);
       const parts = path.split("/").filter(Boolean);
       const allowed: string[] = [];
       for (const route of routes) {

@@ -55,13 +55,20 @@ export const addRoute = defineOperation({
   http: { method: "POST", path: "/routes", status: 201 },
   cli: { words: ["route", "add"], positionals: ["host", "app"] },
   handler: async ({ host, app }, { services, principal }) => {
-    const current = services.routes.list().find((r) => r.host === host.toLowerCase());
-    if (current && principal.apps && !principal.apps.has(current.appId)) {
-      throw new FaztError(
-        "forbidden",
-        `The route "${host}" points at an app this token may not change.`,
-        { details: { host } },
-      );
+    if (principal.apps && !principal.scopes.has("admin")) {
+      // A token limited to some apps may only re-point hosts that are already
+      // its own: claiming the root (the primary domain) or a free name would
+      // put its app where the owner did not.
+      const current = services.routes.list().find((r) => r.host === host.toLowerCase());
+      if (host === "@" || !current || !principal.apps.has(current.appId)) {
+        throw new FaztError(
+          "forbidden",
+          host === "@"
+            ? "This token is limited to some apps and cannot route the primary domain (@); use an unlimited token."
+            : `This token is limited to some apps and may only re-point hosts that already point at one of them; "${host}" does not.`,
+          { details: { host } },
+        );
+      }
     }
     return view(await services.routes.add(host, app), services.system);
   },

@@ -39,6 +39,8 @@ export interface SystemFacts {
   appUrl(name: string): string;
   /** The public URL of the primary domain. */
   rootUrl: string;
+  /** The public URL of the admin host now (it moves to `admin.<domain>` while `@` is routed). */
+  adminUrl(): string;
   /** Content cache counters. */
   cacheStats(): ContentCacheStats;
   /** Storage counters. */

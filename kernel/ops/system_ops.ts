@@ -31,6 +31,9 @@ export const info = defineOperation({
     version: z.string(),
     domain: z.string(),
     url: z.string(),
+    adminUrl: z.string().describe(
+      "Where the dashboard is: the primary domain while no app is routed at @, else admin.<domain>.",
+    ),
     startedAt: z.string(),
     uptimeSeconds: z.number(),
     dataDir: z.string(),
@@ -54,6 +57,7 @@ export const info = defineOperation({
       version: s.version,
       domain: s.domain,
       url: s.rootUrl,
+      adminUrl: s.adminUrl(),
       startedAt: new Date(s.startedAt).toISOString(),
       uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
       dataDir: s.dataDir,

@@ -9,7 +9,7 @@ import type { Database } from "../store/database.ts";
 import { FaztError } from "../errors.ts";
 import { assertAppName } from "../../apps/app_name.ts";
 import { assertLabelFree, findApp } from "../apps/app_service.ts";
-import { ROOT_ROUTE } from "./route_table.ts";
+import { isIpHost, ROOT_ROUTE } from "./route_table.ts";
 
 /** A route row. */
 export interface RouteRecord {
@@ -39,6 +39,11 @@ export interface RouteServiceOptions {
   db: Database;
   /** Called after every committed change. */
   onChange: () => void;
+  /**
+   * The primary domain. When it is an IP literal the root route is refused:
+   * IP hosts are always the admin origin, never an app's.
+   */
+  domain: string;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -66,6 +71,13 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
       (db.read.prepare(`${SELECT} ORDER BY r.host`).all() as unknown as Row[]).map(toRecord),
     async add(rawHost, appRef) {
       const host = rawHost.toLowerCase();
+      if (host === ROOT_ROUTE && isIpHost(options.domain)) {
+        throw new FaztError(
+          "invalid_input",
+          `The root route needs a domain name: the primary domain ${options.domain} is an IP address, and IP addresses always serve the dashboard, never an app. Start fazt with --domain set to a name (for example ${options.domain}.sslip.io).`,
+          { details: { host } },
+        );
+      }
       const record = await db.write((w) => {
         const app = findApp(w, appRef);
         if (!app) {

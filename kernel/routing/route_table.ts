@@ -1,7 +1,17 @@
 /**
- * The in-memory map from a request's `Host` to an app's live version. It is
- * rebuilt from the database after every committed change (apps are few; a
- * rebuild is one query), so the hot path never touches SQLite to route.
+ * The in-memory map from a request's `Host` to an app's live version, or to
+ * the admin origin. It is rebuilt from the database after every committed
+ * change (apps are few; a rebuild is one query), so the hot path never
+ * touches SQLite to route.
+ *
+ * **The admin origin never serves app content.** The owner's dashboard,
+ * session and API live only on admin hosts: `admin.<domain>` always, IP
+ * literals and `localhost` (unless `localhost` is the domain) always, and the
+ * primary domain itself while no app is routed at `@`. Routing `@` hands the
+ * primary domain to that app, and the admin moves to `admin.<domain>`; an
+ * app is never served on an admin host, so no app page shares an origin with
+ * `/_fazt` (its scripts, service workers and cookies cannot reach the
+ * owner's session). See docs/SECURITY.md.
  *
  * @module
  */
@@ -25,7 +35,8 @@ export interface LiveApp {
 /** The result of routing a host. */
 export type HostMatch =
   | { kind: "app"; app: LiveApp }
-  | { kind: "primary" }
+  /** An admin host: the dashboard, the owner's session and the API; never an app. */
+  | { kind: "admin" }
   | { kind: "unknown" };
 
 /** Host → app routing. */
@@ -38,10 +49,18 @@ export interface RouteTable {
   byId(id: string): LiveApp | undefined;
   /** True when some app's live version has server code (`api/main.*`). */
   hasApiApps(): boolean;
+  /**
+   * The canonical admin host name: the primary domain while no app is
+   * routed at `@`, else `admin.<domain>` (IP-literal hosts are admin too).
+   */
+  adminHost(): string;
 }
 
 /** The special route host that means the primary domain itself. */
 export const ROOT_ROUTE = "@";
+
+/** The subdomain label of the admin host that is always there (`admin.<domain>`). */
+export const ADMIN_LABEL = "admin";
 
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
@@ -58,9 +77,9 @@ export function normalizeHost(host: string): string {
   return h;
 }
 
-/** True for `localhost`, IPv4 and bracketed IPv6 literals. */
-export function isLocalOrIpHost(host: string): boolean {
-  return host === "localhost" || host.startsWith("[") || IPV4.test(host);
+/** True for IPv4 and bracketed IPv6 literals (normalized hosts). */
+export function isIpHost(host: string): boolean {
+  return host.startsWith("[") || IPV4.test(host);
 }
 
 /** Creates the route table for a primary domain. */
@@ -115,10 +134,12 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
     cache.clear();
   }
 
+  const adminAlways = `${ADMIN_LABEL}${suffix}`;
+
   function compute(host: string): HostMatch {
-    if (host === domain || isLocalOrIpHost(host)) {
-      return root ? { kind: "app", app: root } : { kind: "primary" };
-    }
+    if (isIpHost(host)) return { kind: "admin" };
+    if (host === domain) return root ? { kind: "app", app: root } : { kind: "admin" };
+    if (host === adminAlways || host === "localhost") return { kind: "admin" };
     if (host.endsWith(suffix)) {
       const label = host.slice(0, -suffix.length);
       const app = labels.get(label);
@@ -143,5 +164,6 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
     match,
     byId: (id) => ids.get(id),
     hasApiApps: () => [...ids.values()].some((a) => a.apiEntry !== null && a.versionId !== null),
+    adminHost: () => root ? adminAlways : domain,
   };
 }

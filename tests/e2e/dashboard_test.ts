@@ -12,7 +12,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium, requireChromium } from "../_helpers/chromium.ts";
 import { strToU8, zipSync } from "fflate";
 import { Buffer } from "node:buffer";
 import { ROOT, startServer, type TestServer } from "../_helpers/server.ts";
@@ -20,22 +21,8 @@ import { DASHBOARD_CSP, dashboardResponse } from "../../dashboard/serve.ts";
 import { assets } from "../../dashboard/dist/assets.ts";
 import { buildDashboard } from "../../dashboard/build.ts";
 
-/** The browser: Debian's Chromium (CI installs it with apt). */
-const CHROMIUM = Deno.env.get("FAZT_CHROMIUM") ?? "/usr/bin/chromium";
-
 /** Where the screenshots go (overwritten on every run). */
 const SHOTS = join(ROOT, "docs", "screenshots");
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 Deno.test("dashboardResponse: one page for every dashboard path, with a strict CSP", async () => {
   for (
@@ -129,18 +116,6 @@ Deno.test("`deno task dashboard` is reproducible: the committed bundle matches t
 
 // --- the browser journey ------------------------------------------------------
 
-async function requireChromium(): Promise<void> {
-  try {
-    const info = await Deno.stat(CHROMIUM);
-    if (info.isFile) return;
-  } catch { /* reported below */ }
-  throw new Error(
-    `Chromium is not installed at ${CHROMIUM}, and the dashboard's browser test needs it. ` +
-      "Install Debian's package (`apt-get install -y chromium`) or set FAZT_CHROMIUM to a " +
-      "Chromium binary. This test fails rather than skips so that CI cannot pass without it.",
-  );
-}
-
 function zip(files: Record<string, string>): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([p, t]) => [p, strToU8(t)])));
 }
@@ -228,14 +203,7 @@ Deno.test({
     const server = await startServer();
     const profile = await Deno.makeTempDir({ prefix: "fazt-chromium-" });
     const site = await Deno.makeTempDir({ prefix: "fazt-dash-site-" });
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      colorScheme: "light",
-      reducedMotion: "reduce",
-    });
+    const context = await launchChromium(profile);
     context.setDefaultTimeout(10_000);
     const page = context.pages()[0] ?? await context.newPage();
     const pageErrors: string[] = [];

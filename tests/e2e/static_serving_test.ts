@@ -546,7 +546,7 @@ Deno.test("static serving over real HTTP", async (t) => {
     });
 
     await t.step(
-      "the primary domain shows the welcome page until a root route exists",
+      "the primary domain shows the welcome page until a root route gives it to an app",
       async () => {
         const welcome = await send("localhost", "/");
         assert.equal(welcome.status, 200);
@@ -558,18 +558,24 @@ Deno.test("static serving over real HTTP", async (t) => {
         const route = await cli(["route", "add", "@", "site", "--data", server.dataDir]);
         assert.equal(route.code, 0, route.stderr);
 
-        for (const host of ["localhost", `127.0.0.1:${server.port}`]) {
-          const root = await send(host, "/");
-          assert.equal(root.status, 200, host);
-          assertBytes(await bytesOf(root), SITE["index.html"], `${host} /`);
-          const about = await send(host, "/about");
-          assertBytes(await bytesOf(about), SITE["about.html"], `${host} /about`);
+        const root = await send("localhost", "/");
+        assert.equal(root.status, 200);
+        assertBytes(await bytesOf(root), SITE["index.html"], "localhost /");
+        const about = await send("localhost", "/about");
+        assertBytes(await bytesOf(about), SITE["about.html"], "localhost /about");
+        // The primary domain serves the app now, so it is no admin host any more;
+        // IP hosts and admin.<domain> are, and never serve an app.
+        const ip = await send(`127.0.0.1:${server.port}`, "/");
+        assert.match(await ip.text(), /<title>fazt is running<\/title>/);
+        const bearer = { headers: { authorization: `Bearer ${server.token}` } };
+        const onApp = await send("localhost", "/_fazt/api/apps", bearer);
+        assert.equal(onApp.status, 404, "no API on a host that serves an app");
+        await onApp.body?.cancel();
+        for (const host of [`127.0.0.1:${server.port}`, `admin.localhost:${server.port}`]) {
+          const api = await send(host, "/_fazt/api/apps", bearer);
+          assert.equal(api.status, 200, `the API answers on ${host}`);
+          await api.body?.cancel();
         }
-        const api = await send("localhost", "/_fazt/api/apps", {
-          headers: { authorization: `Bearer ${server.token}` },
-        });
-        assert.equal(api.status, 200, "the API still answers on the primary host");
-        await api.body?.cancel();
       },
     );
 

@@ -229,7 +229,7 @@ Deno.test("login: behind a trusted proxy, the last X-Forwarded-For hop is the cl
   }, { trustProxy: true });
 });
 
-Deno.test("login: the session cookie is HttpOnly, SameSite=Lax, scoped to /_fazt, Secure only over HTTPS", async () => {
+Deno.test("login: the session cookie is HttpOnly and SameSite=Strict; over HTTPS a __Host- cookie (Secure, Path=/), else scoped to /_fazt", async () => {
   const cases: {
     name: string;
     trustProxy: boolean;
@@ -271,16 +271,16 @@ Deno.test("login: the session cookie is HttpOnly, SameSite=Lax, scoped to /_fazt
         assert.equal(res.status, 200, c.name);
         const text = await res.text();
         const cookie = parseCookie(res.headers.get("set-cookie"));
-        assert.equal(cookie.name, "fazt_session", c.name);
+        assert.equal(cookie.name, c.secure ? "__Host-fazt_session" : "fazt_session", c.name);
         assert.match(cookie.value, /^[A-Za-z0-9_-]{43}$/, c.name);
         assert.ok(!text.includes(cookie.value), `${c.name}: the session ID is only in the cookie`);
         assert.equal((JSON.parse(text) as { session?: unknown }).session, undefined, c.name);
         const expected = ["path", "httponly", "samesite", "max-age"];
         if (c.secure) expected.push("secure");
         assert.deepEqual([...cookie.attributes.keys()].sort(), expected.sort(), c.name);
-        assert.equal(cookie.attributes.get("path"), "/_fazt", c.name);
+        assert.equal(cookie.attributes.get("path"), c.secure ? "/" : "/_fazt", c.name);
         assert.equal(cookie.attributes.get("httponly"), true, c.name);
-        assert.equal(cookie.attributes.get("samesite"), "Lax", c.name);
+        assert.equal(cookie.attributes.get("samesite"), "Strict", c.name);
         const maxAge = Number(cookie.attributes.get("max-age"));
         assert.ok(maxAge > WEEK_SECONDS - 60 && maxAge <= WEEK_SECONDS, `${c.name}: ${maxAge}`);
       }

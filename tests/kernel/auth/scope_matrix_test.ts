@@ -390,6 +390,18 @@ Deno.test("app-limited tokens reach only their apps", async () => {
         status: 403,
       },
       {
+        name: "route the primary domain (@) to its own app",
+        token: writer,
+        call: { method: "POST", path: "/routes", body: { host: "@", app: "demo" } },
+        status: 403,
+      },
+      {
+        name: "claim a free host for its own app",
+        token: writer,
+        call: { method: "POST", path: "/routes", body: { host: "free-name", app: "demo" } },
+        status: 403,
+      },
+      {
         name: "remove a route (routes name no app in their input)",
         token: writer,
         call: { method: "DELETE", path: "/routes/other-alias" },
