@@ -194,7 +194,7 @@ Deno.test("lockout: the attacking address waits longer after each failure; waiti
   try {
     for (let i = 0; i < 5; i++) expectWrong(await login(server, "127.0.0.2", WRONG), `guess ${i}`);
     const first = expectSlowed(await login(server, "127.0.0.2", WRONG), "address", "after five");
-    assert.ok(first <= 15 && first >= 14, `${first}`);
+    assert.ok(first <= 15 && first >= 10, `${first}`);
     // Refused attempts count nothing and cost no hashing: 30 more change nothing.
     const refused = await Promise.all(
       Array.from({ length: 30 }, () => login(server, "127.0.0.2", WRONG)),
@@ -203,7 +203,7 @@ Deno.test("lockout: the attacking address waits longer after each failure; waiti
     await new Promise((r) => setTimeout(r, first * 1000 + 200));
     expectWrong(await login(server, "127.0.0.2", WRONG), "the guess after the wait is checked");
     const second = expectSlowed(await login(server, "127.0.0.2", WRONG), "address", "after six");
-    assert.ok(second <= 30 && second >= 29, `the delay doubled: ${second}`);
+    assert.ok(second <= 30 && second >= 25, `the delay doubled: ${second}`);
   } finally {
     await dispose(server);
   }
@@ -258,7 +258,12 @@ Deno.test("lockout: `fazt owner reset-password` works while the server runs and 
     const session = cookiePair(await login(server, "127.0.0.10", PASSWORD), /^fazt_session$/);
     await distributedAttack(server, ["127.0.1.1", "127.0.1.2", "127.0.1.3", "127.0.1.4"]);
     expectSlowed(await login(server, "127.0.1.1", PASSWORD), "account", "an attacking address");
-    expectSlowed(await login(server, "127.0.0.20", PASSWORD), "account", "a new device");
+    const wait = expectSlowed(
+      await login(server, "127.0.0.20", PASSWORD),
+      "account",
+      "a new device",
+    );
+    const limitedUntil = performance.now() + wait * 1000;
 
     const out = ok(
       await cli(["owner", "reset-password", "--data", server.dataDir, "--json"], CLI_ENV),
@@ -272,6 +277,10 @@ Deno.test("lockout: `fazt owner reset-password` works while the server runs and 
     expectLoggedIn(await login(server, "127.0.0.20", password), "a new device after the reset");
     expectLoggedIn(await login(server, "127.0.1.1", password), "a formerly attacking address");
     expectWrong(await login(server, "127.0.0.21", PASSWORD), "the old password");
+    assert.ok(
+      performance.now() < limitedUntil,
+      "the logins above must happen while the limits would still hold, or they prove nothing",
+    );
     const apps = await fetch(`${server.url}/_fazt/api/apps`, { headers: { cookie: session } });
     assert.equal(apps.status, 401, "sessions ended with the reset");
     await apps.body?.cancel();
