@@ -17,6 +17,8 @@ import { ensureOwnerToken } from "./auth/owner_credential.ts";
 import { ANONYMOUS, type Principal } from "./auth/scopes.ts";
 import { createOwnerService } from "./auth/owner_service.ts";
 import { createRateLimiter } from "./auth/rate_limiter.ts";
+import { createLoginThrottle } from "./auth/login_throttle.ts";
+import { createKnownDeviceService } from "./auth/known_devices.ts";
 import { createSecretService, loadSecretKey } from "./secrets/secret_service.ts";
 import { createLogService } from "./logs/log_service.ts";
 import { sessionCookies } from "./http/session_cookie.ts";
@@ -249,18 +251,15 @@ export async function createKernel(
       storageStats: () => storageStats(db, config.dataDir),
     },
     owners,
+    devices: createKnownDeviceService({ db }),
     secrets,
     logs,
     appData,
     runtime,
     guards: { disk, meter, shedder, gate, ipLimiter, memory: () => memory?.stats() ?? null },
     limits: {
-      loginPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "login attempts" }),
-      loginPerAccount: createRateLimiter({
-        limit: 5,
-        windowMs: 15 * minute,
-        what: "failed logins for this account",
-      }),
+      login: createLoginThrottle(),
+      setupPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "setup attempts" }),
       deploys: createRateLimiter({ limit: 60, windowMs: minute, what: "deploys" }),
     },
   };

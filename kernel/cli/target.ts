@@ -15,7 +15,11 @@
  */
 import { join, resolve } from "node:path";
 import { FaztError } from "../errors.ts";
-import { readOwnerToken } from "../auth/owner_credential.ts";
+import { DatabaseSync } from "node:sqlite";
+import { ensureOwnerToken, readOwnerToken } from "../auth/owner_credential.ts";
+import { createTokenService } from "../auth/token_service.ts";
+import { openDatabase } from "../store/database.ts";
+import { KERNEL_MIGRATIONS } from "../store/schema.ts";
 import { createKernel, type Kernel, KERNEL_DB_FILE } from "../kernel.ts";
 import { type ApiClient, createApiClient } from "./api_client.ts";
 import { currentRemote, loadRemotes, normalizeUrl, remoteForUrl } from "./remotes.ts";
@@ -109,7 +113,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
   }
   const server = await runningServer(dataDir);
   if (server) {
-    const token = options.token ?? await readOwnerToken(dataDir);
+    const token = options.token ?? await localOwnerToken(dataDir, server.url);
     return { client: createApiClient(server.url, token), close: async () => {} };
   }
   const kernel: Kernel = await createKernel({ dataDir, ...(await lastServeSettings(dataDir)) });
@@ -121,6 +125,57 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     ),
     close: () => kernel.close(),
   };
+}
+
+/**
+ * The data folder's owner token for its running server. When the server
+ * no longer accepts it (revoked, or the file deleted), a new one is created
+ * straight in the data folder's database, which the server reads on every
+ * request: whoever can read the data folder is the owner, so the local CLI
+ * (and `fazt owner reset-password` with it) always has a way in, without a
+ * restart and whatever the login limits say.
+ */
+async function localOwnerToken(dataDir: string, url: string): Promise<string> {
+  const token = await readOwnerToken(dataDir);
+  if (token !== undefined && await accepted(url, token)) return token;
+  const path = join(dataDir, KERNEL_DB_FILE);
+  const db = openDatabase({ path, migrations: KERNEL_MIGRATIONS.slice(0, schemaVersion(path)) });
+  try {
+    return await ensureOwnerToken(dataDir, createTokenService({ db }));
+  } finally {
+    await db.close();
+  }
+}
+
+/** True when the server at `url` authenticates `token`. */
+async function accepted(url: string, token: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL("/_fazt/api/auth/whoami", url), {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    const me = await res.json() as { kind?: string };
+    return res.ok && me.kind === "token";
+  } catch {
+    // Unreachable or not JSON: let the command itself report the problem.
+    return true;
+  }
+}
+
+/**
+ * The schema version of a database file, read without changing it, so the
+ * CLI never migrates the database under a running server.
+ */
+function schemaVersion(path: string): number {
+  const conn = new DatabaseSync(path, { readOnly: true });
+  try {
+    const row = conn.prepare("SELECT max(version) AS v FROM schema_migrations").get() as {
+      v: number | null;
+    };
+    return row.v ?? 0;
+  } finally {
+    conn.close();
+  }
 }
 
 function remoteTarget(url: string, token: string): Target {

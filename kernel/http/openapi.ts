@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { AnyOperation } from "../ops/operation.ts";
 import { ERROR_CODES } from "../errors.ts";
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "./session_cookie.ts";
+import { DEVICE_COOKIE, SECURE_DEVICE_COOKIE } from "../auth/device_cookie.ts";
 
 type Json = Record<string, unknown>;
 
@@ -160,6 +161,15 @@ function withoutSession(schema: Json): Json {
   return out;
 }
 
+/** The output schema without the `device` field, which REST sends as the known-device cookie. */
+function withoutDevice(schema: Json): Json {
+  if (!isRecord(schema.properties)) return schema;
+  const { device: _device, ...properties } = schema.properties;
+  const out: Json = { ...schema, properties };
+  if (Array.isArray(schema.required)) out.required = schema.required.filter((r) => r !== "device");
+  return out;
+}
+
 function operationObject(op: AnyOperation, schemas: SchemaConverter): Json {
   const { http } = op;
   const input = schemas.convert(op.input, "input", op.name);
@@ -228,6 +238,7 @@ function operationObject(op: AnyOperation, schemas: SchemaConverter): Json {
       success.description =
         `${op.summary}. The session is not in the body: it is set as the \`${SESSION_COOKIE}\` cookie.`;
     }
+    if (http.knownDevice) output = withoutDevice(output);
     success.content = { "application/json": { schema: output } };
   }
   if (http.session) {
@@ -238,6 +249,16 @@ function operationObject(op: AnyOperation, schemas: SchemaConverter): Json {
           : `Clears the \`${SESSION_COOKIE}\` session cookie.`,
         schema: { type: "string" },
       },
+    };
+  }
+  if (http.knownDevice) {
+    const known =
+      `Sets the HttpOnly \`${DEVICE_COOKIE}\` known-device cookie (\`${SECURE_DEVICE_COOKIE}\` over HTTPS), sent back only to \`POST /_fazt/api/auth/login\`: logins from a known device are not slowed by failures elsewhere.`;
+    const headers = (success.headers ??= {}) as Json;
+    const setCookie = headers["Set-Cookie"] as Json | undefined;
+    headers["Set-Cookie"] = {
+      description: setCookie ? `${setCookie.description} ${known}` : known,
+      schema: { type: "string" },
     };
   }
 

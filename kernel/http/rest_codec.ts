@@ -16,6 +16,7 @@ import type { Principal } from "../auth/scopes.ts";
 import type { Services } from "../ops/services.ts";
 import { errorResponse, jsonResponse } from "./error_response.ts";
 import { sessionSetCookie } from "./session_cookie.ts";
+import { deviceSetCookie, readDeviceCookie } from "../auth/device_cookie.ts";
 
 /** Options for {@linkcode createRestCodec}. */
 export interface RestCodecOptions {
@@ -233,11 +234,12 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
         requestId,
         clientIp: meta.clientIp,
         signal: op.http.stream ? req.signal : undefined,
+        knownDevice: op.http.knownDevice ? readDeviceCookie(req, meta.secure) : undefined,
       };
       const output = await execute(op, input, ctx);
       if (op.http.stream) return eventStream(output as AsyncIterable<unknown>, requestId);
       const res = jsonResponse(
-        op.http.session === "set" ? withoutSession(output) : output,
+        withoutDevice(op, op.http.session === "set" ? withoutSession(output) : output),
         op.http.status ?? 200,
         requestId,
       );
@@ -248,6 +250,8 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       } else if (op.http.session === "clear") {
         res.headers.append("set-cookie", sessionSetCookie("", 0, meta.secure));
       }
+      const device = op.http.knownDevice ? deviceSetCookie(output, meta.secure) : undefined;
+      if (device) res.headers.append("set-cookie", device);
       return res;
     } catch (err) {
       if (req.body && !req.bodyUsed) await req.body.cancel().catch(() => {});
@@ -337,6 +341,13 @@ function queryInput(query: URLSearchParams): Record<string, unknown> {
 
 function withoutSession(output: unknown): unknown {
   const { session: _session, ...rest } = output as Record<string, unknown>;
+  return rest;
+}
+
+/** The output without its `device` field, which an `http.knownDevice` operation sends as a cookie. */
+function withoutDevice(op: AnyOperation, output: unknown): unknown {
+  if (!op.http.knownDevice) return output;
+  const { device: _device, ...rest } = output as Record<string, unknown>;
   return rest;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Operations for the owner account: first-time setup, login and logout
- * (browser sessions), who-am-I, and a local password reset.
+ * (browser sessions), who-am-I, a local password reset, and the owner's
+ * known devices (the browsers exempt from the account-wide login limit).
  *
  * @module
  */
@@ -8,10 +9,17 @@ import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import { FaztError } from "../errors.ts";
 import { SCOPES } from "../auth/scopes.ts";
+import type { Services } from "./services.ts";
 
 const Owner = z.object({ id: z.string(), email: z.string() });
 const Session = z.object({
   id: z.string().describe("The session secret; REST sends it as the HttpOnly cookie instead."),
+  expiresAt: z.string(),
+});
+const Device = z.object({
+  secret: z.string().describe(
+    "The known-device secret; REST sends it as the HttpOnly known-device cookie instead.",
+  ),
   expiresAt: z.string(),
 });
 const email = z.string().trim().min(3).max(254).describe("The owner's email address.");
@@ -28,17 +36,26 @@ export const setup = defineOperation({
     email,
     password,
   }),
-  output: z.object({ owner: Owner, session: Session }),
+  output: z.object({ owner: Owner, session: Session, device: Device }),
   access: "public",
   hints: {},
-  http: { method: "POST", path: "/auth/setup", status: 201, session: "set", maxBodyBytes: 8192 },
+  http: {
+    method: "POST",
+    path: "/auth/setup",
+    status: 201,
+    session: "set",
+    knownDevice: true,
+    maxBodyBytes: 8192,
+  },
   cli: { words: ["auth", "setup"] },
   handler: async ({ token, email, password }, { services, clientIp }) => {
-    services.limits.loginPerIp.hit(clientIp);
+    services.limits.setupPerIp.hit(clientIp);
     const { owner, session } = await services.owners.setup(token, email, password);
+    const device = await services.devices.remember(owner.id, clientIp);
     return {
       owner: { id: owner.id, email: owner.email },
       session: { id: session.id, expiresAt: new Date(session.expiresAt).toISOString() },
+      device: { secret: device.secret, expiresAt: new Date(device.expiresAt).toISOString() },
     };
   },
 });
@@ -48,31 +65,58 @@ export const login = defineOperation({
   name: "auth.login",
   summary: "Log in",
   description:
-    "Starts a browser session for the owner. Attempts are rate-limited per IP and per account.",
+    "Starts a browser session for the owner and marks the browser as a known device. Failed attempts slow down the address they come from (a growing delay, answered as 429 with Retry-After), and guesses from many addresses slow down logins from new devices, never from known ones.",
   input: z.strictObject({ email, password }),
-  output: z.object({ owner: Owner, session: Session }),
+  output: z.object({ owner: Owner, session: Session, device: Device }),
   access: "public",
   hints: {},
-  http: { method: "POST", path: "/auth/login", session: "set", maxBodyBytes: 8192 },
+  http: {
+    method: "POST",
+    path: "/auth/login",
+    session: "set",
+    knownDevice: true,
+    maxBodyBytes: 8192,
+  },
   cli: { words: ["auth", "login"] },
-  handler: async ({ email, password }, { services, clientIp }) => {
+  handler: async ({ email, password }, { services, clientIp, knownDevice }) => {
     const account = email.toLowerCase();
-    services.limits.loginPerIp.hit(clientIp);
-    // Count the attempt before checking the password, so concurrent guesses
-    // cannot all pass the limit; a successful login forgets the count.
-    services.limits.loginPerAccount.hit(account);
+    const deviceId = knownDeviceOf(services, knownDevice, account);
+    // Admitted (and counted as a failure) before the password is checked, so
+    // concurrent guesses cannot all pass; a refusal costs no hashing at all.
+    const attempt = services.limits.login.admit({ ip: clientIp, account, deviceId });
     const result = await services.owners.login(email, password);
     if (!result) throw new FaztError("unauthorized", "The email or password is wrong.");
-    services.limits.loginPerAccount.reset(account);
+    attempt.succeeded();
+    const device = await services.devices.remember(
+      result.owner.id,
+      clientIp,
+      deviceId === undefined ? undefined : knownDevice,
+    );
     return {
       owner: { id: result.owner.id, email: result.owner.email },
       session: {
         id: result.session.id,
         expiresAt: new Date(result.session.expiresAt).toISOString(),
       },
+      device: { secret: device.secret, expiresAt: new Date(device.expiresAt).toISOString() },
     };
   },
 });
+
+/** The ID of the caller's known device when its cookie is valid for `account`. */
+function knownDeviceOf(
+  services: Services,
+  secret: string | undefined,
+  account: string,
+): string | undefined {
+  if (secret === undefined) return undefined;
+  const device = services.devices.recognize(secret);
+  if (!device) return undefined;
+  const owner = services.owners.owner();
+  return owner?.id === device.ownerId && owner.email.toLowerCase() === account
+    ? device.id
+    : undefined;
+}
 
 /** `auth.logout` */
 export const logout = defineOperation({
@@ -127,7 +171,7 @@ export const resetPassword = defineOperation({
   name: "owner.reset_password",
   summary: "Reset the owner's password",
   description:
-    "Sets a new owner password (a strong random one when none is given, printed once) and ends every session. Locally: `fazt owner reset-password --data DIR`.",
+    "Sets a new owner password (a strong random one when none is given, printed once), ends every session and forgets every failed login, so the owner can log in at once from anywhere. Known devices stay known. Locally (works while a server runs): `fazt owner reset-password --data DIR`.",
   input: z.strictObject({
     password: z.string().min(1).max(1024).optional().describe("The new password."),
   }),
@@ -145,9 +189,69 @@ export const resetPassword = defineOperation({
         .replace(/[+/=]/g, "x")
       : undefined;
     const owner = await services.owners.resetPassword(password ?? generated!);
+    services.limits.login.clear();
     return { email: owner.email, password: generated ?? null };
   },
 });
 
+const DeviceView = z.object({
+  id: z.string(),
+  createdAt: z.string().describe("The first login from the device."),
+  lastUsedAt: z.string().describe("The last successful login from the device."),
+  expiresAt: z.string().describe("When it stops being known unless the owner logs in from it."),
+  lastIp: z.string().describe("The client address of its last login."),
+});
+
+/** `owner.devices` */
+export const listDevices = defineOperation({
+  name: "owner.devices",
+  summary: "List the owner's known devices",
+  description:
+    "Lists the browsers (and other clients) the owner has logged in from. Logins from a known device are limited only by that device's own failures, so attacks from elsewhere never slow them.",
+  input: z.strictObject({}),
+  output: z.array(DeviceView),
+  access: "admin",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/owner/devices" },
+  cli: { words: ["owner", "devices"], columns: ["id", "lastIp", "lastUsedAt", "expiresAt"] },
+  handler: (_input, { services }) =>
+    Promise.resolve(
+      services.devices.list().map((d) => ({
+        id: d.id,
+        createdAt: new Date(d.createdAt).toISOString(),
+        lastUsedAt: new Date(d.lastUsedAt).toISOString(),
+        expiresAt: new Date(d.expiresAt).toISOString(),
+        lastIp: d.lastIp,
+      })),
+    ),
+});
+
+/** `owner.forget_devices` */
+export const forgetDevices = defineOperation({
+  name: "owner.forget_devices",
+  summary: "Forget known devices",
+  description:
+    "Forgets one known device, or all of them when no ID is given: their next login counts as one from a new device. Sessions are not ended (log out, or reset the password, for that).",
+  input: z.strictObject({
+    id: z.string().min(1).max(100).optional().describe(
+      "The device's ID (dev_…); omit it to forget every device.",
+    ),
+  }),
+  output: z.object({ forgotten: z.number().int().describe("How many devices were forgotten.") }),
+  access: "admin",
+  hints: { destructive: true },
+  http: { method: "POST", path: "/owner/devices/forget", maxBodyBytes: 1024 },
+  cli: { words: ["owner", "forget-devices"], positionals: ["id"] },
+  handler: async ({ id }, { services }) => ({ forgotten: await services.devices.forget(id) }),
+});
+
 /** Every auth operation. */
-export const AUTH_OPERATIONS = [setup, login, logout, whoami, resetPassword];
+export const AUTH_OPERATIONS = [
+  setup,
+  login,
+  logout,
+  whoami,
+  resetPassword,
+  listDevices,
+  forgetDevices,
+];

@@ -33,6 +33,13 @@ export interface OperationHttp {
    * removed from the body); `clear`: the cookie is cleared.
    */
   session?: "set" | "clear";
+  /**
+   * The operation uses the known-device cookie (`kernel/auth/device_cookie.ts`):
+   * the codec hands the request's cookie to the handler (`ctx.knownDevice`)
+   * and sets the output's `device` field, when present, as that cookie
+   * (removing it from the body).
+   */
+  knownDevice?: boolean;
   /** The handler returns an async iterable of outputs, sent as server-sent events. */
   stream?: boolean;
 }
@@ -71,6 +78,8 @@ export interface OperationContext {
   clientIp: string;
   /** Aborted when the caller goes away (for streams). */
   signal?: AbortSignal;
+  /** The caller's known-device cookie, for operations with `http.knownDevice`. */
+  knownDevice?: string;
 }
 
 /** Who may call an operation: a scope, or anyone. */

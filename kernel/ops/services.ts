@@ -12,6 +12,8 @@ import type { TrafficMeter } from "../accounting/traffic_meter.ts";
 import type { ContentCacheStats } from "../vfs/content_cache.ts";
 import type { OwnerService } from "../auth/owner_service.ts";
 import type { RateLimiter } from "../auth/rate_limiter.ts";
+import type { LoginThrottle } from "../auth/login_throttle.ts";
+import type { KnownDeviceService } from "../auth/known_devices.ts";
 import type { SecretService } from "../secrets/secret_service.ts";
 import type { LogService } from "../logs/log_service.ts";
 import type { AppDataService } from "../appdata/app_data_service.ts";
@@ -61,10 +63,10 @@ export interface StorageStats {
 
 /** The rate limiters operations consult. */
 export interface Limits {
-  /** Login attempts per client IP. */
-  loginPerIp: RateLimiter;
-  /** Failed logins per account (by email, existing or not). */
-  loginPerAccount: RateLimiter;
+  /** Login attempts: per address, per address and account, per account from new devices, per known device. */
+  login: LoginThrottle;
+  /** Setup attempts per client IP. */
+  setupPerIp: RateLimiter;
   /** Deploys per caller. */
   deploys: RateLimiter;
 }
@@ -85,6 +87,8 @@ export interface Services {
   system: SystemFacts;
   /** The owner account and sessions. */
   owners: OwnerService;
+  /** The owner's known devices (browsers it logged in from). */
+  devices: KnownDeviceService;
   /** Per-app secrets. */
   secrets: SecretService;
   /** Per-app logs. */

@@ -133,7 +133,7 @@ const EXAMPLES: Record<string, Example> = {
   "auth.setup": async (c) => {
     // A fresh server: no owner yet, and a valid one-time setup token.
     await c.t.kernel.db.write((w) => w.prepare("DELETE FROM owners").run());
-    c.t.kernel.services.limits.loginPerIp.reset("local");
+    c.t.kernel.services.limits.setupPerIp.reset("local");
     const token = await c.t.kernel.services.owners.issueSetupToken(60_000);
     return {
       method: "POST",
@@ -143,7 +143,7 @@ const EXAMPLES: Record<string, Example> = {
   },
   "auth.login": async (c) => {
     await c.ensureOwner();
-    c.t.kernel.services.limits.loginPerIp.reset("local");
+    c.t.kernel.services.limits.login.clear();
     return {
       method: "POST",
       path: "/auth/login",
@@ -156,6 +156,8 @@ const EXAMPLES: Record<string, Example> = {
     await c.ensureOwner();
     return { method: "POST", path: "/owner/reset-password", body: { password: OWNER_PASSWORD } };
   },
+  "owner.devices": () => ({ method: "GET", path: "/owner/devices" }),
+  "owner.forget_devices": () => ({ method: "POST", path: "/owner/devices/forget", body: {} }),
   "system.health": () => ({ method: "GET", path: "/system/health" }),
   "system.info": () => ({ method: "GET", path: "/system/info" }),
   "system.stats": () => ({ method: "GET", path: "/system/stats" }),

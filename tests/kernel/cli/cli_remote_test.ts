@@ -13,6 +13,7 @@ import { readEvents } from "../../../kernel/cli/api_client.ts";
 import { loadRemotes, remotesPath, saveRemotes } from "../../../kernel/cli/remotes.ts";
 import { openTarget } from "../../../kernel/cli/target.ts";
 import { createKernel } from "../../../kernel/kernel.ts";
+import { SESSION_COOKIE } from "../../../kernel/http/session_cookie.ts";
 import { type TestKernel, withKernel, zipFiles } from "../../_helpers/kernel.ts";
 
 const EMAIL = "owner@example.com";
@@ -67,8 +68,8 @@ Deno.test("login --email stores a working admin token, never prints it, ends the
         fetch: async (req) => {
           const res = await t.kernel.handler(req);
           for (const c of res.headers.getSetCookie()) {
-            const value = c.split(";")[0].split("=")[1];
-            if (value) sessions.push(value);
+            const [name, value] = c.split(";")[0].split("=");
+            if (name === SESSION_COOKIE && value) sessions.push(value);
           }
           return res;
         },
