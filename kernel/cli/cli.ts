@@ -92,6 +92,7 @@ function commandHelp(op: AnyOperation): string {
       const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${alias ?? f.name}`;
       const notes = [
         ...(f.kind === "array" ? ["repeatable"] : []),
+        ...(f.nullable ? ['"none" for null'] : []),
         ...(f.optional ? ["optional"] : []),
       ];
       lines.push(
@@ -137,6 +138,7 @@ export function topHelp(): string {
 
 function toValue(f: FieldInfo, values: string[]): unknown {
   const v = values.at(-1)!;
+  if (f.nullable && v === "none") return null;
   switch (f.kind) {
     case "number": {
       const n = Number(v);

@@ -139,7 +139,12 @@ function matchRoute(route: CompiledRoute, parts: string[]): Record<string, strin
   return params;
 }
 
-/** Reads a body as text, refusing more than `max` bytes without buffering them. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Reads a body as UTF-8 text, refusing more than `max` bytes without
+ * buffering them, and bytes that are not UTF-8 (`invalid_json`).
+ */
 async function readLimited(req: Request, max: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   const tooLarge = () =>
@@ -163,7 +168,11 @@ async function readLimited(req: Request, max: number): Promise<string> {
     all.set(p, at);
     at += p.length;
   }
-  return new TextDecoder().decode(all);
+  try {
+    return UTF8.decode(all);
+  } catch {
+    throw new FaztError("invalid_json", "The request body is not valid UTF-8 text.");
+  }
 }
 
 /** Creates the REST codec. */
@@ -200,7 +209,10 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
     }
     if (op.http.method === "GET" || op.http.method === "DELETE") return {};
     const text = await readLimited(req, op.http.maxBodyBytes ?? options.maxJsonBytes);
-    if (text.trim() === "") return {};
+    // No body at all gives no fields (the operation's schema decides whether
+    // that is enough); any byte makes it a JSON body, so whitespace is invalid
+    // JSON, never "no input" (it once removed an app's egress limit).
+    if (text === "") return {};
     const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (type !== "application/json") {
       throw new FaztError(

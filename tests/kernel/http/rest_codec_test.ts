@@ -20,6 +20,27 @@ Deno.test("REST: bad input gets one JSON error shape and a 4xx", async () => {
         code: "invalid_json",
       },
       {
+        name: "a body of only whitespace",
+        res: () => t.api("POST", "/apps", { raw: { body: " \r\n\t ", type: "application/json" } }),
+        status: 400,
+        code: "invalid_json",
+      },
+      {
+        name: "a body that is not UTF-8",
+        res: () =>
+          t.api("POST", "/apps", {
+            raw: { body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]), type: "application/json" },
+          }),
+        status: 400,
+        code: "invalid_json",
+      },
+      {
+        name: "an empty body where fields are required",
+        res: () => t.api("POST", "/apps", { raw: { body: "", type: "application/json" } }),
+        status: 400,
+        code: "invalid_input",
+      },
+      {
         name: "JSON that is not an object",
         res: () => t.api("POST", "/apps", { body: "[1,2]" }),
         status: 400,
