@@ -8,6 +8,7 @@ import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import { SCOPES } from "../auth/scopes.ts";
 import type { TokenRecord } from "../auth/token_service.ts";
+import { int } from "./number_input.ts";
 
 const TokenView = z.object({
   id: z.string(),
@@ -43,7 +44,7 @@ export const createToken = defineOperation({
     name: z.string().trim().min(1).max(100).describe("A name to recognise the token by."),
     scopes: z.array(z.enum(SCOPES)).min(1).describe(`Scopes: ${SCOPES.join(", ")}.`),
     apps: z.array(z.string().min(1)).optional().describe("App names or IDs to limit the token to."),
-    expiresInDays: z.coerce.number().int().min(1).max(3650).optional().describe(
+    expiresInDays: int(1, 3650).optional().describe(
       "Days until the token expires (default: never).",
     ),
   }),

@@ -4,6 +4,8 @@
  * stores as the app's own code.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { type TestKernel, withKernel } from "../../_helpers/kernel.ts";
 
 async function json(res: Response): Promise<unknown> {
@@ -62,6 +64,84 @@ Deno.test("data.kv_*: set, get, list with prefix and paging, delete", async () =
     const noApp = await t.api("GET", "/apps/ghost/data/kv/k");
     assert.equal(noApp.status, 404);
     await noApp.body?.cancel();
+  });
+});
+
+Deno.test("data.kv_set: a ttl that is not a positive number of at most 10 years is a 400 and stores nothing", async () => {
+  await withKernel(async (t) => {
+    await demo(t);
+    for (const ttl of [1e300, 315_360_001, 0, -5, "60", true, null, [60], { s: 60 }]) {
+      const res = await t.api("PUT", "/apps/demo/data/kv/k", { body: { value: 1, ttl } });
+      assert.equal(res.status, 400, `ttl ${JSON.stringify(ttl)}`);
+      assert.equal((await res.json()).error.code, "invalid_input");
+    }
+    // JSON has no Infinity, but 1e999 parses to it.
+    const inf = await t.api("PUT", "/apps/demo/data/kv/k", {
+      raw: { body: '{"value":1,"ttl":1e999}', type: "application/json" },
+    });
+    assert.equal(inf.status, 400);
+    const list = await t.api("GET", "/apps/demo/data/kv");
+    assert.equal(list.status, 200);
+    assert.deepEqual(await json(list), { keys: [], cursor: null });
+
+    const longest = await t.api("PUT", "/apps/demo/data/kv/k", {
+      body: { value: 1, ttl: 315_360_000 },
+    });
+    assert.equal(longest.status, 200);
+    const { expiresAt } = await json(longest) as { expiresAt: string };
+    assert.ok(Date.parse(expiresAt) > Date.now() + 9 * 365 * 86_400_000);
+  });
+});
+
+Deno.test("data.kv_list and kv_get answer for a key an older version stored with an absurd expiry", async () => {
+  await withKernel(async (t) => {
+    const id = await demo(t);
+    await t.api("PUT", "/apps/demo/data/kv/old", { body: { value: "kept" } });
+    const raw = new DatabaseSync(join(t.dataDir, "apps", id, "store.db"));
+    try {
+      raw.prepare("UPDATE kv SET expires_at = ? WHERE key = 'old'").run(1e303);
+    } finally {
+      raw.close();
+    }
+    const list = await t.api("GET", "/apps/demo/data/kv");
+    assert.equal(list.status, 200);
+    assert.deepEqual(await json(list), { keys: [{ key: "old", expiresAt: null }], cursor: null });
+    assert.deepEqual(await json(await t.api("GET", "/apps/demo/data/kv/old")), {
+      key: "old",
+      value: "kept",
+    });
+  });
+});
+
+Deno.test("data.kv_list and docs_find: limits and offsets are bounded whole numbers, also in the query string", async () => {
+  await withKernel(async (t) => {
+    await demo(t);
+    for (
+      const query of [
+        "limit=0",
+        "limit=1001",
+        "limit=1.5",
+        "limit=abc",
+        "limit=",
+        "limit=%201",
+        "limit=0x10",
+        "limit=1e2",
+        "limit=99999999999999999999999",
+        "limit=1&limit=2",
+      ]
+    ) {
+      for (const path of ["/apps/demo/data/kv", "/apps/demo/data/docs/things"]) {
+        const res = await t.api("GET", `${path}?${query}`);
+        assert.equal(res.status, 400, `${path}?${query}`);
+        assert.equal((await res.json()).error.code, "invalid_input");
+      }
+    }
+    for (const query of ["offset=-1", "offset=1000000001", "offset=NaN", "offset=Infinity"]) {
+      const res = await t.api("GET", `/apps/demo/data/docs/things?${query}`);
+      assert.equal(res.status, 400, query);
+    }
+    assert.equal((await t.api("GET", "/apps/demo/data/kv?limit=1000")).status, 200);
+    assert.equal((await t.api("GET", "/apps/demo/data/docs/things?limit=1&offset=5")).status, 200);
   });
 });
 
