@@ -305,3 +305,64 @@ Deno.test("apps.deploy_files deploys inline files atomically, with archive rules
     assert.equal(await (await t.get("inline.localhost", "/")).text(), "v2");
   });
 });
+
+Deno.test("apps.deploy_files stores paths in NFC and refuses one name given in two Unicode forms", async () => {
+  await withKernel(async (t) => {
+    const deploy = (files: unknown) => t.api("POST", "/apps/uni/deploy-files", { body: { files } });
+    const twice = await deploy({
+      "index.html": { text: "home" },
+      "caf\u00e9.html": { text: "nfc" },
+      "cafe\u0301.html": { text: "nfd" },
+    });
+    assert.equal(twice.status, 400);
+    const err = (await json(twice) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, "invalid_input");
+    assert.match(err.message, /caf\\u00e9\.html.*cafe\\u0301\.html.*two Unicode forms/);
+    assert.equal((await t.api("GET", "/apps/uni")).status, 404, "nothing was created");
+
+    const nfd = await deploy({
+      "index.html": { text: "home" },
+      "cafe\u0301.html": { text: "nfd" },
+    });
+    assert.equal(nfd.status, 200);
+    const files = await json(await t.api("GET", "/apps/uni/files")) as { path: string }[];
+    assert.deepEqual(files.map((f) => f.path).sort(), ["caf\u00e9.html", "index.html"]);
+    for (const path of ["/caf%C3%A9", "/cafe%CC%81"]) {
+      const res = await t.get("uni.localhost", path);
+      assert.equal(res.status, 200, path);
+      assert.equal(await res.text(), "nfd");
+    }
+    const read = await t.api("GET", `/apps/uni/file?path=${encodeURIComponent("cafe\u0301.html")}`);
+    assert.equal(read.status, 200);
+    assert.equal((await json(read) as { content: string }).content, "nfd");
+  });
+});
+
+Deno.test('input with a "__proto__" key anywhere is refused, never silently dropped', async () => {
+  await withKernel(async (t) => {
+    await demo(t);
+    const cases: [string, string, string][] = [
+      [
+        "POST",
+        "/apps/demo/deploy-files",
+        '{"files":{"__proto__":{"text":"x"},"a.html":{"text":"y"}}}',
+      ],
+      ["POST", "/apps", '{"name":"x","__proto__":{"admin":true}}'],
+      ["PUT", "/apps/demo/data/kv/k", '{"value":{"a":{"__proto__":1}}}'],
+      ["POST", "/apps/demo/data/sql", '{"sql":"SELECT :a","params":{"__proto__":1}}'],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await t.api(method, path, { raw: { body, type: "application/json" } });
+      assert.equal(res.status, 400, `${method} ${path}`);
+      assert.match((await json(res) as { error: { message: string } }).error.message, /__proto__/);
+    }
+    const filter = encodeURIComponent('{"__proto__":{"x":1}}');
+    const res = await t.api("GET", `/apps/demo/data/docs/things?filter=${filter}`);
+    assert.equal(res.status, 400);
+    assert.equal((await t.api("GET", "/apps/demo/data/kv/k")).status, 200);
+    assert.deepEqual(await json(await t.api("GET", "/apps/demo/data/kv/k")), {
+      key: "k",
+      value: null,
+    });
+  });
+});
