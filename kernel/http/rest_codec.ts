@@ -276,7 +276,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
     run,
     async handle(req, path, query, meta) {
       const principal = options.authenticate(req);
-      const parts = path.split("/").filter(Boolean);
+      const parts = routeParts(path);
       const allowed: string[] = [];
       for (const route of routes) {
         const params = matchRoute(route, parts);
@@ -343,8 +343,21 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
   };
 }
 
+/**
+ * The segments of an API path (`/apps/x/files` → `apps`, `x`, `files`); a
+ * trailing `/` is ignored. An empty segment (`/apps//files`) is no route's,
+ * so it gives no segments: it must not shift the others into another route
+ * (`/apps//files` is not `/apps/files`).
+ */
+function routeParts(path: string): string[] {
+  const parts = path.split("/").slice(1);
+  if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
+  return parts.includes("") ? [] : parts;
+}
+
 function queryInput(query: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // No prototype: a `__proto__` parameter stays a key (and is refused) instead of vanishing.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of new Set(query.keys())) {
     const values = query.getAll(key);
     out[key] = values.length === 1 ? values[0] : values;

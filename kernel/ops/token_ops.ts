@@ -43,7 +43,9 @@ export const createToken = defineOperation({
   input: z.strictObject({
     name: z.string().trim().min(1).max(100).describe("A name to recognise the token by."),
     scopes: z.array(z.enum(SCOPES)).min(1).describe(`Scopes: ${SCOPES.join(", ")}.`),
-    apps: z.array(z.string().min(1)).optional().describe("App names or IDs to limit the token to."),
+    apps: z.array(z.string().min(1).max(100)).max(1000).optional().describe(
+      "App names or IDs to limit the token to.",
+    ),
     expiresInDays: int(1, 3650).optional().describe(
       "Days until the token expires (default: never).",
     ),
@@ -87,7 +89,7 @@ export const revokeToken = defineOperation({
   name: "tokens.revoke",
   summary: "Revoke an API token",
   description: "Revokes a token; it stops working from the next request on.",
-  input: z.strictObject({ id: z.string().min(1).describe("The token's ID (tok_…).") }),
+  input: z.strictObject({ id: z.string().min(1).max(100).describe("The token's ID (tok_…).") }),
   output: TokenView,
   access: "admin",
   hints: { destructive: true, idempotent: true },

@@ -101,6 +101,12 @@ Deno.test("REST: bad input gets one JSON error shape and a 4xx", async () => {
         code: "method_not_allowed",
       },
       {
+        name: "a __proto__ query parameter",
+        res: () => t.api("GET", "/apps?__proto__=x"),
+        status: 400,
+        code: "invalid_input",
+      },
+      {
         name: "an unknown app",
         res: () => t.api("GET", "/apps/ghost"),
         status: 404,
@@ -184,5 +190,18 @@ Deno.test("REST: create, rename and delete keep one stable ID", async () => {
     const gone = await t.api("GET", `/apps/${created.id}`);
     assert.equal(gone.status, 404);
     await gone.body?.cancel();
+  });
+});
+
+Deno.test("REST: an empty path segment matches no route instead of shifting into another", async () => {
+  await withKernel(async (t) => {
+    assert.equal((await t.api("POST", "/apps", { body: { name: "versions" } })).status, 201);
+    assert.equal((await t.api("GET", "/apps/versions")).status, 200);
+    for (const path of ["/apps//versions", "//apps/versions", "/apps/versions//"]) {
+      const res = await t.api("GET", path);
+      assert.equal(res.status, 404, path);
+      assert.equal((await errorOf(res)).code, "not_found");
+    }
+    assert.equal((await t.api("GET", "/apps/versions/")).status, 200, "a trailing / is ignored");
   });
 });
