@@ -184,7 +184,8 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
   }
   for (const f of fields) {
     if (!f.optional && input[f.name] === undefined) {
-      throw new FaztError("invalid_input", `Missing ${f.name}. Usage: ${usage(op)}`);
+      const or = f.nullable ? ' (or "none")' : "";
+      throw new FaztError("invalid_input", `Missing ${f.name}${or}. Usage: ${usage(op)}`);
     }
   }
   return input;

@@ -344,14 +344,13 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
 }
 
 /**
- * The segments of an API path (`/apps/x/files` → `apps`, `x`, `files`); a
- * trailing `/` is ignored. An empty segment (`/apps//files`) is no route's,
- * so it gives no segments: it must not shift the others into another route
- * (`/apps//files` is not `/apps/files`).
+ * The segments of an API path (`/apps/x/files` → `apps`, `x`, `files`). An
+ * empty segment (`/apps//files`, `/apps/`) is no route's, so it gives no
+ * segments: an empty path parameter must not shift the others into another
+ * route (`/apps//files` is not `/apps/files`, `/apps/` is not `/apps`).
  */
 function routeParts(path: string): string[] {
   const parts = path.split("/").slice(1);
-  if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
   return parts.includes("") ? [] : parts;
 }
 

@@ -197,11 +197,13 @@ Deno.test("REST: an empty path segment matches no route instead of shifting into
   await withKernel(async (t) => {
     assert.equal((await t.api("POST", "/apps", { body: { name: "versions" } })).status, 201);
     assert.equal((await t.api("GET", "/apps/versions")).status, 200);
-    for (const path of ["/apps//versions", "//apps/versions", "/apps/versions//"]) {
+    const apps = await t.api("GET", "/apps");
+    assert.equal(apps.status, 200);
+    await apps.body?.cancel();
+    for (const path of ["/apps//versions", "//apps/versions", "/apps/versions/", "/apps/"]) {
       const res = await t.api("GET", path);
       assert.equal(res.status, 404, path);
       assert.equal((await errorOf(res)).code, "not_found");
     }
-    assert.equal((await t.api("GET", "/apps/versions/")).status, 200, "a trailing / is ignored");
   });
 });
