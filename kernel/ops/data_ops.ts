@@ -13,8 +13,9 @@ import type { AppData } from "../appdata/app_data_service.ts";
 import type { SqlValue } from "../appdata/sql_store.ts";
 import { FaztError } from "../errors.ts";
 import { jsonInput } from "./json_input.ts";
-import { MAX_COUNT, queryInt } from "./number_input.ts";
+import { queryInt } from "./number_input.ts";
 import { MAX_TTL_SECONDS } from "../appdata/kv_store.ts";
+import { MAX_FIND_OFFSET } from "../appdata/doc_store.ts";
 
 const app = z.string().min(1).max(100).describe("App name or ID.");
 const key = z.string().min(1).max(512).describe("The kv key.");
@@ -168,7 +169,7 @@ export const docsFind = defineOperation({
     limit: queryInt(1, 1000).optional().describe(
       "At most this many documents (default 1000).",
     ),
-    offset: queryInt(0, MAX_COUNT).optional().describe("Skip this many first."),
+    offset: queryInt(0, MAX_FIND_OFFSET).optional().describe("Skip this many first."),
   }),
   output: z.array(z.record(z.string(), z.unknown()).describe("A document, with its _id.")),
   access: "data:read",
