@@ -5,6 +5,11 @@
  * duplicates, sizes, compression ratios) before anything is written, and
  * returns the files to deploy with normalised paths.
  *
+ * Names are stored in Unicode NFC: macOS writes "é" as "e" + a combining
+ * accent (NFD), other systems as one character, and both must name the same
+ * file. Two entries that are one name in NFC are duplicates. Names that
+ * differ only in case stay distinct files, as URLs are case-sensitive.
+ *
  * Declared sizes are checked here; actual sizes are enforced while the data
  * is streamed, because `openEntry` errors as soon as an entry inflates past
  * its declared size. Together nothing can exceed the limits.
@@ -71,6 +76,18 @@ function quote(name: string): string {
   return JSON.stringify(shown);
 }
 
+/**
+ * A name quoted as JSON with every character outside printable ASCII
+ * escaped (`"cafe\u0301.html"`), so that two Unicode forms of one name
+ * differ visibly in a message.
+ */
+export function escapedName(name: string): string {
+  return quote(name).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 function refuse(reason: string, entry: string, message: string): FaztError {
   return new FaztError("invalid_archive", message, { details: { reason, entry } });
 }
@@ -82,10 +99,11 @@ function formatBytes(n: number): string {
 }
 
 /**
- * Checks an entry name and returns its normalised path ("" for a name that
- * is only "." segments). Directory names may end with "/".
+ * Checks an entry name and returns its normalised path (NFC, "" for a name
+ * that is only "." segments). Directory names may end with "/".
  */
-function normalisePath(name: string): string {
+function normalisePath(raw: string): string {
+  const name = raw.normalize("NFC");
   const q = quote(name);
   if (name === "") return invalid(name, '"" has an empty name');
   // deno-lint-ignore no-control-regex
@@ -207,11 +225,20 @@ export async function inspectArchive(
     }
     const earlier = seen.get(path);
     if (earlier !== undefined) {
+      const forms = earlier.normalize("NFC") === name.normalize("NFC") && earlier !== name;
       throw refuse(
         "duplicate_path",
         name,
-        `The archive has the file ${quote(path)} more than once (${quote(earlier)} and ${q}). ` +
-          "Remove the duplicate and zip the folder again.",
+        forms
+          ? `The archive has the file ${quote(path)} twice, its name written in two Unicode ` +
+            `forms (${escapedName(earlier)} and ${
+              escapedName(name)
+            }), which fazt stores as one name. ` +
+            "Remove one of them and zip the folder again."
+          : `The archive has the file ${quote(path)} more than once (${
+            quote(earlier)
+          } and ${q}). ` +
+            "Remove the duplicate and zip the folder again.",
       );
     }
     seen.set(path, name);

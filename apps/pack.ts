@@ -3,6 +3,9 @@
  * archives. The walk is sorted and the entries carry a fixed timestamp, so
  * the same folder always packs to the same bytes. Symlinks are never
  * followed (a link could point at `~/.ssh`): they are skipped and reported.
+ * Names go into the archive in Unicode NFC, as the server stores them
+ * (macOS file systems hand out NFD); two files whose names are one name in
+ * NFC are refused before anything is uploaded.
  *
  * @module
  */
@@ -10,6 +13,7 @@ import { join } from "node:path";
 import { type Zippable, zipSync } from "fflate";
 import { FaztError } from "../kernel/errors.ts";
 import { ALWAYS_IGNORED, type IgnoreMatcher, parseIgnore } from "./ignore.ts";
+import { escapedName } from "./archive.ts";
 
 /** Options for {@linkcode packFolder}. */
 export interface PackOptions {
@@ -78,7 +82,7 @@ async function readIgnoreFile(dir: string): Promise<IgnoreMatcher> {
   try {
     const info = await Deno.lstat(path);
     if (!info.isFile) return parseIgnore("");
-    return parseIgnore(await Deno.readTextFile(path));
+    return parseIgnore((await Deno.readTextFile(path)).normalize("NFC"));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return parseIgnore("");
     throw readError(".faztignore", err);
@@ -127,10 +131,12 @@ export async function packFolder(dir: string, options: PackOptions = {}): Promis
   // names ("404") come first, which is just as deterministic.
   const entries: Zippable = {};
   const skipped: string[] = [];
+  /** Packed path (NFC) → the path as the file system spells it. */
+  const packed = new Map<string, string>();
   let files = 0;
   let bytes = 0;
 
-  const walk = async (abs: string, prefix: string): Promise<void> => {
+  const walk = async (abs: string, prefix: string, onDisk: string): Promise<void> => {
     const children: Deno.DirEntry[] = [];
     try {
       for await (const entry of Deno.readDir(abs)) children.push(entry);
@@ -139,18 +145,31 @@ export async function packFolder(dir: string, options: PackOptions = {}): Promis
     }
     children.sort((a, b) => byCodeUnit(a.name, b.name));
     for (const entry of children) {
-      if (ALWAYS_IGNORED_SET.has(entry.name)) continue;
-      const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      const name = entry.name.normalize("NFC");
+      if (ALWAYS_IGNORED_SET.has(name)) continue;
+      const rel = prefix === "" ? name : `${prefix}/${name}`;
+      const relOnDisk = onDisk === "" ? entry.name : `${onDisk}/${entry.name}`;
       if (matcher.ignores(rel, entry.isDirectory)) continue;
       const childAbs = join(abs, entry.name);
       if (entry.isSymlink) {
         skipped.push(`${rel} (symlink)`);
       } else if (entry.isDirectory) {
-        await walk(childAbs, rel);
+        await walk(childAbs, rel, relOnDisk);
       } else if (entry.isFile && rel === "__proto__") {
         // zipSync collects entries in a plain object, where this key is lost.
         skipped.push(`${rel} (unsupported name)`);
       } else if (entry.isFile) {
+        const twin = packed.get(rel);
+        if (twin !== undefined) {
+          throw new FaztError(
+            "bad_request",
+            `The folder has two files whose names are one name in two Unicode forms: ` +
+              `${escapedName(twin)} and ${escapedName(relOnDisk)}. fazt stores names in NFC, ` +
+              "so keep only one of them.",
+            { details: { paths: [twin, relOnDisk] } },
+          );
+        }
+        packed.set(rel, relOnDisk);
         let data: Uint8Array;
         try {
           data = await Deno.readFile(childAbs);
@@ -169,7 +188,7 @@ export async function packFolder(dir: string, options: PackOptions = {}): Promis
       }
     }
   };
-  await walk(dir, "");
+  await walk(dir, "", "");
 
   if (files === 0) {
     throw new FaztError(

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, exit: 1 },
   internal: { status: 500, exit: 1 },
   app_error: { status: 500, exit: 1 },
+  not_implemented: { status: 501, exit: 1 },
   bad_gateway: { status: 502, exit: 1 },
   unavailable: { status: 503, exit: 1 },
   gateway_timeout: { status: 504, exit: 1 },

@@ -92,7 +92,7 @@ export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
     "kv.delete": (app, [key]) => appData.forApp(app).kv.delete(str(key, "key")),
     "kv.list": (app, [opts]) => appData.forApp(app).kv.list(obj(opts, "options")),
     "kv.increment": (app, [key, by]) =>
-      appData.forApp(app).kv.increment(str(key, "key"), by === undefined ? 1 : Number(by)),
+      appData.forApp(app).kv.increment(str(key, "key"), by === undefined ? 1 : by as number),
     "docs.insert": (app, [c, doc]) =>
       appData.forApp(app).docs.insert(str(c, "collection"), doc as Record<string, unknown>),
     "docs.find": (app, [c, filter, opts]) =>

@@ -93,12 +93,18 @@ function checkCollection(name: unknown): string {
   return name;
 }
 
+/** The largest `find` offset (also the bound of the `data.docs_find` operation). */
+export const MAX_FIND_OFFSET = 1_000_000_000;
+
 function checkOffset(offset: unknown): number {
   if (offset === undefined) return 0;
-  if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) {
+  if (
+    typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0 ||
+    offset > MAX_FIND_OFFSET
+  ) {
     throw new FaztError(
       "invalid_input",
-      `The offset must be a whole number of 0 or more (got ${describe(offset)}).`,
+      `The offset must be a whole number from 0 to ${MAX_FIND_OFFSET} (got ${describe(offset)}).`,
     );
   }
   return offset;

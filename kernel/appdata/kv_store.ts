@@ -25,9 +25,12 @@ import {
 } from "./context.ts";
 import { encodeJson } from "./json_value.ts";
 
+/** The longest ttl, in seconds: 10 years. Longer is what leaving the ttl out is for. */
+export const MAX_TTL_SECONDS = 10 * 365 * 86_400;
+
 /** Options for {@linkcode KvStore.set}. */
 export interface KvSetOptions {
-  /** Seconds until the key expires (a positive number); absent = never. */
+  /** Seconds until the key expires (positive, at most {@linkcode MAX_TTL_SECONDS}); absent = never. */
   ttl?: number;
 }
 
@@ -92,6 +95,21 @@ const DELETE_EXPIRED_ONE = "DELETE FROM kv WHERE key = ? AND expires_at <= ?";
 const PURGE = `DELETE FROM kv WHERE key IN (
   SELECT key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?
 )`;
+
+/** The latest time a `Date` can hold, in ms since the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * A stored expiry as the stores hand it out: older versions accepted any
+ * finite ttl, so a row may hold an expiry no date can show (even Infinity).
+ * Such a key is live (it expires after every real date) and reads as never
+ * expiring.
+ */
+function expiryOf(stored: unknown): number | null {
+  return typeof stored === "number" && Number.isFinite(stored) && stored <= MAX_DATE_MS
+    ? stored
+    : null;
+}
 
 function checkKey(key: unknown, maxBytes: number): string {
   if (typeof key !== "string" || key === "") {
@@ -164,13 +182,15 @@ export function createKvStore(ctx: StoreContext): KvStore {
       const text = encodeJson(value, `the kv value for ${JSON.stringify(k)}`, limits.maxValueBytes);
       const ttl = opts.ttl;
       if (
-        ttl !== undefined && (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0)
+        ttl !== undefined &&
+        (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS)
       ) {
         throw new FaztError(
           "invalid_input",
-          `The ttl must be a positive number of seconds (got ${
+          `The ttl must be a positive number of seconds, at most ${MAX_TTL_SECONDS} (10 years) (got ${
             describe(ttl)
           }). Leave it out for a key that never expires.`,
+          { details: { max: MAX_TTL_SECONDS } },
         );
       }
       return await ctx.withStore((db) =>
@@ -213,7 +233,10 @@ export function createKvStore(ctx: StoreContext): KvStore {
           expires_at: number | null;
         }[];
         const more = rows.length > limit;
-        const keys = rows.slice(0, limit).map((r) => ({ key: r.key, expiresAt: r.expires_at }));
+        const keys = rows.slice(0, limit).map((r) => ({
+          key: r.key,
+          expiresAt: expiryOf(r.expires_at),
+        }));
         return { keys, cursor: more ? encodeCursor(keys[keys.length - 1].key) : null };
       });
     },
@@ -254,7 +277,12 @@ export function createKvStore(ctx: StoreContext): KvStore {
             );
           }
           purgeExpired(w, db.kvPurge, at);
-          w.prepare(UPSERT).run(k, JSON.stringify(next), live ? row.expires_at : null, at);
+          w.prepare(UPSERT).run(
+            k,
+            JSON.stringify(next),
+            live ? expiryOf(row.expires_at) : null,
+            at,
+          );
           return next;
         })
       );

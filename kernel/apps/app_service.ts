@@ -233,7 +233,10 @@ export function createAppService(options: AppServiceOptions): AppService {
     files: (ref, version) => versionFiles(db.read, versionOf(ref, version).id),
     readFile(ref, path, version, maxBytes) {
       const v = versionOf(ref, version);
-      const file = versionFiles(db.read, v.id).find((f) => f.path === path);
+      // Names are stored in NFC; an exact match wins (older versions may hold NFD names).
+      const files = versionFiles(db.read, v.id);
+      const nfc = path.normalize("NFC");
+      const file = files.find((f) => f.path === path) ?? files.find((f) => f.path === nfc);
       if (!file) {
         throw new FaztError("not_found", `Version ${v.number} has no file "${path}".`, {
           details: { path, version: v.number },

@@ -92,6 +92,7 @@ function commandHelp(op: AnyOperation): string {
       const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${alias ?? f.name}`;
       const notes = [
         ...(f.kind === "array" ? ["repeatable"] : []),
+        ...(f.nullable ? ['"none" for null'] : []),
         ...(f.optional ? ["optional"] : []),
       ];
       lines.push(
@@ -137,6 +138,7 @@ export function topHelp(): string {
 
 function toValue(f: FieldInfo, values: string[]): unknown {
   const v = values.at(-1)!;
+  if (f.nullable && v === "none") return null;
   switch (f.kind) {
     case "number": {
       const n = Number(v);
@@ -182,7 +184,8 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
   }
   for (const f of fields) {
     if (!f.optional && input[f.name] === undefined) {
-      throw new FaztError("invalid_input", `Missing ${f.name}. Usage: ${usage(op)}`);
+      const or = f.nullable ? ' (or "none")' : "";
+      throw new FaztError("invalid_input", `Missing ${f.name}${or}. Usage: ${usage(op)}`);
     }
   }
   return input;

@@ -15,27 +15,33 @@ export interface FieldInfo {
   kind: "string" | "number" | "boolean" | "array" | "upload" | "other";
   /** True when the field may be left out. */
   optional: boolean;
+  /** True when the field takes `null` (given as `none` on the command line). */
+  nullable: boolean;
   /** Help text. */
   description: string;
 }
 
-function unwrap(schema: z.ZodType): { inner: z.ZodType; optional: boolean; description?: string } {
+function unwrap(
+  schema: z.ZodType,
+): { inner: z.ZodType; optional: boolean; nullable: boolean; description?: string } {
   let s = schema;
   let optional = false;
+  let nullable = false;
   let description = s.description;
   while (["optional", "default", "nullable"].includes(s.def.type)) {
-    optional = true;
+    if (s.def.type === "nullable") nullable = true;
+    else optional = true;
     s = (s.def as unknown as { innerType: z.ZodType }).innerType;
     description ??= s.description;
   }
-  return { inner: s, optional, description };
+  return { inner: s, optional, nullable, description };
 }
 
 /** The input fields of an operation. */
 export function inputFields(op: AnyOperation): FieldInfo[] {
   const shape = (op.input as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
   return Object.entries(shape).map(([name, schema]) => {
-    const { inner, optional, description } = unwrap(schema);
+    const { inner, optional, nullable, description } = unwrap(schema);
     const t = inner.def.type;
     const kind: FieldInfo["kind"] = name === op.http.upload?.field
       ? "upload"
@@ -48,6 +54,6 @@ export function inputFields(op: AnyOperation): FieldInfo[] {
       : t === "array"
       ? "array"
       : "other";
-    return { name, kind, optional, description: description ?? "" };
+    return { name, kind, optional, nullable, description: description ?? "" };
   });
 }

@@ -282,6 +282,13 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       options.meter.served(match.app.id, bytes);
       return bytes >= WATCH_SEND_FROM ? watchSend(res) : res;
     }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return errorResponse(
+        new FaztError("method_not_allowed", `${req.method} is not allowed here; use GET.`, {
+          headers: { allow: "GET, HEAD" },
+        }),
+      );
+    }
     if (match.kind === "admin" && pathname === "/") return htmlResponse(200, welcome);
     return htmlResponse(
       404,

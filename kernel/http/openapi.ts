@@ -106,11 +106,26 @@ function propertiesOf(schema: Json): { properties: Record<string, Json>; require
   return { properties, required };
 }
 
-/** A parameter object; the field's description moves from the schema onto the parameter. */
+/** True when a schema can only be satisfied by an object (not a plain value or a list of them). */
+function isObjectSchema(schema: Json): boolean {
+  return schema.type === "object" ||
+    (Array.isArray(schema.anyOf) && schema.anyOf.some((s) => isRecord(s) && s.type === "object"));
+}
+
+/**
+ * A parameter object; the field's description moves from the schema onto
+ * the parameter. A query field holding an object (a filter, say) is sent as
+ * its JSON text (`?filter={"a":1}`), which OpenAPI states with `content`;
+ * a list of plain values repeats the key (`?scope=a&scope=b`).
+ */
 function parameter(name: string, where: "path" | "query", schema: Json, required: boolean): Json {
   const { description, ...rest } = schema;
   const param: Json = { name, in: where, required };
   if (typeof description === "string") param.description = description;
+  if (where === "query" && isObjectSchema(rest)) {
+    param.content = { "application/json": { schema: rest } };
+    return param;
+  }
   param.schema = rest;
   if (where === "query" && rest.type === "array") {
     param.style = "form";

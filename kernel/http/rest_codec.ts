@@ -135,7 +135,12 @@ function matchRoute(route: CompiledRoute, parts: string[]): Record<string, strin
   return params;
 }
 
-/** Reads a body as text, refusing more than `max` bytes without buffering them. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Reads a body as UTF-8 text, refusing more than `max` bytes without
+ * buffering them, and bytes that are not UTF-8 (`invalid_json`).
+ */
 async function readLimited(req: Request, max: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   const tooLarge = () =>
@@ -159,7 +164,11 @@ async function readLimited(req: Request, max: number): Promise<string> {
     all.set(p, at);
     at += p.length;
   }
-  return new TextDecoder().decode(all);
+  try {
+    return UTF8.decode(all);
+  } catch {
+    throw new FaztError("invalid_json", "The request body is not valid UTF-8 text.");
+  }
 }
 
 /** Creates the REST codec. */
@@ -196,7 +205,10 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
     }
     if (op.http.method === "GET" || op.http.method === "DELETE") return {};
     const text = await readLimited(req, op.http.maxBodyBytes ?? options.maxJsonBytes);
-    if (text.trim() === "") return {};
+    // No body at all gives no fields (the operation's schema decides whether
+    // that is enough); any byte makes it a JSON body, so whitespace is invalid
+    // JSON, never "no input" (it once removed an app's egress limit).
+    if (text === "") return {};
     const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (type !== "application/json") {
       throw new FaztError(
@@ -263,7 +275,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
     run,
     async handle(req, path, query, meta) {
       const principal = options.authenticate(req, meta);
-      const parts = path.split("/").filter(Boolean);
+      const parts = routeParts(path);
       const allowed: string[] = [];
       for (const route of routes) {
         const params = matchRoute(route, parts);
@@ -330,8 +342,20 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
   };
 }
 
+/**
+ * The segments of an API path (`/apps/x/files` → `apps`, `x`, `files`). An
+ * empty segment (`/apps//files`, `/apps/`) is no route's, so it gives no
+ * segments: an empty path parameter must not shift the others into another
+ * route (`/apps//files` is not `/apps/files`, `/apps/` is not `/apps`).
+ */
+function routeParts(path: string): string[] {
+  const parts = path.split("/").slice(1);
+  return parts.includes("") ? [] : parts;
+}
+
 function queryInput(query: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // No prototype: a `__proto__` parameter stays a key (and is refused) instead of vanishing.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of new Set(query.keys())) {
     const values = query.getAll(key);
     out[key] = values.length === 1 ? values[0] : values;

@@ -31,6 +31,7 @@ import type { ConnInfo, HttpHandler } from "./handler.ts";
 import { isWatched, type SendProgress, watchedResponse } from "./send_watch.ts";
 import { errorResponse } from "./error_response.ts";
 import { FaztError } from "../errors.ts";
+import { refuseRequest } from "./request_gate.ts";
 
 /** Connection limits the listener enforces. */
 export interface ConnectionLimits {
@@ -413,6 +414,17 @@ export function listen(options: ListenOptions): Listener {
         c.deadline = now + limits.idleTimeoutMs;
         // Hyper reads a request only after the previous one's body (HTTP/1.1).
         c.bodies.clear();
+        // An unservable method or Host: refused before anything (a Request with
+        // such a method cannot even be rebuilt). A body nobody reads must still
+        // arrive, as for a GET with a body.
+        const refused = refuseRequest(req);
+        if (refused) {
+          if (hasHiddenBody(req)) {
+            c.bodies.add({ since: now, reading: false, abandoned: true, fail: () => {} });
+          }
+          req.body?.cancel().catch(() => {});
+          return refused;
+        }
         if (req.method === "GET" || req.method === "HEAD") {
           if (hasHiddenBody(req)) {
             c.bodies.add({ since: now, reading: false, abandoned: true, fail: () => {} });

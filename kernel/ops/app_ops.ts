@@ -11,6 +11,7 @@ import type { AppRecord } from "../apps/app_service.ts";
 import type { VersionRecord } from "../vfs/version_store.ts";
 import { Upload, uploadSchema } from "./upload.ts";
 import { contentTypeFor } from "../vfs/content_type.ts";
+import { int, MAX_COUNT, queryInt } from "./number_input.ts";
 
 const appRef = z.string().min(1).max(100).describe("App name or ID.");
 
@@ -239,7 +240,7 @@ export const rollbackApp = defineOperation({
     "Makes an earlier version live again, instantly: the given version number, or else the one before the live version.",
   input: z.strictObject({
     app: appRef,
-    version: z.coerce.number().int().positive().optional().describe("Version number to go live."),
+    version: int(1, MAX_COUNT).optional().describe("Version number to go live."),
   }),
   output: z.object({ app: AppView, version: VersionView }),
   access: "apps:write",
@@ -288,7 +289,7 @@ const FileView = z.object({
   modifiedAt: z.string(),
 });
 
-const versionInput = z.coerce.number().int().positive().optional().describe(
+const versionInput = queryInt(1, MAX_COUNT).optional().describe(
   "Version number (default: the live version).",
 );
 

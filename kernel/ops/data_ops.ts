@@ -13,6 +13,9 @@ import type { AppData } from "../appdata/app_data_service.ts";
 import type { SqlValue } from "../appdata/sql_store.ts";
 import { FaztError } from "../errors.ts";
 import { jsonInput } from "./json_input.ts";
+import { queryInt } from "./number_input.ts";
+import { MAX_TTL_SECONDS } from "../appdata/kv_store.ts";
+import { MAX_FIND_OFFSET } from "../appdata/doc_store.ts";
 
 const app = z.string().min(1).max(100).describe("App name or ID.");
 const key = z.string().min(1).max(512).describe("The kv key.");
@@ -54,7 +57,7 @@ export const kvList = defineOperation({
   input: z.strictObject({
     app,
     prefix: z.string().max(512).optional().describe("Only keys starting with this."),
-    limit: z.coerce.number().int().min(1).max(1000).optional().describe(
+    limit: queryInt(1, 1000).optional().describe(
       "At most this many keys (default 100).",
     ),
     cursor: z.string().max(2048).optional().describe("The cursor of the previous page."),
@@ -92,7 +95,9 @@ export const kvSet = defineOperation({
     value: z.unknown().refine((v) => v !== undefined, "give a value (any JSON)").describe(
       "The JSON value to store.",
     ),
-    ttl: z.coerce.number().positive().optional().describe("Seconds until the key expires."),
+    ttl: z.number().positive().max(MAX_TTL_SECONDS).optional().describe(
+      "Seconds until the key expires (fractions allowed; at most 10 years).",
+    ),
   }),
   output: z.object({
     key: z.string(),
@@ -161,10 +166,10 @@ export const docsFind = defineOperation({
     ),
     sort: jsonInput(z.record(z.string(), z.union([z.literal(1), z.literal(-1)]))).optional()
       .describe('Field → 1 (ascending) or -1 (descending), e.g. {"createdAt": -1}.'),
-    limit: z.coerce.number().int().min(1).max(1000).optional().describe(
+    limit: queryInt(1, 1000).optional().describe(
       "At most this many documents (default 1000).",
     ),
-    offset: z.coerce.number().int().min(0).optional().describe("Skip this many first."),
+    offset: queryInt(0, MAX_FIND_OFFSET).optional().describe("Skip this many first."),
   }),
   output: z.array(z.record(z.string(), z.unknown()).describe("A document, with its _id.")),
   access: "data:read",

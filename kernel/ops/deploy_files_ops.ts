@@ -14,6 +14,7 @@ import { deployApp } from "./app_ops.ts";
 import { Upload } from "./upload.ts";
 import { FaztError } from "../errors.ts";
 import { jsonInput } from "./json_input.ts";
+import { escapedName } from "../../apps/archive.ts";
 
 /** The most files one call may carry. */
 export const DEPLOY_FILES_MAX_FILES = 1000;
@@ -72,7 +73,11 @@ function decodeBase64(path: string, text: string): Uint8Array {
   }
 }
 
-/** Turns the `files` input into zip entries, enforcing the path rules and limits. */
+/**
+ * Turns the `files` input into zip entries, enforcing the path rules and
+ * limits. Paths are stored in Unicode NFC (as archive entries are), so two
+ * paths that are one name in NFC are refused.
+ */
 export function filesToEntries(
   files: Record<string, { text: string } | { base64: string }>,
 ): Record<string, Uint8Array> {
@@ -91,15 +96,28 @@ export function filesToEntries(
     );
   }
   const entries: Record<string, Uint8Array> = {};
+  const given = new Map<string, string>();
   let total = 0;
-  for (const path of paths) {
+  for (const original of paths) {
+    const path = original.normalize("NFC");
     const problem = filePathProblem(path);
     if (problem) {
       throw new FaztError("invalid_input", `Invalid file path: ${problem}.`, {
-        details: { path },
+        details: { path: original },
       });
     }
-    const content = files[path];
+    const twin = given.get(path);
+    if (twin !== undefined) {
+      throw new FaztError(
+        "invalid_input",
+        `The paths ${escapedName(twin)} and ${
+          escapedName(original)
+        } are one name written in two Unicode forms; fazt stores file names in NFC. Give the file once.`,
+        { details: { paths: [twin, original] } },
+      );
+    }
+    given.set(path, original);
+    const content = files[original];
     const bytes = "text" in content
       ? encoder.encode(content.text)
       : decodeBase64(path, content.base64);

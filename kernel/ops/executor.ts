@@ -9,6 +9,7 @@ import { z } from "zod";
 import { FaztError, toFaztError } from "../errors.ts";
 import { hasScope } from "../auth/scopes.ts";
 import type { AnyOperation, OperationContext } from "./operation.ts";
+import { protoKeyPath } from "./json_input.ts";
 
 /** Summarises zod issues as `{ path, message }` pairs for error details. */
 export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
@@ -58,6 +59,16 @@ export async function execute(
 ): Promise<unknown> {
   try {
     if (op.access !== "public" && ctx.principal.kind === "anonymous") authorize(op, ctx, rawInput);
+    const poisoned = protoKeyPath(rawInput);
+    if (poisoned !== undefined) {
+      throw new FaztError(
+        "invalid_input",
+        `Invalid input for ${op.name}: the key "__proto__"${
+          poisoned ? ` (in "${poisoned}")` : ""
+        } is not allowed.`,
+        { details: { path: poisoned } },
+      );
+    }
     const parsed = op.input.safeParse(rawInput);
     if (!parsed.success) {
       const issues = describeIssues(parsed.error);

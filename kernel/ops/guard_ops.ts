@@ -139,11 +139,16 @@ export const setEgressLimit = defineOperation({
   name: "apps.set_egress_limit",
   summary: "Limit an app's monthly egress",
   description:
-    "Sets how many MB an app may serve and fetch per calendar month (UTC); past it the app answers 429 until the month ends. Omit the limit to remove it.",
+    "Sets how many MB an app may serve and fetch per calendar month (UTC); past it the app answers 429 until the month ends. A limit of null removes it (from the CLI: --limit none).",
   input: z.strictObject({
     app: z.string().min(1).max(100).describe("App name or ID."),
-    limitMb: z.coerce.number().int().min(1).max(100_000_000).optional().describe(
-      "Monthly limit in MB; leave out to remove the limit.",
+    limitMb: z.number({
+      error: (issue) =>
+        issue.input === undefined
+          ? "is required: a limit in MB, or null to remove the limit"
+          : undefined,
+    }).int().min(1).max(100_000_000).nullable().describe(
+      "Monthly limit in MB, or null to remove the limit.",
     ),
   }),
   output: EgressView,
@@ -154,7 +159,7 @@ export const setEgressLimit = defineOperation({
   cli: { words: ["app", "egress-limit"], positionals: ["app"], flagAliases: { limit: "limitMb" } },
   handler: async ({ app, limitMb }, { services }) => {
     const target = services.apps.resolve(app);
-    await services.guards.meter.setLimit(target.id, limitMb === undefined ? null : limitMb * MB);
+    await services.guards.meter.setLimit(target.id, limitMb === null ? null : limitMb * MB);
     return services.guards.meter.usage(target.id);
   },
 });

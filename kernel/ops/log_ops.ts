@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import { LOG_LEVELS, type LogEntry } from "../logs/log_service.ts";
+import { queryInt } from "./number_input.ts";
 
 const app = z.string().min(1).max(100).describe("App name or ID.");
 
@@ -41,7 +42,7 @@ export const queryLogs = defineOperation({
     ),
     level: z.enum(LOG_LEVELS).optional().describe("Only entries at least this severe."),
     contains: z.string().max(200).optional().describe("Only entries whose message contains this."),
-    limit: z.coerce.number().int().min(1).max(1000).optional().describe(
+    limit: queryInt(1, 1000).optional().describe(
       "At most this many (default 100).",
     ),
   }),
@@ -76,7 +77,7 @@ export const tailLogs = defineOperation({
     "Streams an app's log entries as they happen (server-sent events), after the last few entries.",
   input: z.strictObject({
     app,
-    backlog: z.coerce.number().int().min(0).max(1000).optional().describe(
+    backlog: queryInt(0, 1000).optional().describe(
       "How many recent entries to send first (default 20).",
     ),
   }),

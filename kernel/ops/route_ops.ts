@@ -47,7 +47,7 @@ export const addRoute = defineOperation({
   summary: "Point a host at an app",
   description:
     "Adds an alias subdomain for an app, or with host `@` serves the app on the primary domain itself.",
-  input: z.strictObject({ host, app: z.string().min(1).describe("App name or ID.") }),
+  input: z.strictObject({ host, app: z.string().min(1).max(100).describe("App name or ID.") }),
   output: RouteView,
   access: "apps:write",
   appField: "app",

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import { SCOPES } from "../auth/scopes.ts";
 import type { TokenRecord } from "../auth/token_service.ts";
+import { int } from "./number_input.ts";
 
 const TokenView = z.object({
   id: z.string(),
@@ -42,8 +43,10 @@ export const createToken = defineOperation({
   input: z.strictObject({
     name: z.string().trim().min(1).max(100).describe("A name to recognise the token by."),
     scopes: z.array(z.enum(SCOPES)).min(1).describe(`Scopes: ${SCOPES.join(", ")}.`),
-    apps: z.array(z.string().min(1)).optional().describe("App names or IDs to limit the token to."),
-    expiresInDays: z.coerce.number().int().min(1).max(3650).optional().describe(
+    apps: z.array(z.string().min(1).max(100)).max(1000).optional().describe(
+      "App names or IDs to limit the token to.",
+    ),
+    expiresInDays: int(1, 3650).optional().describe(
       "Days until the token expires (default: never).",
     ),
   }),
@@ -86,7 +89,7 @@ export const revokeToken = defineOperation({
   name: "tokens.revoke",
   summary: "Revoke an API token",
   description: "Revokes a token; it stops working from the next request on.",
-  input: z.strictObject({ id: z.string().min(1).describe("The token's ID (tok_…).") }),
+  input: z.strictObject({ id: z.string().min(1).max(100).describe("The token's ID (tok_…).") }),
   output: TokenView,
   access: "admin",
   hints: { destructive: true, idempotent: true },

@@ -91,6 +91,47 @@ Deno.test("inspectArchive() accepts UTF-8 names and normalises ./ segments", asy
   );
 });
 
+const NFC = "caf\u00e9.html";
+const NFD = "cafe\u0301.html";
+
+Deno.test("inspectArchive() stores names in Unicode NFC, whichever form the zip used", async () => {
+  assertEquals(await pathsOf([file(NFD), file("d\u0301ir/e\u0301te\u0301.md")]), [
+    NFC,
+    "d\u0301ir/\u00e9t\u00e9.md".normalize("NFC"),
+  ]);
+  assertEquals(await pathsOf([file(NFC)]), [NFC]);
+});
+
+Deno.test("inspectArchive() refuses one name in two Unicode forms (NFC and NFD) as a duplicate", async () => {
+  for (const [first, second] of [[NFC, NFD], [NFD, NFC], [`a/${NFD}`, `a/${NFC}`]]) {
+    const err = await assertRefused(
+      inspectArchive(bytesSource(craftZip([file("index.html"), file(first), file(second)]))),
+      "invalid_archive",
+      "duplicate_path",
+      second,
+    );
+    assert(err.message.includes("two Unicode forms"), err.message);
+    // Both spellings are shown so that they differ on screen.
+    assert(err.message.includes("caf\\u00e9.html"), err.message);
+    assert(err.message.includes("cafe\\u0301.html"), err.message);
+  }
+  // A folder in one form and a file below the other form's folder are one path too.
+  await assertRefused(
+    inspectArchive(bytesSource(craftZip([file("caf\u00e9"), file("cafe\u0301/x.html")]))),
+    "invalid_archive",
+    "path_conflict",
+  );
+});
+
+Deno.test("inspectArchive() keeps names that differ only in case as two files (URLs are case-sensitive)", async () => {
+  assertEquals(await pathsOf([file("Index.html"), file("index.html"), file("A/b"), file("a/b")]), [
+    "A/b",
+    "Index.html",
+    "a/b",
+    "index.html",
+  ]);
+});
+
 Deno.test('inspectArchive() skips a name that is only "." or "./"', async () => {
   assertEquals(
     await pathsOf([{ name: "./", directory: true, method: "stored" }, file("."), file("a.html")]),

@@ -351,3 +351,30 @@ Deno.test("readArchiveFile() accepts what packFolder() produces", async () => {
     assertEquals(await readArchiveFile(join(dir, "site.zip")), zip);
   });
 });
+
+Deno.test("packFolder() writes names in Unicode NFC, as the server stores them", async () => {
+  await withTempDir(async (dir) => {
+    await writeTree(dir, { "cafe\u0301.html": "nfd", "sub/e\u0301t\u00e9.txt": "ignored" });
+    // The pattern typed in NFC matches the name the file system spells in NFD.
+    await Deno.writeTextFile(join(dir, ".faztignore"), "\u00e9t\u00e9.txt\n");
+    const result = await packFolder(dir);
+    assertEquals(unzipText(result.zip), { "caf\u00e9.html": "nfd" });
+  });
+});
+
+Deno.test("packFolder() refuses two files whose names are one name in NFC, before uploading", async () => {
+  await withTempDir(async (dir) => {
+    await writeTree(dir, { "caf\u00e9.html": "nfc", "cafe\u0301.html": "nfd", "a.html": "a" });
+    await assertFaztError(() => packFolder(dir), "bad_request", "two Unicode forms");
+  });
+});
+
+Deno.test("packFolder() keeps files whose names differ only in case", async () => {
+  await withTempDir(async (dir) => {
+    await writeTree(dir, { "Index.html": "upper", "index.html": "lower" });
+    assertEquals(unzipText((await packFolder(dir)).zip), {
+      "Index.html": "upper",
+      "index.html": "lower",
+    });
+  });
+});

@@ -394,8 +394,10 @@ Deno.test("past its monthly egress limit an app answers 429, across a restart, u
     assert.equal(other.servedBytes, 3 * file.length);
     assert.equal(other.limitBytes, null);
 
-    // Removing the limit (PUT without limitMb) serves again.
-    const cleared = await apiJson<EgressView>(server, "PUT", "/apps/metered/egress-limit", {});
+    // Removing the limit (an explicit null) serves again.
+    const cleared = await apiJson<EgressView>(server, "PUT", "/apps/metered/egress-limit", {
+      limitMb: null,
+    });
     assert.equal(cleared.limitBytes, null);
     const again = await server.fetch("metered.localhost", "/file.bin");
     assert.equal(again.status, 200);

@@ -244,7 +244,7 @@ function Egress({ app }: { app: AppView }): VNode {
       await api<EgressView>(
         "PUT",
         path("apps", app.id, "egress-limit"),
-        limitMb === undefined ? {} : { limitMb },
+        { limitMb: limitMb ?? null },
       );
       toast(
         limitMb === undefined

@@ -173,6 +173,10 @@ function unmatched(
  *   would serve that file); then `x.html` is served under its own name.
  * - Unmatched paths fall back to `index.html` for SPAs when the last segment
  *   has no `.`; otherwise `not_found` (the caller serves `404.html`).
+ * - File names are stored in Unicode NFC: a path that matches no file as
+ *   sent (say `cafe%CC%81.html`, NFD, as macOS spells it) is looked up again
+ *   in NFC and serves that file under the address asked for. An exact match
+ *   wins, so files an older version stored in NFD are still found.
  */
 export function resolvePath(
   pathname: string,
@@ -181,6 +185,22 @@ export function resolvePath(
 ): ResolvedPath {
   const path = decodePath(pathname);
   if (path === null) return BAD_REQUEST;
+  const found = resolveDecoded(path, has, options);
+  if ((found.kind !== "not_found" && found.kind !== "spa") || !NON_ASCII.test(path)) return found;
+  const nfc = path.normalize("NFC");
+  if (nfc === path) return found;
+  const again = resolveDecoded(nfc, has, options);
+  return again.kind === "not_found" || again.kind === "spa" ? found : again;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** {@linkcode resolvePath} for a decoded relative path. */
+function resolveDecoded(
+  path: string,
+  has: (path: string) => boolean,
+  options: ResolveOptions,
+): ResolvedPath {
   if (path.length === 0) return has("index.html") ? ROOT_INDEX : NOT_FOUND;
 
   if (path.charCodeAt(path.length - 1) === SLASH) {

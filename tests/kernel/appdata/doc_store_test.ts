@@ -235,6 +235,8 @@ const BAD_FIND_OPTIONS: [string, Record<string, unknown>][] = [
   ["limit above 1000", { limit: 1001 }],
   ["a negative offset", { offset: -1 }],
   ["a fractional offset", { offset: 0.5 }],
+  ["an offset over 1,000,000,000", { offset: 1_000_000_001 }],
+  ["an offset of 1e300", { offset: 1e300 }],
 ];
 for (const [name, opts] of BAD_FIND_OPTIONS) {
   Deno.test(`docs find() refuses ${name} with invalid_input`, async () => {

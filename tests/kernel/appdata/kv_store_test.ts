@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { PURGE_BATCH, PURGE_EVERY_WRITES } from "../../../kernel/appdata/kv_store.ts";
+import {
+  MAX_TTL_SECONDS,
+  PURGE_BATCH,
+  PURGE_EVERY_WRITES,
+} from "../../../kernel/appdata/kv_store.ts";
 import type { ErrorCode } from "../../../kernel/errors.ts";
 import { APP_A as APP, rejectsWith, T0, withApp } from "../../_helpers/appdata.ts";
 
@@ -171,7 +175,17 @@ Deno.test("kv 10,000 sets on one app stay within bounded memory", async () => {
   assert.ok(mib < 60, `RSS grew by ${mib.toFixed(1)} MiB over 10,000 sets`);
 });
 
-const BAD_TTLS: unknown[] = [0, -1, Number.NaN, Infinity, "10", null];
+const BAD_TTLS: unknown[] = [
+  0,
+  -1,
+  Number.NaN,
+  Infinity,
+  "10",
+  null,
+  1e300,
+  Number.MAX_VALUE,
+  MAX_TTL_SECONDS + 1,
+];
 for (const ttl of BAD_TTLS) {
   Deno.test(`kv set() refuses ttl ${String(ttl)} with invalid_input`, async () => {
     await withApp(async (app) => {
@@ -375,4 +389,38 @@ Deno.test("kv limits are configurable", async () => {
     await rejectsWith(app.kv.set("k", "x".repeat(20)), "payload_too_large");
     await rejectsWith(app.kv.list({ limit: 6 }), "invalid_input", /1 to 5/);
   }, { limits: { maxKeyBytes: 8, maxValueBytes: 16, maxListLimit: 5 } });
+});
+
+Deno.test("kv ttl: the longest ttl (10 years) is accepted and shown as a real date", async () => {
+  await withApp(async (app) => {
+    await app.kv.set("k", 1, { ttl: MAX_TTL_SECONDS });
+    const [entry] = (await app.kv.list()).keys;
+    assert.equal(entry.expiresAt, T0 + MAX_TTL_SECONDS * 1000);
+  });
+});
+
+Deno.test("kv: a row an older version stored with an absurd expiry reads as never expiring", async () => {
+  await withApp(async (app, { dataDir }) => {
+    await app.kv.set("a", 1);
+    await app.kv.set("b", 2);
+    await app.kv.set("c", 3);
+    const raw = new DatabaseSync(join(dataDir, "apps", APP, "store.db"));
+    try {
+      // What `ttl: 1e300` and `ttl: Number.MAX_VALUE` stored before ttls had a maximum.
+      raw.prepare("UPDATE kv SET expires_at = ? WHERE key = ?").run(1e303, "a");
+      raw.prepare("UPDATE kv SET expires_at = ? WHERE key = ?").run(Infinity, "b");
+    } finally {
+      raw.close();
+    }
+    assert.equal(await app.kv.get("a"), 1);
+    assert.equal(await app.kv.get("b"), 2);
+    const { keys } = await app.kv.list();
+    assert.deepEqual(keys, [
+      { key: "a", expiresAt: null },
+      { key: "b", expiresAt: null },
+      { key: "c", expiresAt: null },
+    ]);
+    assert.equal(await app.kv.increment("a"), 2, "still a live counter");
+    assert.deepEqual((await app.kv.list({ prefix: "a" })).keys, [{ key: "a", expiresAt: null }]);
+  });
 });

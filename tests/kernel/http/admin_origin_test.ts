@@ -197,3 +197,18 @@ Deno.test("nothing on an admin host can be fetched as a service worker script", 
     await normal.body?.cancel();
   });
 });
+
+Deno.test("the admin host's own pages answer GET and HEAD only", async () => {
+  await withKernel(async (t) => {
+    for (const host of ["localhost", "127.0.0.1", "nowhere.localhost"]) {
+      for (const path of ["/", "/missing"]) {
+        const res = await t.kernel.handler(
+          new Request(`http://${host}${path}`, { method: "POST", headers: { host }, body: "x" }),
+        );
+        assert.equal(res.status, 405, `${host}${path}`);
+        assert.equal(res.headers.get("allow"), "GET, HEAD");
+        await res.body?.cancel();
+      }
+    }
+  });
+});

@@ -278,3 +278,20 @@ Deno.test("openapi: an operation missing from REST, CLI or OpenAPI fails this te
     );
   });
 });
+
+Deno.test("openapi: a query parameter holding an object is declared as JSON text (content), not form fields", async () => {
+  await withKernel(async (t) => {
+    const doc = await servedDocument(t);
+    const find = record(
+      record(record(doc.paths, "paths")["/apps/{app}/data/docs/{collection}"], "path").get,
+      "docs_find",
+    );
+    const params = (find.parameters as unknown[]).map((p) => record(p, "parameter"));
+    const filter = params.find((p) => p.name === "filter")!;
+    assert.equal(filter.schema, undefined);
+    const json = record(record(filter.content, "content")["application/json"], "json");
+    assert.equal(record(json.schema, "schema").type, "object");
+    const limit = params.find((p) => p.name === "limit")!;
+    assert.deepEqual(limit.schema, { type: "integer", minimum: 1, maximum: 1000 });
+  });
+});

@@ -20,6 +20,27 @@ Deno.test("REST: bad input gets one JSON error shape and a 4xx", async () => {
         code: "invalid_json",
       },
       {
+        name: "a body of only whitespace",
+        res: () => t.api("POST", "/apps", { raw: { body: " \r\n\t ", type: "application/json" } }),
+        status: 400,
+        code: "invalid_json",
+      },
+      {
+        name: "a body that is not UTF-8",
+        res: () =>
+          t.api("POST", "/apps", {
+            raw: { body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]), type: "application/json" },
+          }),
+        status: 400,
+        code: "invalid_json",
+      },
+      {
+        name: "an empty body where fields are required",
+        res: () => t.api("POST", "/apps", { raw: { body: "", type: "application/json" } }),
+        status: 400,
+        code: "invalid_input",
+      },
+      {
         name: "JSON that is not an object",
         res: () => t.api("POST", "/apps", { body: "[1,2]" }),
         status: 400,
@@ -78,6 +99,12 @@ Deno.test("REST: bad input gets one JSON error shape and a 4xx", async () => {
         res: () => t.api("PUT", "/apps"),
         status: 405,
         code: "method_not_allowed",
+      },
+      {
+        name: "a __proto__ query parameter",
+        res: () => t.api("GET", "/apps?__proto__=x"),
+        status: 400,
+        code: "invalid_input",
       },
       {
         name: "an unknown app",
@@ -163,5 +190,20 @@ Deno.test("REST: create, rename and delete keep one stable ID", async () => {
     const gone = await t.api("GET", `/apps/${created.id}`);
     assert.equal(gone.status, 404);
     await gone.body?.cancel();
+  });
+});
+
+Deno.test("REST: an empty path segment matches no route instead of shifting into another", async () => {
+  await withKernel(async (t) => {
+    assert.equal((await t.api("POST", "/apps", { body: { name: "versions" } })).status, 201);
+    assert.equal((await t.api("GET", "/apps/versions")).status, 200);
+    const apps = await t.api("GET", "/apps");
+    assert.equal(apps.status, 200);
+    await apps.body?.cancel();
+    for (const path of ["/apps//versions", "//apps/versions", "/apps/versions/", "/apps/"]) {
+      const res = await t.api("GET", path);
+      assert.equal(res.status, 404, path);
+      assert.equal((await errorOf(res)).code, "not_found");
+    }
   });
 });

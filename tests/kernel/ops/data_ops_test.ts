@@ -4,6 +4,8 @@
  * stores as the app's own code.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { type TestKernel, withKernel } from "../../_helpers/kernel.ts";
 
 async function json(res: Response): Promise<unknown> {
@@ -62,6 +64,84 @@ Deno.test("data.kv_*: set, get, list with prefix and paging, delete", async () =
     const noApp = await t.api("GET", "/apps/ghost/data/kv/k");
     assert.equal(noApp.status, 404);
     await noApp.body?.cancel();
+  });
+});
+
+Deno.test("data.kv_set: a ttl that is not a positive number of at most 10 years is a 400 and stores nothing", async () => {
+  await withKernel(async (t) => {
+    await demo(t);
+    for (const ttl of [1e300, 315_360_001, 0, -5, "60", true, null, [60], { s: 60 }]) {
+      const res = await t.api("PUT", "/apps/demo/data/kv/k", { body: { value: 1, ttl } });
+      assert.equal(res.status, 400, `ttl ${JSON.stringify(ttl)}`);
+      assert.equal((await res.json()).error.code, "invalid_input");
+    }
+    // JSON has no Infinity, but 1e999 parses to it.
+    const inf = await t.api("PUT", "/apps/demo/data/kv/k", {
+      raw: { body: '{"value":1,"ttl":1e999}', type: "application/json" },
+    });
+    assert.equal(inf.status, 400);
+    const list = await t.api("GET", "/apps/demo/data/kv");
+    assert.equal(list.status, 200);
+    assert.deepEqual(await json(list), { keys: [], cursor: null });
+
+    const longest = await t.api("PUT", "/apps/demo/data/kv/k", {
+      body: { value: 1, ttl: 315_360_000 },
+    });
+    assert.equal(longest.status, 200);
+    const { expiresAt } = await json(longest) as { expiresAt: string };
+    assert.ok(Date.parse(expiresAt) > Date.now() + 9 * 365 * 86_400_000);
+  });
+});
+
+Deno.test("data.kv_list and kv_get answer for a key an older version stored with an absurd expiry", async () => {
+  await withKernel(async (t) => {
+    const id = await demo(t);
+    await t.api("PUT", "/apps/demo/data/kv/old", { body: { value: "kept" } });
+    const raw = new DatabaseSync(join(t.dataDir, "apps", id, "store.db"));
+    try {
+      raw.prepare("UPDATE kv SET expires_at = ? WHERE key = 'old'").run(1e303);
+    } finally {
+      raw.close();
+    }
+    const list = await t.api("GET", "/apps/demo/data/kv");
+    assert.equal(list.status, 200);
+    assert.deepEqual(await json(list), { keys: [{ key: "old", expiresAt: null }], cursor: null });
+    assert.deepEqual(await json(await t.api("GET", "/apps/demo/data/kv/old")), {
+      key: "old",
+      value: "kept",
+    });
+  });
+});
+
+Deno.test("data.kv_list and docs_find: limits and offsets are bounded whole numbers, also in the query string", async () => {
+  await withKernel(async (t) => {
+    await demo(t);
+    for (
+      const query of [
+        "limit=0",
+        "limit=1001",
+        "limit=1.5",
+        "limit=abc",
+        "limit=",
+        "limit=%201",
+        "limit=0x10",
+        "limit=1e2",
+        "limit=99999999999999999999999",
+        "limit=1&limit=2",
+      ]
+    ) {
+      for (const path of ["/apps/demo/data/kv", "/apps/demo/data/docs/things"]) {
+        const res = await t.api("GET", `${path}?${query}`);
+        assert.equal(res.status, 400, `${path}?${query}`);
+        assert.equal((await res.json()).error.code, "invalid_input");
+      }
+    }
+    for (const query of ["offset=-1", "offset=1000000001", "offset=NaN", "offset=Infinity"]) {
+      const res = await t.api("GET", `/apps/demo/data/docs/things?${query}`);
+      assert.equal(res.status, 400, query);
+    }
+    assert.equal((await t.api("GET", "/apps/demo/data/kv?limit=1000")).status, 200);
+    assert.equal((await t.api("GET", "/apps/demo/data/docs/things?limit=1&offset=5")).status, 200);
   });
 });
 
@@ -223,5 +303,66 @@ Deno.test("apps.deploy_files deploys inline files atomically, with archive rules
     const text = await deploy("inline", JSON.stringify({ "index.html": { text: "v2" } }));
     assert.equal(text.status, 200);
     assert.equal(await (await t.get("inline.localhost", "/")).text(), "v2");
+  });
+});
+
+Deno.test("apps.deploy_files stores paths in NFC and refuses one name given in two Unicode forms", async () => {
+  await withKernel(async (t) => {
+    const deploy = (files: unknown) => t.api("POST", "/apps/uni/deploy-files", { body: { files } });
+    const twice = await deploy({
+      "index.html": { text: "home" },
+      "caf\u00e9.html": { text: "nfc" },
+      "cafe\u0301.html": { text: "nfd" },
+    });
+    assert.equal(twice.status, 400);
+    const err = (await json(twice) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, "invalid_input");
+    assert.match(err.message, /caf\\u00e9\.html.*cafe\\u0301\.html.*two Unicode forms/);
+    assert.equal((await t.api("GET", "/apps/uni")).status, 404, "nothing was created");
+
+    const nfd = await deploy({
+      "index.html": { text: "home" },
+      "cafe\u0301.html": { text: "nfd" },
+    });
+    assert.equal(nfd.status, 200);
+    const files = await json(await t.api("GET", "/apps/uni/files")) as { path: string }[];
+    assert.deepEqual(files.map((f) => f.path).sort(), ["caf\u00e9.html", "index.html"]);
+    for (const path of ["/caf%C3%A9", "/cafe%CC%81"]) {
+      const res = await t.get("uni.localhost", path);
+      assert.equal(res.status, 200, path);
+      assert.equal(await res.text(), "nfd");
+    }
+    const read = await t.api("GET", `/apps/uni/file?path=${encodeURIComponent("cafe\u0301.html")}`);
+    assert.equal(read.status, 200);
+    assert.equal((await json(read) as { content: string }).content, "nfd");
+  });
+});
+
+Deno.test('input with a "__proto__" key anywhere is refused, never silently dropped', async () => {
+  await withKernel(async (t) => {
+    await demo(t);
+    const cases: [string, string, string][] = [
+      [
+        "POST",
+        "/apps/demo/deploy-files",
+        '{"files":{"__proto__":{"text":"x"},"a.html":{"text":"y"}}}',
+      ],
+      ["POST", "/apps", '{"name":"x","__proto__":{"admin":true}}'],
+      ["PUT", "/apps/demo/data/kv/k", '{"value":{"a":{"__proto__":1}}}'],
+      ["POST", "/apps/demo/data/sql", '{"sql":"SELECT :a","params":{"__proto__":1}}'],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await t.api(method, path, { raw: { body, type: "application/json" } });
+      assert.equal(res.status, 400, `${method} ${path}`);
+      assert.match((await json(res) as { error: { message: string } }).error.message, /__proto__/);
+    }
+    const filter = encodeURIComponent('{"__proto__":{"x":1}}');
+    const res = await t.api("GET", `/apps/demo/data/docs/things?filter=${filter}`);
+    assert.equal(res.status, 400);
+    assert.equal((await t.api("GET", "/apps/demo/data/kv/k")).status, 200);
+    assert.deepEqual(await json(await t.api("GET", "/apps/demo/data/kv/k")), {
+      key: "k",
+      value: null,
+    });
   });
 });

@@ -253,3 +253,25 @@ Deno.test("resolvePath() only asks the lookup about decoded relative paths", () 
   }, { spa: false });
   assertEquals(asked, ["café/x", "café/x.html", "café/x/index.html"]);
 });
+
+Deno.test("resolvePath() finds the NFC file for a name sent in NFD (as macOS spells it)", () => {
+  // "cafe" + U+0301 COMBINING ACUTE ACCENT, percent-encoded.
+  assertEquals(resolvePath("/cafe%CC%81", has, { spa: false }), file("café.html"));
+  assertEquals(
+    resolvePath("/cafe%CC%81.html", has, { spa: false }),
+    redirect("/caf%C3%A9"),
+  );
+  assertEquals(resolvePath("/cafe%CC%81", has, { spa: true }), file("café.html"));
+  assertEquals(resolvePath("/cafe%CC%81x", has, { spa: false }), { kind: "not_found" });
+});
+
+Deno.test("resolvePath() prefers an exact match: a file stored in NFD by an older version is found as sent", () => {
+  const both = new Set(["cafe\u0301.html", "caf\u00e9.html", "only-nfd-e\u0301.html"]);
+  const lookup = (p: string) => both.has(p);
+  assertEquals(resolvePath("/cafe%CC%81", lookup, { spa: false }), file("cafe\u0301.html"));
+  assertEquals(resolvePath("/caf%C3%A9", lookup, { spa: false }), file("caf\u00e9.html"));
+  assertEquals(
+    resolvePath("/only-nfd-e%CC%81", lookup, { spa: false }),
+    file("only-nfd-e\u0301.html"),
+  );
+});
