@@ -82,7 +82,8 @@ export interface ImportMap {
  * The import map that refuses every built-in in `builtins` (Deno's
  * `node:module` `builtinModules`) but the allowed ones (and
  * `worker_threads`, see above): both `name` and `node:name` lead to a
- * module that throws {@linkcode refusalMessage}.
+ * module that throws {@linkcode refusalMessage}; an allowed bare `name`
+ * leads to `node:name`.
  * Modules under `ownCode` (fazt's own code when it runs as one bundle, which
  * imports such modules itself) keep the real ones.
  */
@@ -91,7 +92,12 @@ export function refusingImportMap(builtins: readonly string[], ownCode?: string)
   const own: Record<string, string> = {};
   for (const builtin of builtins) {
     const name = builtinName(builtin);
-    if (ALLOWED_NODE_BUILTINS.has(name) || UNMAPPED_BUILTINS.has(name)) continue;
+    if (UNMAPPED_BUILTINS.has(name)) continue;
+    if (ALLOWED_NODE_BUILTINS.has(name)) {
+      // With an import map, Deno no longer finds bare built-in names itself.
+      imports[name] = `node:${name}`;
+      continue;
+    }
     // A default export lets `import x from "fs"` link, so it fails with
     // the message rather than a link error.
     const refusal = `data:text/javascript,${

@@ -141,9 +141,9 @@ export function lockDown(): Lockdown {
   proc.binding = refuse("process.binding is not available to apps.");
   proc.dlopen = refuse("process.dlopen is not available to apps.");
 
-  sanitizeStacks((url) => {
-    if (url.startsWith("file:")) return null;
-    return url === entryUrl ? mainModule : url;
+  sanitizeStacks({
+    hidden: (url) => url.startsWith("file:"),
+    rename: (text) => entryUrl ? text.split(entryUrl).join(mainModule) : text,
   });
 
   return {

@@ -307,13 +307,15 @@ async function main(): Promise<void> {
   let loading: Promise<void> = Promise.resolve();
 
   async function init(msg: Extract<ToChild, { t: "init" }>): Promise<void> {
+    let entryUrl: string | undefined;
     try {
       const modules = createModuleSystem(
         msg.files,
         (name) => channel.call("stdlib", [name]) as Promise<string>,
         lock.builtin,
       );
-      lock.setEntry(msg.entry, modules.entryUrl(msg.entry));
+      entryUrl = modules.entryUrl(msg.entry);
+      lock.setEntry(msg.entry, entryUrl);
       await modules.preload();
       fazt = makeFazt(channel, msg.app);
       g.fazt = fazt;
@@ -322,6 +324,9 @@ async function main(): Promise<void> {
       channel.send({ t: "loaded" });
     } catch (err) {
       let message = err instanceof Error ? err.stack ?? err.message : String(err);
+      // Deno's messages name the entry by its (long) data: URL.
+      const url = entryUrl;
+      if (url) message = message.split(url).join(`app:///${msg.entry}`);
       // A named import of a refused built-in fails to link before any code
       // runs, with a message that does not say why.
       const missing = message.match(/The requested module '([^']+)' does not provide an export/);

@@ -80,15 +80,12 @@ export function createModuleSystem(
     const module = { exports: {} as unknown };
     cache.set(file, module);
     const names = Object.keys(globals);
-    const fn = new Function(
-      "module",
-      "exports",
-      "require",
-      "__filename",
-      "__dirname",
-      ...names,
-      source + `\n//# sourceURL=app:///${file}`,
-    );
+    const params = ["module", "exports", "require", "__filename", "__dirname", ...names];
+    // The wrapper opens on the file's first line, so stack traces give the
+    // file's own line numbers (`new Function` would add two lines).
+    const fn = (0, eval)(
+      `(function (${params.join(", ")}) {${source}\n})\n//# sourceURL=app:///${file}`,
+    ) as (...args: unknown[]) => void;
     fn(
       module,
       module.exports,

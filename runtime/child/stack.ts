@@ -4,17 +4,23 @@
  * and every handler is called from there, so a plain `new Error().stack`
  * would show where fazt is installed. V8 hands every stack to
  * `Error.prepareStackTrace`, and Deno honours it; this module installs one
- * that drops frames of `file:` URLs (app code never runs from a file: it
- * arrives as `data:` URLs and in-memory CommonJS), renames the entry's long
- * `data:` URL, and replaces any `file:` URL left in a frame (the origin of
- * code built with `new Function`). An app that sets its own
- * `Error.prepareStackTrace` gets call sites that answer the same way.
+ * that drops the frames of fazt's own scripts (`file:` URLs: app code never
+ * runs from a file, it arrives as `data:` URLs and in-memory CommonJS),
+ * renames the entry's long `data:` URL wherever a frame names it, and
+ * replaces any `file:` URL left in a frame (the origin of code built with
+ * `eval`). An app that sets its own `Error.prepareStackTrace` gets call
+ * sites that answer the same way.
  *
  * @module
  */
 
-/** How a frame's script is shown: a new name, or null to drop the frame. */
-export type ScriptRename = (url: string) => string | null;
+/** How stack traces show scripts. */
+export interface StackNames {
+  /** True for a script whose frames are left out (fazt's own code). */
+  hidden(url: string): boolean;
+  /** Rewrites the URLs a frame's text names (the entry's long `data:` URL). */
+  rename(text: string): string;
+}
 
 /** What replaces a `file:` URL that remains inside a frame. */
 const HIDDEN = "fazt:internal";
@@ -30,20 +36,18 @@ type CallSite = Record<string, (...args: unknown[]) => unknown> & {
 
 type Prepare = (error: Error, sites: CallSite[]) => unknown;
 
-/** A frame's text, or null when the frame is to be dropped. */
-function frameText(site: CallSite, rename: ScriptRename): string | null {
-  const script = site.getScriptNameOrSourceURL() ?? site.getFileName() ?? "";
-  let text = String(site.toString());
-  if (script) {
-    const shown = rename(script);
-    if (shown === null) return null;
-    if (shown !== script) text = text.split(script).join(shown);
-  }
-  return text.replace(FILE_URL, HIDDEN);
+/** The script a call site runs. */
+function scriptOf(site: CallSite): string {
+  return site.getScriptNameOrSourceURL() ?? site.getFileName() ?? "";
 }
 
-/** `site` with the script names and text it reports renamed. */
-function renamedSite(site: CallSite, rename: ScriptRename): CallSite {
+/** `text` with its URLs renamed and any `file:` URL left hidden. */
+function clean(text: string, names: StackNames): string {
+  return names.rename(text).replace(FILE_URL, HIDDEN);
+}
+
+/** `site` with the script names and text it reports cleaned. */
+function renamedSite(site: CallSite, names: StackNames): CallSite {
   const out: Record<string, unknown> = {};
   let proto: object | null = Object.getPrototypeOf(site);
   while (proto && proto !== Object.prototype) {
@@ -55,11 +59,11 @@ function renamedSite(site: CallSite, rename: ScriptRename): CallSite {
     }
     proto = Object.getPrototypeOf(proto);
   }
-  const name = (url: string | null | undefined) => url ? rename(url) ?? HIDDEN : url;
-  out.getFileName = () => name(site.getFileName());
-  out.getScriptNameOrSourceURL = () => name(site.getScriptNameOrSourceURL());
-  out.getEvalOrigin = () => site.getEvalOrigin()?.replace(FILE_URL, HIDDEN);
-  out.toString = () => frameText(site, rename) ?? HIDDEN;
+  const cleaned = (text: string | null | undefined) => text ? clean(text, names) : text;
+  out.getFileName = () => cleaned(site.getFileName());
+  out.getScriptNameOrSourceURL = () => cleaned(site.getScriptNameOrSourceURL());
+  out.getEvalOrigin = () => cleaned(site.getEvalOrigin());
+  out.toString = () => clean(String(site.toString()), names);
   return out as CallSite;
 }
 
@@ -77,25 +81,21 @@ function heading(error: unknown): string {
  * remove it); an app's own function set there is called with the rewritten
  * call sites.
  */
-export function sanitizeStacks(rename: ScriptRename): void {
+export function sanitizeStacks(names: StackNames): void {
   let appPrepare: Prepare | undefined;
   const prepare: Prepare = (error, sites) => {
-    if (appPrepare) {
-      const kept = sites.filter((s) => {
-        const script = s.getScriptNameOrSourceURL() ?? s.getFileName();
-        return !script || rename(script) !== null;
-      });
-      return appPrepare(error, kept.map((s) => renamedSite(s, rename)));
-    }
+    const kept = sites.filter((site) => {
+      const script = scriptOf(site);
+      return !script || !names.hidden(script);
+    });
+    if (appPrepare) return appPrepare(error, kept.map((s) => renamedSite(s, names)));
     let out = heading(error);
-    for (const site of sites) {
-      let text: string | null;
+    for (const site of kept) {
       try {
-        text = frameText(site, rename);
+        out += `\n    at ${clean(String(site.toString()), names)}`;
       } catch {
-        text = null;
+        // a frame that cannot be shown is left out
       }
-      if (text !== null) out += `\n    at ${text}`;
     }
     return out;
   };
