@@ -197,6 +197,11 @@ export default async (req) => {
     "process.binding": await tryAll(() => process.binding("fs")),
     "process.dlopen": await tryAll(() => process.dlopen({}, "libc.so.6")),
     "Deno[Deno.internal]": await tryAll(() => Deno[Deno.internal].core.ops),
+    "eval import": await tryAll(() => (0, eval)('import("node:fs")')),
+    "new Function import": await tryAll(() => new Function('return import("node:os")')()),
+    "a blob: module's dynamic import": await tryAll(async () =>
+      (await import(blob('export default () => import("node:vm");'))).default()
+    ),
   };
   return out;
 };
@@ -362,6 +367,9 @@ const CASES: HostileCase[] = [
       assert.match(sideDoors["process.binding"], /not available to apps/);
       assert.match(sideDoors["process.dlopen"], /not available to apps/);
       assert.match(sideDoors["Deno[Deno.internal]"], /TypeError/);
+      assert.match(sideDoors["eval import"], /node:fs is not available to apps/);
+      assert.match(sideDoors["new Function import"], /node:os is not available to apps/);
+      assert.match(sideDoors["a blob: module's dynamic import"], /node:vm is not available/);
     },
   },
   {
