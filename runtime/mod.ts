@@ -147,7 +147,7 @@ export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnS
         `--allow-write=${socket}`,
       ]);
     },
-    env: { ...env, DENO_DIR: cache },
+    env: { ...env, DENO_DIR: cache, DENO_NO_UPDATE_CHECK: "1" },
     socketDir,
   };
 }

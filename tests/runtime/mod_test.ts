@@ -18,6 +18,7 @@ Deno.test("a sandbox starts without npm or remote modules, with the refusing imp
     assert.equal(spec.env.HOME, undefined);
     assert.equal(spec.env.XDG_CACHE_HOME, undefined);
     assert.equal(spec.env.DENO_V8_FLAGS, "--max-old-space-size=64");
+    assert.equal(spec.env.DENO_NO_UPDATE_CHECK, "1");
   } finally {
     await Deno.remove(spec.socketDir, { recursive: true });
   }
