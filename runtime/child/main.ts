@@ -325,8 +325,7 @@ async function main(): Promise<void> {
     } catch (err) {
       let message = err instanceof Error ? err.stack ?? err.message : String(err);
       // Deno's messages name the entry by its (long) data: URL.
-      const url = entryUrl;
-      if (url) message = message.split(url).join(`app:///${msg.entry}`);
+      if (entryUrl) message = message.split(entryUrl).join(`app:///${msg.entry}`);
       // A named import of a refused built-in fails to link before any code
       // runs, with a message that does not say why.
       const missing = message.match(/The requested module '([^']+)' does not provide an export/);
