@@ -6,8 +6,10 @@
  *
  * @module
  */
+import { builtinModules } from "node:module";
 import { FaztError } from "../kernel/errors.ts";
 import { selfLauncher } from "../kernel/appdata/spawn_spec.ts";
+import { refusingImportMap } from "./builtins.ts";
 import { watchSend } from "../kernel/http/send_watch.ts";
 import { createPool, type PoolStats } from "./pool.ts";
 import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
@@ -62,12 +64,51 @@ export interface Runtime {
 export const SANDBOX_HEAP_MB = 128;
 
 /**
+ * The sandboxes' own Deno cache (compiled code of fazt's child and of the
+ * apps' `data:` modules) is cleared when it grows past this many bytes.
+ */
+export const SANDBOX_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `deno run` flags of every sandbox: no `npm:` specifier resolves (npm
+ * imports ignore revoked permissions: they read Deno's cache and fetch from
+ * the registry), no remote module either, and the import map refuses the
+ * `node:` built-ins apps may not use (./builtins.ts).
+ */
+function lockedFlags(importMap: string): string[] {
+  return ["--no-npm", "--no-remote", `--import-map=${importMap}`];
+}
+
+/** The bytes under `dir` (0 when it does not exist). */
+function sizeOf(dir: string): number {
+  let total = 0;
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) total += sizeOf(path);
+      else if (entry.isFile) total += Deno.statSync(path).size;
+    }
+  } catch {
+    // gone meanwhile, or never made
+  }
+  return total;
+}
+
+/**
  * How to start a sandbox process for the way fazt itself runs (see
  * `selfLauncher`): the compiled binary re-runs itself with `__runtime`; from
  * source, the child script is run directly with no config and no permission
  * but to connect to its bridge socket; from a bundle, the bundle is re-run
  * with `__runtime`. Each child gets the path of its bridge socket as its last
  * argument.
+ *
+ * Sandboxes never see the kernel's Deno cache (where npm packages and
+ * fazt's own modules live): their environment names a private one in the
+ * runtime's folder, which holds only compiled code, is cleared past
+ * {@linkcode SANDBOX_CACHE_BYTES} when a sandbox starts, and goes with the
+ * runtime. A compiled binary takes no `deno run` flags, so there only the
+ * revoked permissions, the private cache and the child's own lockdown apply
+ * (docs/RUNTIME.md).
  */
 export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnSpec> {
   const launcher = await selfLauncher({
@@ -77,15 +118,36 @@ export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnS
   });
   const socketDir = await Deno.makeTempDir({ prefix: "fazt-sandbox-" });
   await Deno.chmod(socketDir, 0o700);
+  const cache = `${socketDir}/deno`;
+  const importMap = `${socketDir}/imports.json`;
+  // Fazt's own code keeps the real modules when it runs as one bundle
+  // (which is then the sandbox's main module too).
+  await Deno.writeTextFile(
+    importMap,
+    JSON.stringify(refusingImportMap(builtinModules, Deno.mainModule)),
+  );
+  const { HOME: _home, XDG_CACHE_HOME: _xdg, ...env } = launcher.env;
   return {
-    command: launcher.command,
-    args: (socket) =>
-      launcher.args([socket], [
+    // A child's `process.argv0` is the command it was started as, and no
+    // code can change it: on Linux the kernel's own executable is named by
+    // a path that says nothing about where it is installed.
+    command: Deno.build.os === "linux" ? "/proc/self/exe" : launcher.command,
+    args: (socket) => {
+      if (sizeOf(cache) > SANDBOX_CACHE_BYTES) {
+        try {
+          Deno.removeSync(cache, { recursive: true });
+        } catch {
+          // cleared meanwhile
+        }
+      }
+      return launcher.args([socket], [
+        ...lockedFlags(importMap),
         `--allow-net=unix:${socket}`,
         `--allow-read=${socket}`,
         `--allow-write=${socket}`,
-      ]),
-    env: launcher.env,
+      ]);
+    },
+    env: { ...env, DENO_DIR: cache, DENO_NO_UPDATE_CHECK: "1" },
     socketDir,
   };
 }
@@ -150,6 +212,11 @@ interface Flight {
   deadline: number;
   watching: boolean;
   expired: boolean;
+  /** The app and request, for the app's logs. */
+  appId: string;
+  requestId: string;
+  /** Set once the response head went out and its body streams. */
+  streaming: boolean;
 }
 
 /** A request waiting for one of its app's slots. */
@@ -181,6 +248,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   function timeout(flight: Flight): void {
     flight.expired = true;
     const message = `The app took longer than ${options.timeoutMs} ms to answer.`;
+    if (flight.streaming) {
+      // The client already has a 200 and part of the body: the stream is
+      // aborted (the listener cuts the connection), and the app's logs say so.
+      options.host.log(
+        flight.appId,
+        "error",
+        `The response stream was cut at the time limit (${options.timeoutMs} ms): the client got an incomplete answer.`,
+        flight.requestId,
+      );
+    }
     // A process whose event loop is stuck (a loop in app code) cannot be
     // asked to stop: it is killed, which fails its other requests too.
     flight.sandbox.responsive(500).then((alive) => {
@@ -288,6 +365,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         deadline: now + options.timeoutMs,
         watching: false,
         expired: false,
+        appId: target.appId,
+        requestId,
+        streaming: false,
       };
       flights.add(flight);
       let finished = false;
@@ -314,6 +394,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (size) served(size);
         return res;
       }
+      flight.streaming = true;
       const reader = res.body.getReader();
       const guarded = new ReadableStream<Uint8Array>({
         async pull(controller) {

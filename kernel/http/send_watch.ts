@@ -13,6 +13,11 @@
  * Small responses need no watch: they fit in the socket's send buffer, the
  * response is done at once and the idle timeout closes the connection.
  *
+ * A watched body whose producer fails (an app's stream cut at the request
+ * time limit, a sandbox that died) is reported as failed, and the listener
+ * cuts the connection: the client must see an error, never a response that
+ * looks complete.
+ *
  * @module
  */
 
@@ -48,20 +53,21 @@ export interface SendProgress {
 /**
  * `res` with its body handed out in pieces of at most
  * {@linkcode SEND_PIECE_BYTES}, reporting to `progress` (and `done` once the
- * body ended, failed or was cancelled).
+ * body ended, failed or was cancelled; `failed` is true when its producer
+ * failed).
  */
 export function watchedResponse(
   res: Response,
   onStart: (progress: SendProgress) => void,
-  done: () => void,
+  done: (failed: boolean) => void,
 ): Response {
   const reader = res.body!.getReader();
   let rest: Uint8Array | null = null;
   let finished = false;
-  const finish = () => {
+  const finish = (failed = false) => {
     if (finished) return;
     finished = true;
-    done();
+    done(failed);
   };
   let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
   const progress: SendProgress = {
@@ -95,7 +101,7 @@ export function watchedResponse(
           }
           chunk = next.value;
         } catch (err) {
-          finish();
+          finish(true);
           controller.error(err);
           return;
         }

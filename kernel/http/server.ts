@@ -397,8 +397,11 @@ export function listen(options: ListenOptions): Listener {
     const answer = (res: Response): Response => {
       if (!isWatched(res)) return res;
       let progress: SendProgress | undefined;
-      return watchedResponse(res, (p) => c.sending = progress = p, () => {
+      return watchedResponse(res, (p) => c.sending = progress = p, (failed) => {
         if (c.sending === progress) c.sending = null;
+        // The body could not be finished: a cut connection is the one way
+        // the client learns that what it got is incomplete.
+        if (failed) cut(c);
       });
     };
     const answered = (res: Response | Promise<Response>) =>

@@ -1,15 +1,17 @@
 /**
- * A sandbox process: it drops every permission first, then receives one
- * app's code from the kernel, and serves that app's API requests. App code
- * can reach nothing but the kernel, over the bridge on stdin/stdout:
- * `fazt.*` data calls, secrets and `fetch` all go through it.
+ * A sandbox process: it drops every permission first and locks down what
+ * app code can reach (./lockdown.ts), then receives one app's code from the
+ * kernel, and serves that app's API requests. App code can reach nothing
+ * but the kernel, over the bridge: `fazt.*` data calls, secrets and `fetch`
+ * all go through it.
  *
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Worker as NodeWorker } from "node:worker_threads";
 import { BridgeError, type Channel, openChannel } from "./channel.ts";
 import { createModuleSystem } from "./modules.ts";
+import { lockDown } from "./lockdown.ts";
+import { refusalMessage } from "../builtins.ts";
 import {
   fromBase64,
   type FromChild,
@@ -28,22 +30,6 @@ async function dropPermissions(): Promise<void> {
   for (const name of PERMISSIONS) {
     await Deno.permissions.revoke({ name } as Deno.PermissionDescriptor);
   }
-}
-
-/**
- * `node:worker_threads` keeps its own reference to workers, out of reach of
- * `delete globalThis.Worker`: its `Worker` class is made to refuse at its
- * `super()` call, and frozen so app code cannot undo that. (Each worker is
- * a thread with a heap of its own, outside the process's heap cap.)
- */
-function refuseNodeWorkers(): void {
-  Object.setPrototypeOf(
-    NodeWorker,
-    function Worker(): never {
-      throw new Error("Workers are not available to apps.");
-    },
-  );
-  Object.freeze(NodeWorker);
 }
 
 type Handler = (req: Request, ctx: unknown) => unknown;
@@ -306,9 +292,7 @@ async function main(): Promise<void> {
     error: log("error"),
   };
   g.fetch = makeFetch(channel);
-  delete g.Worker;
-  delete g.SharedWorker;
-  refuseNodeWorkers();
+  const lock = lockDown();
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
     log("error")("Unhandled promise rejection:", e.reason);
@@ -323,11 +307,15 @@ async function main(): Promise<void> {
   let loading: Promise<void> = Promise.resolve();
 
   async function init(msg: Extract<ToChild, { t: "init" }>): Promise<void> {
+    let entryUrl: string | undefined;
     try {
       const modules = createModuleSystem(
         msg.files,
         (name) => channel.call("stdlib", [name]) as Promise<string>,
+        lock.builtin,
       );
+      entryUrl = modules.entryUrl(msg.entry);
+      lock.setEntry(msg.entry, entryUrl);
       await modules.preload();
       fazt = makeFazt(channel, msg.app);
       g.fazt = fazt;
@@ -335,10 +323,14 @@ async function main(): Promise<void> {
       handler = pickHandler(await modules.loadEntry(msg.entry, { fazt }));
       channel.send({ t: "loaded" });
     } catch (err) {
-      channel.send({
-        t: "load_error",
-        message: err instanceof Error ? err.stack ?? err.message : String(err),
-      });
+      let message = err instanceof Error ? err.stack ?? err.message : String(err);
+      // Deno's messages name the entry by its (long) data: URL.
+      if (entryUrl) message = message.split(entryUrl).join(`app:///${msg.entry}`);
+      // A named import of a refused built-in fails to link before any code
+      // runs, with a message that does not say why.
+      const missing = message.match(/The requested module '([^']+)' does not provide an export/);
+      if (missing && lock.refused(missing[1])) message = refusalMessage(missing[1]);
+      channel.send({ t: "load_error", message });
     }
   }
   const controllers = new Map<number, AbortController>();

@@ -1,14 +1,21 @@
 /**
  * The app's module system inside the sandbox: `require()` over the app's
- * own files (held in memory, never the disk) and the embedded stdlib, and
- * loading the entry file as an ES module (JavaScript or TypeScript, from a
- * data: URL) or as CommonJS.
+ * own files (held in memory, never the disk), the embedded stdlib and the
+ * `node:` built-ins apps may use (../builtins.ts), and loading the entry
+ * file as an ES module (JavaScript or TypeScript, from a data: URL) or as
+ * CommonJS.
  *
  * @module
  */
 
 /** Loads the source of a stdlib library (CommonJS text) from the kernel. */
 export type StdlibLoader = (name: string) => Promise<string>;
+
+/**
+ * The built-in `specifier` for `require`: the module, undefined when it is
+ * no built-in; throws when apps may not use it.
+ */
+export type BuiltinLoader = (specifier: string) => unknown;
 
 const STDLIB = new Set(["lodash", "cheerio", "uuid", "zod"]);
 const ESM = /^\s*(?:import\s*[\w{*'"]|export\s)/m;
@@ -41,6 +48,8 @@ export interface ModuleSystem {
   requireFrom(file: string): (spec: string) => unknown;
   /** Loads the stdlib libraries the app's files mention, so `require` can stay synchronous. */
   preload(): Promise<void>;
+  /** The URL an ES module entry is imported from (undefined for a CommonJS entry). */
+  entryUrl(entry: string): string | undefined;
   /** Loads the entry and returns its exports. */
   loadEntry(entry: string, globals: Record<string, unknown>): Promise<unknown>;
 }
@@ -49,6 +58,7 @@ export interface ModuleSystem {
 export function createModuleSystem(
   files: Record<string, string>,
   loadStdlib: StdlibLoader,
+  builtin: BuiltinLoader = () => undefined,
 ): ModuleSystem {
   const cache = new Map<string, { exports: unknown }>();
   const stdlibSource = new Map<string, string>();
@@ -70,15 +80,12 @@ export function createModuleSystem(
     const module = { exports: {} as unknown };
     cache.set(file, module);
     const names = Object.keys(globals);
-    const fn = new Function(
-      "module",
-      "exports",
-      "require",
-      "__filename",
-      "__dirname",
-      ...names,
-      source + `\n//# sourceURL=app:///${file}`,
-    );
+    const params = ["module", "exports", "require", "__filename", "__dirname", ...names];
+    // The wrapper opens on the file's first line, so stack traces give the
+    // file's own line numbers (`new Function` would add two lines).
+    const fn = (0, eval)(
+      `(function (${params.join(", ")}) {${source}\n})\n//# sourceURL=app:///${file}`,
+    ) as (...args: unknown[]) => void;
     fn(
       module,
       module.exports,
@@ -101,18 +108,29 @@ export function createModuleSystem(
             );
           }
           const module = { exports: {} as unknown };
-          new Function("module", "exports", "require", src)(module, module.exports, () => {
-            throw new Error(`${spec} cannot require other modules.`);
-          });
+          new Function(
+            "module",
+            "exports",
+            "require",
+            `${src}\n//# sourceURL=fazt:stdlib/${spec}.js`,
+          )(
+            module,
+            module.exports,
+            () => {
+              throw new Error(`${spec} cannot require other modules.`);
+            },
+          );
           stdlibCache.set(spec, module.exports);
         }
         return stdlibCache.get(spec);
       }
       if (!spec.startsWith("./") && !spec.startsWith("../")) {
+        const module = builtin(spec);
+        if (module !== undefined) return module;
         throw new Error(
-          `Cannot find module "${spec}". require() loads the app's own files ("./file") and the stdlib: ${
+          `Cannot find module "${spec}". require() loads the app's own files ("./file"), the stdlib (${
             [...STDLIB].join(", ")
-          }.`,
+          }) and the node: modules apps can use ("node:events").`,
         );
       }
       const target = resolve(file, spec);
@@ -136,8 +154,24 @@ export function createModuleSystem(
     };
   }
 
+  function entryUrl(entry: string): string | undefined {
+    const source = files[entry];
+    if (source === undefined) return undefined;
+    if (!entry.endsWith(".ts") && !entry.endsWith(".mjs") && !looksLikeEsm(source)) {
+      return undefined;
+    }
+    const type = entry.endsWith(".ts") ? "application/typescript" : "application/javascript";
+    const bytes = new TextEncoder().encode(source);
+    let bin = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return `data:${type};base64,${btoa(bin)}`;
+  }
+
   return {
     requireFrom,
+    entryUrl,
     async preload() {
       const mentioned = new Set<string>();
       for (const source of Object.values(files)) {
@@ -151,16 +185,8 @@ export function createModuleSystem(
       globals = g;
       const source = files[entry];
       if (source === undefined) throw new Error(`The entry file ${entry} is missing.`);
-      if (entry.endsWith(".ts") || entry.endsWith(".mjs") || looksLikeEsm(source)) {
-        const type = entry.endsWith(".ts") ? "application/typescript" : "application/javascript";
-        const bytes = new TextEncoder().encode(source);
-        let bin = "";
-        for (let i = 0; i < bytes.length; i += 0x8000) {
-          bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        }
-        return await import(`data:${type};base64,${btoa(bin)}`);
-      }
-      return evalCjs(source, entry);
+      const url = entryUrl(entry);
+      return url === undefined ? evalCjs(source, entry) : await import(url);
     },
   };
 }

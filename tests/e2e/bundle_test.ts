@@ -2,7 +2,8 @@
  * `deno compile` cannot run on our machines (it downloads its runtime), so
  * this proves the same self-containment with `deno bundle`: the whole
  * program becomes one JS file that runs from an empty folder with no config,
- * no lock file and no network for modules, under the `fazt` task's flags.
+ * no lock file and no network for modules, under the `fazt` task's flags,
+ * and starts its sandboxes from itself.
  */
 import assert from "node:assert/strict";
 import { FAZT_FLAGS, hostFetch, ROOT } from "../_helpers/server.ts";
@@ -69,6 +70,37 @@ Deno.test("the bundled fazt runs self-contained from an empty folder", async () 
       assert.equal(deploy.status, 200, await deploy.text());
       const page = await hostFetch(port, "solo.localhost", "/");
       assert.equal(await page.text(), "<p>bundled</p>");
+      // Sandboxes re-run the bundle: app code runs, locked down as from source.
+      const api = await hostFetch(port, "localhost", "/_fazt/api/deploy?app=probe", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/zip" },
+        body: zipFiles({
+          "api/main.js": `const tryIt = async (f) => {
+  try {
+    return String(await f());
+  } catch (err) {
+    return String(err).slice(0, 80);
+  }
+};
+export default async () => ({
+  events: await tryIt(async () => typeof (await import("node:events")).EventEmitter),
+  lodash: await tryIt(() => require("lodash").chunk([1, 2, 3], 2).length),
+  fs: await tryIt(() => import("node:fs")),
+  npm: await tryIt(() => import("npm:zod")),
+  cwd: Deno.cwd(),
+});
+`,
+        }),
+      });
+      assert.equal(api.status, 200, await api.text());
+      const probed = await hostFetch(port, "probe.localhost", "/api/probe");
+      assert.deepEqual(await probed.json(), {
+        events: "function",
+        lodash: "2",
+        fs: "Error: node:fs is not available to apps: a fazt app has no file system, sockets,",
+        npm: "TypeError: npm specifiers were requested; but --no-npm is specified",
+        cwd: "/",
+      });
       // The MCP SDK, loaded on the first MCP request, is inside the bundle too.
       const mcp = await hostFetch(port, "localhost", "/_fazt/mcp", {
         method: "POST",

@@ -2,7 +2,7 @@
  * Hostile apps against a real server. Each case deploys an app whose
  * `api/main.js` attacks the platform (spins, allocates without end, starts
  * workers, reaches for the network, the disk, the environment or another
- * app's data, forges bridge messages, floods it, or streams without end),
+ * app's data, looks for its bridge socket, floods it, or streams without end),
  * and checks what the attack gets: an error it can catch or a 5xx, never a
  * way out. After every case a well-behaved app (`good`) and the kernel
  * itself must still answer promptly.
@@ -20,7 +20,6 @@ import {
   type HostileCase,
   kernelRssKb,
   procStatus,
-  PROMPT_MS,
   runHostileSuite,
   sleep,
   within,
@@ -192,62 +191,45 @@ function victimApp(kvValue: string): Record<string, string> {
 }
 
 /**
- * Writes forged bridge messages straight into its bridge socket, found
- * through Deno's internals (`core.resources()` / `core.write`): calls that
- * name another app, and malformed or unrelated messages. (Deno's `core` is
- * frozen, so the channel's own writes cannot be intercepted and rewritten.)
+ * Looks for a way to write forged messages into its bridge socket: Deno's
+ * internals (`core.resources()` / `core.write` reached it until the sandbox
+ * removed them), old and Node-style descriptor APIs, the socket's path and
+ * `/proc`. Answers route → what happened. (A process that does reach its
+ * socket is tested in tests/runtime/forged_bridge_test.ts: the kernel
+ * treats every message as untrusted.)
  */
 const FORGER = {
-  "api/main.js": `const enc = new TextEncoder();
-const core = Deno[Deno.internal].core;
-const bridge = Number(
-  Object.entries(core.resources()).find(([, name]) => name === "unixStream")[0],
-);
-const raw = (line) => core.write(bridge, enc.encode(line + "\\n"));
-const forge = (msg) => raw(JSON.stringify(msg));
+  "api/main.js":
+    `const line = new TextEncoder().encode('{"t":"call","id":999,"op":"kv.get","args":["secret"]}\\n');
+const ROUTES = {
+  "Deno[Deno.internal].core": () => Deno[Deno.internal].core.write(3, line),
+  "Deno.core": () => Deno.core.ops,
+  "globalThis.__bootstrap": () => globalThis.__bootstrap.core,
+  "Deno.resources()": () => Deno.resources(),
+  "Deno.writeSync(rid)": () => Deno.writeSync(3, line),
+  "Deno.fsFile(rid)": () => new Deno.FsFile(3).writeSync(line),
+  'process.binding("pipe_wrap")': () => new (process.binding("pipe_wrap").Pipe)(),
+  'process.binding("stream_wrap")': () => process.binding("stream_wrap"),
+  "node:net Socket({ fd })": async () => new (await import("node:net")).Socket({ fd: 3 }),
+  'node:fs writeSync(fd)': async () => (await import("node:fs")).writeSync(3, line),
+  "the socket path in Deno.args": () => {
+    const path = Deno.args[Deno.args.length - 1];
+    if (!path) throw new Error("no path in Deno.args");
+    return Deno.connect({ transport: "unix", path });
+  },
+  "/proc/self/fd": () => [...Deno.readDirSync("/proc/self/fd")].length,
+};
 export default async (req) => {
-  const url = new URL(req.url);
-  const victim = url.searchParams.get("victim");
-  const named = { appId: victim, app: victim, appName: "victim" };
-  if (url.pathname === "/api/slow") {
-    await new Promise((r) => setTimeout(r, 1000));
-    return "slow-ok";
+  if (new URL(req.url).pathname === "/api/own") return { kv: await fazt.kv.get("secret") };
+  const out = {};
+  for (const [name, route] of Object.entries(ROUTES)) {
+    try {
+      out[name] = { ok: true, result: String(await route()).slice(0, 200) };
+    } catch (err) {
+      out[name] = { ok: false, result: String(err).slice(0, 200) };
+    }
   }
-  if (url.pathname === "/api/own") return { kv: await fazt.kv.get("secret") };
-  if (url.pathname === "/api/garble") {
-    // Invalid heads for every request ID this process may have in flight.
-    for (let id = 1; id <= 500; id++) await forge({ t: "head", id, status: 42, headers: 5 });
-    return "garbled";
-  }
-  if (url.pathname !== "/api/forge") return "forger-ok";
-  await forge({ t: "call", id: 999, op: "kv.get", args: ["secret"], ...named });
-  await forge({ t: "call", id: 1000, op: "env.get", args: ["OTHER_SECRET"], ...named });
-  await forge({ t: "call", id: 1001, op: "kv.set", args: ["secret", "written-by-forger"], ...named });
-  // Forged calls reusing the IDs the app's own next calls will get.
-  for (let id = 1; id <= 20; id++) {
-    await forge({ t: "call", id, op: "env.get", args: ["OTHER_SECRET"], ...named });
-  }
-  const seen = {};
-  try {
-    seen.kv = await fazt.kv.get("secret");
-    seen.env = await fazt.env.get("OTHER_SECRET");
-  } catch (err) {
-    seen.error = String(err);
-  }
-  for (const line of ["not json", "null", "42", '"head"', "[]", "{"]) await raw(line);
-  await forge({ t: "head", id: 987654, status: 200, headers: [["x-forged", "1"]] });
-  await forge({ t: "chunk", id: 987654, data: btoa("FORGED") });
-  await forge({ t: "end", id: 987654 });
-  await forge({ t: "fail", id: 987655, message: "forged" });
-  await forge({ t: "head", id: 987656, status: 42, headers: 5 });
-  await forge({ t: "chunk", id: 987656, data: "%%% not base64" });
-  await forge({ t: "pong", id: 987657 });
-  await forge({ t: "loaded" });
-  await forge({ t: "load_error", message: "forged" });
-  await forge({ t: "log", level: "no-such-level", message: { not: "text" }, requestId: 5 });
-  await forge({ t: "call", id: 1002, op: "kv.get", args: "not a list" });
-  await forge({ t: "call", id: 1003, op: "no.such.op", args: [] });
-  return seen;
+  return out;
 };
 `,
 };
@@ -468,11 +450,12 @@ const CASES: HostileCase[] = [
     },
   },
   {
-    name: "forged bridge messages reach only the forger's own data and break nothing",
+    name:
+      "no route reaches the bridge socket (Deno's internals are gone), and the victim's data stays the victim's",
     async run(ctx) {
       const kvValue = `victim-kv-${crypto.randomUUID()}`;
       const secretValue = `victim-secret-${crypto.randomUUID()}`;
-      const victimId = await ctx.deploy("victim", victimApp(kvValue));
+      await ctx.deploy("victim", victimApp(kvValue));
       await ctx.deploy("forger", FORGER);
       const put = await ctx.server.api("PUT", "/apps/victim/secrets/OTHER_SECRET", {
         value: secretValue,
@@ -483,37 +466,17 @@ const CASES: HostileCase[] = [
       // Control: the values are there to be stolen.
       assert.deepEqual(await victimView(), { kv: kvValue, env: secretValue });
 
-      const slow = ctx.get("forger", "/api/slow");
-      await sleep(100);
-      const forged = await ctx.get("forger", `/api/forge?victim=${victimId}`);
-      assert.equal(forged.status, 200, forged.text);
-      const seen = JSON.parse(forged.text) as { kv: unknown; env: unknown; error?: string };
-      assert.equal(seen.error, undefined);
-      assert.equal(seen.env, null);
-      assert.ok(seen.kv === null || seen.kv === "written-by-forger", JSON.stringify(seen));
-      // The forger's other request in flight is untouched.
-      assert.deepEqual(
-        await within(TIMEOUT_MS, "the forger's slow request", slow).then((a) => [a.status, a.text]),
-        [200, "slow-ok"],
-      );
-      // The forged write landed in the forger's own store, not the victim's.
-      assert.deepEqual(JSON.parse((await ctx.get("forger", "/api/own")).text), {
-        kv: "written-by-forger",
-      });
+      const res = await ctx.get("forger", "/api/forge");
+      assert.equal(res.status, 200, res.text);
+      const out = JSON.parse(res.text) as Record<string, { ok: boolean; result: string }>;
+      assert.equal(Object.keys(out).length, 12);
+      for (const [route, { ok, result }] of Object.entries(out)) {
+        assert.equal(ok, false, `${route} worked: ${result}`);
+      }
+      assert.deepEqual(JSON.parse((await ctx.get("forger", "/api/own")).text), { kv: null });
       assert.deepEqual(await victimView(), { kv: kvValue, env: secretValue });
-      const again = await within(
-        PROMPT_MS,
-        "the forger after forging",
-        ctx.get("forger", "/api/hello"),
-      );
-      assert.deepEqual([again.status, again.text], [200, "forger-ok"]);
-      // Messages the kernel cannot even decode are skipped; the process keeps serving.
-      const pid = await ctx.pidOf("forger");
-      const garbled = await ctx.get("forger", "/api/garble");
-      assert.deepEqual([garbled.status, garbled.text], [200, "garbled"]);
-      assert.equal(await ctx.pidOf("forger"), pid);
       const logs = await (await ctx.server.api("GET", "/apps/forger/logs?limit=1000")).text();
-      for (const [where, text] of [["answer", forged.text], ["logs", logs]]) {
+      for (const [where, text] of [["answer", res.text], ["logs", logs]]) {
         for (const value of [kvValue, secretValue]) {
           assert.ok(!text.includes(value), `the forger's ${where} contain the victim's data`);
         }
