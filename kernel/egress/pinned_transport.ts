@@ -192,13 +192,21 @@ function exchange(
     if (signal.aborted) return reject(signal.reason);
     const req = (secure ? https : http).request(request);
     let answered = false;
-    const onAbort = () => req.destroy(asError(signal.reason));
+    const onAbort = () => {
+      req.destroy(asError(signal.reason));
+      reject(signal.reason); // settles even when the request was already torn down
+    };
     const release = () => signal.removeEventListener("abort", onAbort);
     signal.addEventListener("abort", onAbort, { once: true });
     req.on("error", (err) => {
       if (answered) return; // from here on, errors reach the body stream
       release();
       reject(err);
+    });
+    req.on("upgrade", (_res: http.IncomingMessage, socket: { destroy(): void }) => {
+      socket.destroy();
+      release();
+      reject(new Error("the server switched protocols (101), which fetch does not support"));
     });
     req.on("response", (res: http.IncomingMessage) => {
       answered = true;

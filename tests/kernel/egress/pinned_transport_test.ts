@@ -363,6 +363,21 @@ Deno.test("a body cut short, at the HTTP level or inside gzip, is an error and n
   }
 });
 
+Deno.test("a server that switches protocols (101) gets an error, not a hang", async () => {
+  const server = rawServer(
+    () =>
+      "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\nraw",
+    true,
+  );
+  try {
+    const send = createPinnedTransport();
+    const err = await rejects(send(`http://${STAND_IN}:${server.port}/`, init(), [STAND_IN]));
+    assert.match(err.message, /switched protocols/);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("response headers are limited in size", async () => {
   const server = await startRecordingServer(STAND_IN, 0, (req, res) => {
     const kib = Number(new URL(req.url ?? "/", "http://x").searchParams.get("kib"));
