@@ -41,11 +41,14 @@
  *   the same checked addresses, as browsers do.
  *
  * Differences from `fetch`: HTTP/1.1 only (no HTTP/2); `HTTP_PROXY` and
- * `HTTPS_PROXY` are not used; response headers are limited to
+ * `HTTPS_PROXY` are not used; extra trusted CAs come from
+ * `NODE_EXTRA_CA_CERTS`, not `DENO_CERT`; response headers are limited to
  * {@linkcode MAX_HEADER_BYTES}; a response with both `content-length` and
- * `transfer-encoding` is refused; a brotli body cut short inside a complete
- * HTTP message is not detected (Deno's `node:zlib` brotli decoder does not
- * report it) while gzip and every HTTP-level truncation are.
+ * `transfer-encoding` is refused; a gzip body made of several members is
+ * decoded whole (fetch stops after the first) and bytes after the gzip data
+ * are an error (fetch ignores them); a brotli body cut short inside a
+ * complete HTTP message is not detected (Deno's `node:zlib` brotli decoder
+ * does not report it) while gzip and every HTTP-level truncation are.
  *
  * @module
  */
