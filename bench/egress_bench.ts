@@ -122,6 +122,7 @@ async function measure(): Promise<void> {
   for (const row of rows) console.log(row);
 
   client.close();
+  for (const guard of Object.values(guards)) guard.close();
   child.kill();
   await child.status;
   Deno.exit(0);

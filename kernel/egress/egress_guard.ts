@@ -106,7 +106,7 @@ export interface EgressOptions {
    * argument; tests inject fakes (`fetch`-shaped functions fit and ignore it).
    */
   fetch?: EgressTransport;
-  /** Extra PEM root certificates the default transport trusts (tests use a private CA). */
+  /** Root certificates (PEM) the default transport trusts besides the default ones (tests). */
   caCerts?: readonly string[];
   /**
    * Test seam, never set by the kernel: these loopback addresses count as
@@ -128,6 +128,8 @@ export interface EgressGuard {
    * request.
    */
   fetch(req: EgressRequest, signal?: AbortSignal): Promise<EgressResponse>;
+  /** Closes the default transport's idle kept-alive connections (tests; the kernel lets the process end). */
+  close(): void;
 }
 
 const MIB = 1024 * 1024;
@@ -282,7 +284,8 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
   const maxRequestBytes = options.maxRequestBytes ?? 10 * MIB;
   const maxRedirects = options.maxRedirects ?? 5;
   const resolve = options.resolve ?? defaultResolve;
-  const transport = options.fetch ?? createPinnedTransport({ caCerts: options.caCerts });
+  const pinned = options.fetch ? null : createPinnedTransport({ caCerts: options.caCerts });
+  const transport: EgressTransport = options.fetch ?? pinned!;
   const classify = classifierFor(options.allowLoopbackForTests);
 
   /**
@@ -523,6 +526,9 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
   }
 
   return {
+    close() {
+      pinned?.close();
+    },
     async fetch(req: EgressRequest, signal?: AbortSignal): Promise<EgressResponse> {
       const hop = { shown: safeDisplay(req.url) };
       const controller = new AbortController();

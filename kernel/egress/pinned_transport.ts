@@ -1,21 +1,22 @@
 /**
  * The egress guard's transport: one HTTP/1.1 exchange with a host, connected
  * ONLY to the addresses the guard has just checked. The host name is never
- * resolved again, so a DNS answer that changes between the check and the
- * connection (DNS rebinding) cannot send the request anywhere else. TLS still
- * uses the name: it is sent as SNI and the certificate is verified against
- * it, never against the IP address.
+ * resolved again (`Deno.connect` is given the IP address), so a DNS answer
+ * that changes between the check and the connection (DNS rebinding) cannot
+ * send the request anywhere else. TLS still uses the name:
+ * `Deno.startTls(conn, { hostname: name })` sends it as SNI and verifies the
+ * certificate against it, never against the IP address, with the same trust
+ * store as `fetch` (Deno's roots, `DENO_CERT`, `--cert`).
  *
- * How: `node:http`/`node:https` `request()` with a `lookup` function that
- * answers the checked addresses for the checked name and refuses any other
- * name. Measured on Deno 2.9.6: the polyfill calls it instead of the system
- * resolver, tries the addresses it returns with happy eyeballs (as Node's
- * default `autoSelectFamily` does), sends `servername` as SNI and verifies the
- * certificate against it. `fetch` cannot do this: it always resolves the name
- * itself, and no `Deno.createHttpClient` option pins an address while keeping
- * the name for TLS (`proxy: { transport: "tcp" }` pins the socket but then
- * speaks plain HTTP on it, even for `https:` URLs). IP-literal URLs connect to
- * the literal, which is what the guard checked.
+ * Why not something else (measured on Deno 2.9.6): `fetch` always resolves
+ * the name itself, and no `Deno.createHttpClient` option pins an address
+ * while keeping the name for TLS (`proxy: { transport: "tcp" }` pins the
+ * socket but speaks plain HTTP on it, even for `https:`). `node:https`
+ * `request()` with a `lookup` option does pin, but under the kernel's
+ * permissions its default root certificates are refused (`--allow-sys` for
+ * "ca", then `NODE_USE_SYSTEM_CA` from the environment), and with roots it
+ * rebuilds the store per connection: ~23 ms of CPU per new TLS connection
+ * against ~1.5 ms for `Deno.startTls`. The wire format is in `http1.ts`.
  *
  * It behaves as Deno's `fetch` does where the guard relied on it (measured on
  * Deno 2.9.6 `fetch`):
@@ -32,19 +33,19 @@
  * - `statusText` is the standard reason phrase of the status, repeated
  *   headers are joined with `, ` (`set-cookie` excepted), HEAD, 204 and 304
  *   answers have no body, and redirects are returned, not followed;
- * - the body is a stream read on demand: the socket is paused while nobody
- *   reads, and cancelling the stream closes the connection;
- * - connections are kept alive and reused for the same name, port and TLS
+ * - the body is a stream read on demand: nothing more is read from the
+ *   connection than the reader asks for, and cancelling the stream closes it;
+ * - with several checked addresses it tries them in turn, families
+ *   interleaved, starting the next attempt when one has not connected within
+ *   {@linkcode ATTEMPT_DELAY_MS} (happy eyeballs, RFC 8305);
+ * - connections are kept alive and reused for the same address, port and TLS
  *   name (idle ones close after {@linkcode IDLE_SOCKET_MS}); when a reused
  *   connection closes before any answer (the server timed it out just then),
- *   Deno's `node:http` sends the request once more on a new connection, to
- *   the same checked addresses, as browsers do.
+ *   the request is sent once more on a new connection, as browsers do.
  *
  * Differences from `fetch`: HTTP/1.1 only (no HTTP/2); `HTTP_PROXY` and
- * `HTTPS_PROXY` are not used; extra trusted CAs come from
- * `NODE_EXTRA_CA_CERTS`, not `DENO_CERT`; response headers are limited to
- * {@linkcode MAX_HEADER_BYTES}; a response with both `content-length` and
- * `transfer-encoding` is refused; a gzip body made of several members is
+ * `HTTPS_PROXY` are not used; response heads are limited to
+ * {@linkcode MAX_HEADER_BYTES}; a gzip body made of several members is
  * decoded whole (fetch stops after the first) and bytes after the gzip data
  * are an error (fetch ignores them); a brotli body cut short inside a
  * complete HTTP message is not detected (Deno's `node:zlib` brotli decoder
@@ -53,12 +54,18 @@
  * @module
  */
 import http from "node:http";
-import https from "node:https";
-import tls from "node:tls";
 import zlib from "node:zlib";
-import type { LookupAddress, LookupOptions } from "node:dns";
-import type { Readable } from "node:stream";
 import { ipLiteral } from "./ip_ranges.ts";
+import {
+  bodyReader,
+  bytesOf,
+  ConnReader,
+  framingOf,
+  HttpProtocolError,
+  parseHead,
+  type ResponseHead,
+  writeAll,
+} from "./http1.ts";
 
 /** What the guard hands its transport for one hop. */
 export interface TransportRequest {
@@ -97,19 +104,29 @@ export type EgressTransport = (
   addresses: readonly string[],
 ) => Promise<TransportResponse>;
 
+/** The default transport, with a way to close its idle connections. */
+export interface PinnedTransport extends EgressTransport {
+  /** Closes the kept-alive idle connections (tests; the kernel lets the process end). */
+  close(): void;
+}
+
 /** Options of {@linkcode createPinnedTransport}. */
 export interface PinnedTransportOptions {
-  /** Extra PEM root certificates trusted for `https:` (tests use a private CA); default none. */
+  /** Root certificates (PEM) trusted for `https:` besides the default ones (tests use a private CA). */
   caCerts?: readonly string[];
 }
 
-/** Largest response header block accepted, in bytes. */
+/** Largest response head accepted, in bytes. */
 export const MAX_HEADER_BYTES = 256 * 1024;
 /** How long an idle kept-alive connection stays open, in milliseconds. */
 export const IDLE_SOCKET_MS = 4_000;
+/** How long a connection attempt runs alone before the next address is tried too. */
+export const ATTEMPT_DELAY_MS = 250;
+/** Most idle connections kept per address, port and TLS name. */
+const IDLE_PER_KEY = 4;
+/** Most informational (1xx) answers skipped before the real one. */
+const MAX_INTERIM = 8;
 
-/** Methods Node sends without any body framing; every other bodyless request gets `content-length: 0`. */
-const NO_BODY_FRAMING = new Set(["GET", "HEAD", "DELETE", "OPTIONS"]);
 const NULL_BODY_STATUSES = new Set([204, 304]);
 /** Where fetch's reason phrases (Rust's `http` crate) differ from `node:http`'s. */
 const REASON_PHRASES: Record<number, string> = {
@@ -118,9 +135,20 @@ const REASON_PHRASES: Record<number, string> = {
   509: "",
 };
 
+/** An open connection and what is known about it. */
+interface Lease {
+  conn: Deno.Conn;
+  reader: ConnReader;
+  key: string;
+  reused: boolean;
+}
+
+/** The reused connection closed before any byte of an answer: send again on a new one. */
+class StaleConnection extends Error {}
+
 /**
  * Creates the transport the egress guard uses by default. Each transport has
- * its own keep-alive connection pools.
+ * its own pool of kept-alive connections.
  *
  * @example
  * ```ts
@@ -134,169 +162,286 @@ const REASON_PHRASES: Record<number, string> = {
  * }, ["93.184.216.34"]);
  * ```
  */
-export function createPinnedTransport(options: PinnedTransportOptions = {}): EgressTransport {
-  const pools = {
-    http: new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" }),
-    https: new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: "lifo" }),
-  };
-  const ca = options.caCerts?.length ? [...tls.rootCertificates, ...options.caCerts] : undefined;
+export function createPinnedTransport(options: PinnedTransportOptions = {}): PinnedTransport {
+  const caCerts = options.caCerts?.length ? [...options.caCerts] : undefined;
+  const idle = new Map<string, { lease: Lease; timer: ReturnType<typeof setTimeout> }[]>();
 
-  return (url, init, addresses) => {
-    const target = new URL(url);
-    return exchange(
-      target,
-      init,
-      addresses,
-      target.protocol === "https:" ? pools.https : pools.http,
-      ca,
-    );
-  };
-}
-
-/** One request, on a pooled connection to one of `addresses`. */
-function exchange(
-  target: URL,
-  init: TransportRequest,
-  addresses: readonly string[],
-  agent: http.Agent,
-  ca: string[] | undefined,
-): Promise<TransportResponse> {
-  if (target.protocol !== "http:" && target.protocol !== "https:") {
-    return Promise.reject(new TypeError(`unsupported URL scheme ${target.protocol}`));
-  }
-  const secure = target.protocol === "https:";
-  const literal = ipLiteral(target.hostname);
-  if (addresses.length === 0 || (literal !== null && !addresses.includes(literal))) {
-    return Promise.reject(new TypeError(`no checked address to connect to for ${target.host}`));
-  }
-  const name = literal === null ? target.hostname : null;
-  const headers = wireHeaders(target, init);
-  const request: https.RequestOptions = {
-    host: literal ?? target.hostname,
-    port: Number(target.port) || (secure ? 443 : 80),
-    method: init.method,
-    path: `${target.pathname}${target.search}`,
-    headers,
-    agent,
-    maxHeaderSize: MAX_HEADER_BYTES,
-    ...(name === null ? {} : { lookup: pinnedLookup(name, addresses) }),
-    ...(secure
-      ? {
-        rejectUnauthorized: true,
-        ...(name === null ? {} : { servername: name.replace(/\.+$/, "") }),
-        ...(ca ? { ca } : {}),
+  function take(keys: string[]): Lease | null {
+    for (const key of keys) {
+      const entry = idle.get(key)?.pop();
+      if (entry) {
+        clearTimeout(entry.timer);
+        return { ...entry.lease, reused: true };
       }
-      : {}),
-  };
-  const decode = headers["accept-encoding"].trim().toLowerCase() !== "identity";
+    }
+    return null;
+  }
 
-  return new Promise((resolve, reject) => {
-    const { signal } = init;
-    if (signal.aborted) return reject(signal.reason);
-    const req = (secure ? https : http).request(request);
-    let answered = false;
-    const onAbort = () => {
-      req.destroy(asError(signal.reason));
-      reject(signal.reason); // settles even when the request was already torn down
-    };
-    const release = () => signal.removeEventListener("abort", onAbort);
-    signal.addEventListener("abort", onAbort, { once: true });
-    req.on("error", (err) => {
-      if (answered) return; // from here on, errors reach the body stream
-      release();
-      reject(err);
-    });
-    req.on("upgrade", (_res: http.IncomingMessage, socket: { destroy(): void }) => {
-      socket.destroy();
-      release();
-      reject(new Error("the server switched protocols (101), which fetch does not support"));
-    });
-    req.on("response", (res: http.IncomingMessage) => {
-      answered = true;
+  function putBack(lease: Lease): void {
+    const list = idle.get(lease.key) ?? [];
+    if (list.length >= IDLE_PER_KEY) return closeQuietly(lease.conn);
+    const timer = setTimeout(() => {
+      const at = list.findIndex((e) => e.lease === lease);
+      if (at !== -1) list.splice(at, 1);
+      closeQuietly(lease.conn);
+    }, IDLE_SOCKET_MS);
+    Deno.unrefTimer(timer);
+    list.push({ lease, timer });
+    idle.set(lease.key, list);
+  }
+
+  async function open(target: Target, signal: AbortSignal): Promise<Lease> {
+    const { address, conn: tcp } = await connectFirst(target.addresses, target.port, signal);
+    let conn: Deno.Conn = tcp;
+    if (target.tlsName !== null) {
+      const onAbort = () => closeQuietly(conn);
+      signal.addEventListener("abort", onAbort, { once: true });
       try {
-        resolve(toResponse(res, init.method, decode, release));
+        const tls = await Deno.startTls(tcp, {
+          hostname: target.tlsName,
+          alpnProtocols: ["http/1.1"],
+          ...(caCerts ? { caCerts } : {}),
+        });
+        conn = tls;
+        await tls.handshake();
       } catch (err) {
-        release();
-        res.destroy();
-        reject(err);
+        closeQuietly(conn);
+        throw err;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
       }
-    });
-    req.end(init.body ?? undefined);
+    }
+    return { conn, reader: new ConnReader(conn), key: target.keyFor(address), reused: false };
+  }
+
+  const send = async (url: string, init: TransportRequest, addresses: readonly string[]) => {
+    const target = targetOf(new URL(url), addresses);
+    const head = requestHead(target.url, init);
+    const decode = (head.headers.get("accept-encoding") ?? "").trim().toLowerCase() !==
+      "identity";
+    const pooled = take(target.addresses.map((a) => target.keyFor(a)));
+    if (pooled !== null) {
+      try {
+        return await roundTrip(pooled, head.bytes, init, decode, putBack);
+      } catch (err) {
+        if (!(err instanceof StaleConnection)) throw err;
+        // closed by the server as it was reused: once more, on a new connection
+      }
+    }
+    return await roundTrip(await open(target, init.signal), head.bytes, init, decode, putBack);
+  };
+  return Object.assign(send, {
+    close() {
+      for (const list of idle.values()) {
+        for (const { lease, timer } of list) {
+          clearTimeout(timer);
+          closeQuietly(lease.conn);
+        }
+      }
+      idle.clear();
+    },
   });
 }
 
-/** The headers sent on the wire: the app's, plus what `fetch` would add. */
-function wireHeaders(target: URL, init: TransportRequest): Record<string, string> {
-  const out: Record<string, string> = Object.fromEntries(init.headers);
-  out["accept"] ??= "*/*";
-  out["accept-language"] ??= "*";
-  out["accept-encoding"] ??= "range" in out ? "identity" : "gzip,br";
-  if (init.body !== null) out["content-length"] = String(init.body.byteLength);
-  else if (!NO_BODY_FRAMING.has(init.method)) out["content-length"] = "0";
-  out["host"] = target.host;
-  return out;
+/** Where a request goes: the checked addresses, the port, the TLS name. */
+interface Target {
+  url: URL;
+  addresses: string[];
+  port: number;
+  /** The name TLS verifies (the host, or the IP literal), `null` over plain HTTP. */
+  tlsName: string | null;
+  keyFor(address: string): string;
 }
 
-/**
- * A `lookup` for `node:net` that answers `name` with the checked addresses
- * and refuses every other name, so the connection can only go where the
- * guard looked.
- */
-function pinnedLookup(name: string, addresses: readonly string[]) {
-  const entries: LookupAddress[] = [...new Set(addresses)].map((address) => ({
-    address,
-    family: address.includes(":") ? 6 : 4,
-  }));
-  return (
-    hostname: string,
-    options: LookupOptions,
-    callback: (
-      err: NodeJS.ErrnoException | null,
-      address: string | LookupAddress[],
-      family?: number,
-    ) => void,
-  ): void => {
-    queueMicrotask(() => {
-      const wanted = options.family === 4 || options.family === "IPv4"
-        ? 4
-        : options.family === 6 || options.family === "IPv6"
-        ? 6
-        : 0;
-      const list = entries.filter((e) => wanted === 0 || e.family === wanted);
-      if (hostname !== name || list.length === 0) {
-        const err: NodeJS.ErrnoException = new Error(
-          `${hostname} has no checked ${wanted ? `IPv${wanted} ` : ""}address to connect to`,
-        );
-        err.code = "ENOTFOUND";
-        return callback(err, "");
-      }
-      if (options.all) callback(null, list);
-      else callback(null, list[0].address, list[0].family);
-    });
+function targetOf(url: URL, checked: readonly string[]): Target {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(`unsupported URL scheme ${url.protocol}`);
+  }
+  const literal = ipLiteral(url.hostname);
+  const addresses = literal !== null
+    ? (checked.includes(literal) ? [literal] : [])
+    : [...new Set(checked)];
+  if (addresses.length === 0) {
+    throw new TypeError(`no checked address to connect to for ${url.host}`);
+  }
+  const secure = url.protocol === "https:";
+  const port = Number(url.port) || (secure ? 443 : 80);
+  const tlsName = secure ? (literal ?? url.hostname.replace(/\.+$/, "")) : null;
+  return {
+    url,
+    addresses,
+    port,
+    tlsName,
+    keyFor: (address) => `${url.protocol}//${address}|${port}|${tlsName ?? ""}`,
   };
 }
 
-function toResponse(
-  res: http.IncomingMessage,
-  method: string,
-  decode: boolean,
-  release: () => void,
-): TransportResponse {
-  const headers = new Headers();
-  for (let i = 0; i < res.rawHeaders.length; i += 2) {
-    headers.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+/** The request head as sent: the app's headers, plus what `fetch` would add. */
+function requestHead(url: URL, init: TransportRequest): { bytes: Uint8Array; headers: Headers } {
+  const headers = new Headers(init.headers);
+  if (!headers.has("accept")) headers.set("accept", "*/*");
+  if (!headers.has("accept-language")) headers.set("accept-language", "*");
+  if (!headers.has("accept-encoding")) {
+    headers.set("accept-encoding", headers.has("range") ? "identity" : "gzip,br");
   }
-  const status = res.statusCode ?? 0;
-  const statusText = REASON_PHRASES[status] ?? http.STATUS_CODES[status] ?? "";
-  const base = { status, statusText, headers };
-  if (method === "HEAD" || NULL_BODY_STATUSES.has(status)) {
-    res.on("close", release);
-    res.resume();
+  if (init.body !== null) headers.set("content-length", String(init.body.byteLength));
+  else if (init.method === "POST" || init.method === "PUT") headers.set("content-length", "0");
+  let text = `${init.method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const [name, value] of headers) text += `${name}: ${value}\r\n`;
+  const head = bytesOf(`${text}\r\n`);
+  if (init.body === null || init.body.byteLength === 0) return { bytes: head, headers };
+  const bytes = new Uint8Array(head.length + init.body.byteLength);
+  bytes.set(head);
+  bytes.set(init.body, head.length);
+  return { bytes, headers };
+}
+
+/**
+ * Connects to the first of `addresses` that answers: families interleaved,
+ * the next attempt started after {@linkcode ATTEMPT_DELAY_MS} or as soon as
+ * one fails, losers closed.
+ */
+function connectFirst(
+  addresses: string[],
+  port: number,
+  signal: AbortSignal,
+): Promise<{ address: string; conn: Deno.TcpConn }> {
+  const v6 = addresses.filter((a) => a.includes(":"));
+  const v4 = addresses.filter((a) => !a.includes(":"));
+  const [first, second] = addresses[0].includes(":") ? [v6, v4] : [v4, v6];
+  const order: string[] = [];
+  for (let i = 0; i < Math.max(first.length, second.length); i++) {
+    if (i < first.length) order.push(first[i]);
+    if (i < second.length) order.push(second[i]);
+  }
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let running = 0;
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const errors: unknown[] = [];
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      if (settled) return;
+      finish();
+      reject(signal.reason);
+    };
+    const attempt = () => {
+      clearTimeout(timer);
+      if (settled || next >= order.length) return;
+      const address = order[next++];
+      running++;
+      Deno.connect({ hostname: address, port, signal }).then((conn) => {
+        running--;
+        if (settled) return closeQuietly(conn);
+        finish();
+        conn.setNoDelay(true);
+        resolve({ address, conn });
+      }, (err) => {
+        running--;
+        errors.push(err);
+        if (settled) return;
+        if (next < order.length) attempt();
+        else if (running === 0) {
+          finish();
+          reject(errors[0]);
+        }
+      });
+      if (next < order.length) timer = setTimeout(attempt, ATTEMPT_DELAY_MS);
+    };
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    attempt();
+  });
+}
+
+/** Sends the request on `lease` and reads the answer's head; the body follows on demand. */
+async function roundTrip(
+  lease: Lease,
+  request: Uint8Array,
+  init: TransportRequest,
+  decode: boolean,
+  putBack: (lease: Lease) => void,
+): Promise<TransportResponse> {
+  const { signal } = init;
+  if (signal.aborted) {
+    closeQuietly(lease.conn);
+    throw signal.reason;
+  }
+  const onAbort = () => closeQuietly(lease.conn);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const release = () => signal.removeEventListener("abort", onAbort);
+  let head: ResponseHead;
+  try {
+    try {
+      await writeAll(lease.conn, request);
+    } catch (err) {
+      if (lease.reused && !signal.aborted) throw new StaleConnection("stale", { cause: err });
+      throw err;
+    }
+    head = await readFinalHead(lease, signal);
+  } catch (err) {
+    release();
+    closeQuietly(lease.conn);
+    throw signal.aborted ? signal.reason : err;
+  }
+  const headers = new Headers();
+  try {
+    for (const [name, value] of head.headers) headers.append(name, value);
+  } catch (err) {
+    release();
+    closeQuietly(lease.conn);
+    throw new HttpProtocolError("invalid HTTP header", { cause: err });
+  }
+  const statusText = REASON_PHRASES[head.status] ?? http.STATUS_CODES[head.status] ?? "";
+  const framing = framingOf(init.method, head);
+  const keepAlive = head.version === "1.1" &&
+    !/(^|,)\s*close\s*(,|$)/i.test(headers.get("connection") ?? "");
+  const source = bodyReader(lease.reader, framing);
+  const done = (completed: boolean) => {
+    release();
+    if (completed && keepAlive && source.ended() && lease.reader.buffered === 0) putBack(lease);
+    else closeQuietly(lease.conn);
+  };
+  const base = { status: head.status, statusText, headers };
+  if (framing.kind === "none" || init.method === "HEAD" || NULL_BODY_STATUSES.has(head.status)) {
+    done(true);
     return { ...base, body: null };
   }
   const coding = (headers.get("content-encoding") ?? "").trim().toLowerCase();
   const decoding = decode && (coding === "gzip" || coding === "br") ? coding : null;
-  return { ...base, body: bodyStream(res, decoding, release) };
+  return { ...base, body: bodyStream(source, decoding, done, signal) };
+}
+
+/** The first answer that is not informational (1xx); a switch of protocols is an error. */
+async function readFinalHead(lease: Lease, signal: AbortSignal): Promise<ResponseHead> {
+  for (let interim = 0; interim <= MAX_INTERIM; interim++) {
+    let text: string | null;
+    try {
+      text = await lease.reader.readHead(MAX_HEADER_BYTES);
+    } catch (err) {
+      if (lease.reused && interim === 0 && lease.reader.buffered === 0 && !signal.aborted) {
+        throw new StaleConnection("stale", { cause: err });
+      }
+      throw err;
+    }
+    if (text === null) {
+      if (lease.reused && interim === 0) throw new StaleConnection("closed before answering");
+      throw new HttpProtocolError("the server closed the connection without answering");
+    }
+    const head = parseHead(text);
+    if (head.status === 101) {
+      throw new HttpProtocolError(
+        "the server switched protocols (101), which fetch does not support",
+      );
+    }
+    if (head.status >= 200) return head;
+  }
+  throw new HttpProtocolError("too many informational (1xx) answers");
 }
 
 /**
@@ -306,67 +451,92 @@ function toResponse(
  * decoder is created with the first byte: an empty body stays empty.
  */
 function bodyStream(
-  res: http.IncomingMessage,
+  source: { next(): Promise<Uint8Array | null> },
   coding: "gzip" | "br" | null,
-  release: () => void,
+  done: (completed: boolean) => void,
+  signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  let decoder: zlib.Gunzip | zlib.BrotliDecompress | null = null;
   let finished = false;
+  const finish = (completed: boolean) => {
+    if (finished) return;
+    finished = true;
+    done(completed);
+  };
+  const strategy = new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 });
+  if (coding === null) {
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const piece = await source.next();
+          if (piece === null) {
+            finish(true);
+            controller.close();
+          } else controller.enqueue(piece);
+        } catch (err) {
+          finish(false);
+          controller.error(signal.aborted ? signal.reason : err);
+        }
+      },
+      cancel() {
+        finish(false);
+      },
+    }, strategy);
+  }
+  let decoder: zlib.Gunzip | zlib.BrotliDecompress | null = null;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      const finish = (err?: unknown) => {
+      const fail = (err: unknown) => {
         if (finished) return;
-        finished = true;
-        release();
-        if (err === undefined) controller.close();
-        else controller.error(err);
+        finish(false);
+        decoder?.destroy();
+        controller.error(signal.aborted ? signal.reason : err);
       };
-      const deliver = (source: Readable) =>
-        source.on("data", (chunk: Uint8Array) => {
+      (async () => {
+        for (let piece = await source.next(); piece !== null; piece = await source.next()) {
           if (finished) return;
-          controller.enqueue(chunk);
-          if ((controller.desiredSize ?? 1) <= 0) source.pause();
-        });
-      const truncated = () =>
-        new Error("the connection closed before the response body was complete");
-      if (coding === null) {
-        deliver(res);
-      } else {
-        res.on("data", (chunk: Uint8Array) => {
           if (decoder === null) {
-            decoder = coding === "gzip" ? zlib.createGunzip() : zlib.createBrotliDecompress();
-            deliver(decoder);
-            decoder.on("end", () => finish());
-            decoder.on("error", finish);
+            const created = coding === "gzip" ? zlib.createGunzip() : zlib.createBrotliDecompress();
+            decoder = created;
+            created.on("data", (chunk: Uint8Array) => {
+              if (finished) return;
+              controller.enqueue(chunk);
+              if ((controller.desiredSize ?? 1) <= 0) created.pause();
+            });
+            created.on("end", () => {
+              if (finished) return;
+              finish(true);
+              controller.close();
+            });
+            created.on("error", fail);
           }
-          if (!decoder.write(chunk)) {
-            res.pause();
-            decoder.once("drain", () => res.resume());
+          if (!decoder.write(piece)) {
+            const current = decoder;
+            await new Promise<void>((resolve) => {
+              current.once("drain", resolve);
+              current.once("close", resolve);
+            });
           }
-        });
-      }
-      res.on("end", () => {
-        if (!res.complete) finish(truncated());
-        else if (decoder !== null) decoder.end();
-        else finish();
-      });
-      res.on("close", () => {
-        if (!res.complete) finish(truncated());
-      });
-      res.on("error", finish);
+        }
+        if (decoder === null) {
+          finish(true);
+          controller.close();
+        } else decoder.end();
+      })().catch(fail);
     },
     pull() {
-      (decoder ?? res).resume();
+      decoder?.resume();
     },
     cancel() {
-      finished = true;
-      release();
+      finish(false);
       decoder?.destroy();
-      res.destroy();
     },
-  }, new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }));
+  }, strategy);
 }
 
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
 }

@@ -6,6 +6,7 @@ import {
   type TransportResponse,
 } from "../../../kernel/egress/pinned_transport.ts";
 import { startPair, startRecordingServer, startTripwire, testCa } from "./tls_fixture.ts";
+import { FAZT_FLAGS } from "../../_helpers/server.ts";
 
 const STAND_IN = "127.0.0.2";
 const text = (s: string) => new TextEncoder().encode(s);
@@ -519,5 +520,55 @@ Deno.test("a tripwire on the checked address's port elsewhere stays silent acros
   } finally {
     await server.close();
     await trap?.close();
+  }
+});
+
+Deno.test("under the kernel's own permissions https works with the default roots and DENO_CERT, as fetch does", async () => {
+  const ca = await testCa();
+  const server = await startRecordingServer(
+    STAND_IN,
+    0,
+    (_req, res) => res.end("trusted"),
+    await ca.issue(["DNS:kernel.test"]),
+  );
+  const dir = await Deno.makeTempDir({ prefix: "fazt-egress-perm-" });
+  try {
+    const transport = new URL("../../../kernel/egress/pinned_transport.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      `${dir}/probe.ts`,
+      `import { createPinnedTransport } from ${JSON.stringify(transport)};
+const send = createPinnedTransport();
+try {
+  const res = await send("https://kernel.test:${server.port}/", {
+    method: "GET", headers: new Headers(), body: null, redirect: "manual",
+    signal: AbortSignal.timeout(5_000),
+  }, [${JSON.stringify(STAND_IN)}]);
+  console.log("answer: " + await new Response(res.body).text());
+} catch (err) {
+  console.log("error: " + err);
+}
+send.close();
+`,
+    );
+    await Deno.writeTextFile(`${dir}/ca.pem`, ca.caPem);
+    const run = async (env: Record<string, string>) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", ...FAZT_FLAGS, `${dir}/probe.ts`],
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return new TextDecoder().decode(out.stdout).trim() + new TextDecoder().decode(out.stderr);
+    };
+    // The private CA is unknown to the default roots: a certificate error,
+    // not a missing permission.
+    const untrusted = await run({});
+    assert.match(untrusted, /^error: .*(certificate|UnknownIssuer)/, untrusted);
+    assert.doesNotMatch(untrusted, /NotCapable|Requires .* access/);
+    // DENO_CERT adds a root for the transport as it does for fetch.
+    assert.equal(await run({ DENO_CERT: `${dir}/ca.pem` }), "answer: trusted");
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
