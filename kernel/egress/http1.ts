@@ -102,6 +102,7 @@ export class ConnReader {
     while (true) {
       const view = this.#buf.subarray(this.#start, this.#end);
       for (let i = Math.max(scanned, 1); i < view.length; i++) {
+        if (i >= limit) throw new HttpProtocolError(`response head over ${limit} bytes`);
         if (view[i] !== 0x0a) continue;
         const blank = view[i - 1] === 0x0a ||
           (view[i - 1] === 0x0d && i >= 2 && view[i - 2] === 0x0a);

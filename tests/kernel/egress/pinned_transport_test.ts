@@ -364,6 +364,61 @@ Deno.test("a body cut short, at the HTTP level or inside gzip, is an error and n
   }
 });
 
+Deno.test("unusual but valid answers, and broken ones, end as they do through fetch", async () => {
+  const answers: Record<string, string> = {
+    "/early-hints": "HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\n" +
+      "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+    "/until-close": "HTTP/1.1 200 OK\r\n\r\nread until close",
+    "/http10": "HTTP/1.0 200 OK\r\n\r\nhttp/1.0 body",
+    "/chunk-ext": "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" +
+      "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\ntrailer: x\r\n\r\n",
+    "/te-and-cl": "HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n" +
+      "5\r\nhello\r\n0\r\n\r\n",
+    "/same-cl-twice": "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n\r\nok",
+    "/no-reason": "HTTP/1.1 200\r\ncontent-length: 2\r\n\r\nok",
+    "/status-999": "HTTP/1.1 999 Nine\r\ncontent-length: 2\r\n\r\nok",
+    "/204-with-body": "HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\nhello",
+    "/big-header": `HTTP/1.1 200 OK\r\nx-big: ${
+      "a".repeat(100 * 1024)
+    }\r\ncontent-length: 2\r\n\r\nok`,
+    "/conflicting-cl": "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nok",
+    "/nul-in-header": "HTTP/1.1 200 OK\r\nx-a: a\x00b\r\ncontent-length: 2\r\n\r\nok",
+    "/not-http": "SSH-2.0-OpenSSH_9.6\r\n\r\n",
+    "/bad-chunk": "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    "/silence": "",
+  };
+  const server = rawServer((path) => answers[path] ?? null);
+  const outcome = async (p: Promise<{ status: number; body: Uint8Array }>) => {
+    try {
+      const { status, body } = await p;
+      return `${status} ${new TextDecoder().decode(body)}`;
+    } catch {
+      return "error";
+    }
+  };
+  try {
+    const send = createPinnedTransport();
+    for (const path of Object.keys(answers)) {
+      const url = `http://${STAND_IN}:${server.port}${path}`;
+      const ours = await outcome(
+        send(url, init(), [STAND_IN]).then(async (r) => ({
+          status: r.status,
+          body: await readAll(r),
+        })),
+      );
+      const theirs = await outcome(
+        fetch(url).then(async (r) => ({
+          status: r.status,
+          body: new Uint8Array(await r.arrayBuffer()),
+        })),
+      );
+      assert.equal(ours, theirs, path);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("a server that switches protocols (101) gets an error, not a hang", async () => {
   const server = rawServer(
     () =>
