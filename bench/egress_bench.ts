@@ -106,7 +106,7 @@ async function measure(): Promise<void> {
         const pick = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
         const ms = (v: number) => v.toFixed(2).padStart(7);
         rows.push(
-          `| ${scheme.padEnd(5)} | ${size} | ${label.padEnd(14)} | ${ms(mean)} | ${
+          `| ${scheme.padEnd(5)} | ${size} | ${label.padEnd(16)} | ${ms(mean)} | ${
             ms(pick(0.5))
           } | ${ms(pick(0.99))} | ${ms(cpu)} |`,
         );
@@ -114,11 +114,55 @@ async function measure(): Promise<void> {
     }
   }
 
+  // New connections: the pinned transport's pool emptied after each request,
+  // a new fetch client for each request.
+  const coldFetchGuard = (() => {
+    let cold: Deno.HttpClient | null = null;
+    return createEgressGuard({
+      resolve,
+      allowLoopbackForTests: [HOST],
+      fetch: (url, init) => {
+        cold?.close();
+        cold = Deno.createHttpClient({ caCerts: [ca.caPem] });
+        return fetch(url.replace(`//${NAME}:`, `//${HOST}:`), { ...init, client: cold });
+      },
+    });
+  })();
+  const coldPinned = guards["pinned (now)"];
+  for (
+    const [label, guard, after] of [
+      ["pinned, new conn", coldPinned, () => coldPinned.close()],
+      ["fetch, new conn", coldFetchGuard, () => {}],
+    ] as const
+  ) {
+    const url = `https://${NAME}:${ports.https}/${encodeURIComponent("1 KiB")}`;
+    const times: number[] = [];
+    const cpuBefore = cpuMs();
+    for (let i = 0; i < REQUESTS / 4; i++) {
+      const started = performance.now();
+      await guard.fetch({ url });
+      times.push(performance.now() - started);
+      after();
+    }
+    const cpu = (cpuMs() - cpuBefore) / (REQUESTS / 4);
+    times.sort((a, b) => a - b);
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    const pick = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+    const ms = (v: number) => v.toFixed(2).padStart(7);
+    rows.push(
+      `| https | 1 KiB | ${label.padEnd(16)} | ${ms(mean)} | ${ms(pick(0.5))} | ${
+        ms(pick(0.99))
+      } | ${ms(cpu)} |`,
+    );
+  }
+
   console.log(
-    `Guarded fetch against a loopback server, ${REQUESTS} requests per case, one at a time.`,
+    `Guarded fetch against a loopback server, ${REQUESTS} requests per case (new-connection rows: ${
+      REQUESTS / 4
+    }), one at a time.`,
   );
-  console.log("| proto | body  | transport      | mean ms |  p50 ms |  p99 ms |  CPU ms |");
-  console.log("|-------|-------|----------------|---------|---------|---------|---------|");
+  console.log("| proto | body  | transport        | mean ms |  p50 ms |  p99 ms |  CPU ms |");
+  console.log("|-------|-------|------------------|---------|---------|---------|---------|");
   for (const row of rows) console.log(row);
 
   client.close();
