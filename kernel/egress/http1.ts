@@ -20,6 +20,8 @@
 
 /** Largest chunk-size or trailer line accepted. */
 const MAX_LINE = 8 * 1024;
+/** Largest trailer section accepted. */
+const MAX_TRAILERS = 64 * 1024;
 /** Largest piece handed out at once. */
 const PIECE = 64 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -122,21 +124,59 @@ export class ConnReader {
     }
   }
 
-  /** One line (chunk size or trailer), without its line end. */
-  async readLine(): Promise<string> {
-    let scanned = 0;
-    while (true) {
-      const view = this.#buf.subarray(this.#start, this.#end);
-      const nl = view.indexOf(0x0a, scanned);
-      if (nl !== -1) {
-        const line = latin1(view.subarray(0, nl > 0 && view[nl - 1] === 0x0d ? nl - 1 : nl));
-        this.#start += nl + 1;
-        return line;
+  /** Reads more into the buffer; false at the end of the stream. */
+  more(): Promise<boolean> {
+    return this.#fill(2 * MAX_LINE);
+  }
+
+  /**
+   * Decodes chunked data that is already buffered into `out` from `at`,
+   * advancing `state`, without waiting for the network; returns the new end
+   * of `out`. It stops when `out` is full, the last chunk and its trailers
+   * are read (`state.phase === "done"`), or the buffer lacks the rest of a
+   * line: then {@linkcode more} is needed. Works on bytes, without a string
+   * or an allocation per chunk, so a body sent in tiny chunks stays cheap.
+   */
+  decodeChunked(state: ChunkState, out: Uint8Array, at: number): number {
+    const buf = this.#buf;
+    let pos = this.#start;
+    const end = this.#end;
+    let n = at;
+    while (n < out.length && state.phase !== "done") {
+      if (state.phase === "data") {
+        const take = Math.min(state.remaining, end - pos, out.length - n);
+        if (take === 0) break;
+        out.set(buf.subarray(pos, pos + take), n);
+        n += take;
+        pos += take;
+        state.remaining -= take;
+        if (state.remaining === 0) state.phase = "crlf";
+      } else if (state.phase === "crlf") {
+        if (pos === end || (buf[pos] === 0x0d && pos + 1 === end)) break;
+        if (buf[pos] === 0x0d) pos++;
+        if (buf[pos] !== 0x0a) throw new HttpProtocolError("chunk longer than its size");
+        pos++;
+        state.phase = "size";
+      } else {
+        const nl = buf.subarray(pos, end).indexOf(0x0a);
+        if (nl === -1) {
+          if (end - pos > MAX_LINE) throw new HttpProtocolError("chunk line too long");
+          break;
+        }
+        const lineEnd = nl > 0 && buf[pos + nl - 1] === 0x0d ? pos + nl - 1 : pos + nl;
+        if (state.phase === "size") {
+          state.remaining = chunkSize(buf, pos, lineEnd);
+          state.phase = state.remaining === 0 ? "trailers" : "data";
+        } else {
+          state.trailerBytes += nl + 1;
+          if (state.trailerBytes > MAX_TRAILERS) throw new HttpProtocolError("trailers too long");
+          if (lineEnd === pos) state.phase = "done"; // trailer fields are dropped, as fetch does
+        }
+        pos += nl + 1;
       }
-      scanned = view.length;
-      if (scanned > MAX_LINE) throw new HttpProtocolError("chunk line too long");
-      if (!(await this.#fill(MAX_LINE + 2))) throw truncated();
     }
+    this.#start = pos;
+    return n;
   }
 
   /** Up to `max` bytes (at least one), or `null` at the end of the stream. */
@@ -150,6 +190,43 @@ export class ConnReader {
     this.#start += take;
     return piece;
   }
+}
+
+/** Where a chunked body's decoding stands (see {@linkcode ConnReader.decodeChunked}). */
+export interface ChunkState {
+  /** Expecting a size line, chunk data, the CRLF after it, trailer lines, or finished. */
+  phase: "size" | "data" | "crlf" | "trailers" | "done";
+  /** Data bytes left in the current chunk. */
+  remaining: number;
+  /** Trailer bytes read so far. */
+  trailerBytes: number;
+}
+
+/**
+ * The size in a chunk-size line `buf[from, to)`: 1 to 12 hex digits, then
+ * optional blanks and a `;` extension (ignored).
+ */
+function chunkSize(buf: Uint8Array, from: number, to: number): number {
+  let size = 0;
+  let pos = from;
+  for (; pos < to && pos - from < 13; pos++) {
+    const c = buf[pos];
+    const digit = c >= 0x30 && c <= 0x39
+      ? c - 0x30
+      : c >= 0x61 && c <= 0x66
+      ? c - 0x57
+      : c >= 0x41 && c <= 0x46
+      ? c - 0x37
+      : -1;
+    if (digit === -1) break;
+    size = size * 16 + digit;
+  }
+  const digits = pos - from;
+  while (pos < to && (buf[pos] === 0x20 || buf[pos] === 0x09)) pos++;
+  if (digits === 0 || digits > 12 || (pos < to && buf[pos] !== 0x3b)) {
+    throw new HttpProtocolError("invalid chunk size");
+  }
+  return size;
 }
 
 /** A parsed response head. */
@@ -230,10 +307,17 @@ export interface BodyReader {
   ended(): boolean;
 }
 
-/** Reads a body delimited by `framing` from `reader`. */
+/**
+ * Reads a body delimited by `framing` from `reader`. Chunks already received
+ * are joined into one piece (up to 64 KiB), so a body sent as many tiny
+ * chunks costs one piece per read, not one per chunk.
+ */
 export function bodyReader(reader: ConnReader, framing: Framing): BodyReader {
   let remaining = framing.kind === "length" ? framing.length : 0;
   let done = framing.kind === "none" || (framing.kind === "length" && remaining === 0);
+
+  const chunks: ChunkState = { phase: "size", remaining: 0, trailerBytes: 0 };
+
   return {
     ended: () => done && framing.kind !== "close",
     async next() {
@@ -243,28 +327,23 @@ export function bodyReader(reader: ConnReader, framing: Framing): BodyReader {
         if (piece === null) done = true;
         return piece;
       }
-      if (framing.kind === "chunked" && remaining === 0) {
-        const size = /^([0-9a-fA-F]{1,12})[ \t]*(?:;.*)?$/.exec(await reader.readLine());
-        if (!size) throw new HttpProtocolError("invalid chunk size");
-        remaining = parseInt(size[1], 16);
-        if (remaining === 0) {
-          while ((await reader.readLine()) !== "") {
-            // trailer fields are read and dropped, as fetch does
-          }
-          done = true;
-          return null;
-        }
+      if (framing.kind === "length") {
+        const piece = await reader.readSome(Math.min(remaining, PIECE));
+        if (piece === null) throw truncated();
+        remaining -= piece.length;
+        if (remaining === 0) done = true;
+        return piece;
       }
-      const piece = await reader.readSome(Math.min(remaining, PIECE));
-      if (piece === null) throw truncated();
-      remaining -= piece.length;
-      if (remaining === 0) {
-        if (framing.kind === "length") done = true;
-        else if ((await reader.readLine()) !== "") {
-          throw new HttpProtocolError("chunk longer than its size");
-        }
+      const out = new Uint8Array(PIECE);
+      let n = 0;
+      while (true) {
+        n = reader.decodeChunked(chunks, out, n);
+        if (chunks.phase === "done") done = true;
+        if (done || n === out.length) break;
+        if (n > 0) break; // hand over what came; the rest of the body comes with the next read
+        if (!(await reader.more())) throw truncated();
       }
-      return piece;
+      return n === 0 ? null : out.subarray(0, n);
     },
   };
 }

@@ -434,6 +434,38 @@ Deno.test("a server that switches protocols (101) gets an error, not a hang", as
   }
 });
 
+Deno.test("a body sent in tiny chunks is joined into large pieces, not handled chunk by chunk", async () => {
+  const count = 200_000;
+  const listener = Deno.listen({ hostname: STAND_IN, port: 0 });
+  const serving = (async () => {
+    const conn = await listener.accept();
+    await conn.read(new Uint8Array(65536));
+    const bytes = text(
+      "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + "1\r\nx\r\n".repeat(count) +
+        "0\r\n\r\n",
+    );
+    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+    conn.close();
+  })();
+  try {
+    const send = createPinnedTransport();
+    const res = await send(`http://${STAND_IN}:${listener.addr.port}/`, init(), [STAND_IN]);
+    const reader = res.body!.getReader();
+    let total = 0;
+    let pieces = 0;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      total += r.value.byteLength;
+      pieces++;
+      assert.ok(r.value.every((b) => b === 0x78));
+    }
+    assert.equal(total, count);
+    assert.ok(pieces < count / 100, `${pieces} pieces for ${count} chunks`);
+  } finally {
+    listener.close();
+    await serving;
+  }
+});
+
 Deno.test("response headers are limited in size", async () => {
   const server = await startRecordingServer(STAND_IN, 0, (req, res) => {
     const kib = Number(new URL(req.url ?? "/", "http://x").searchParams.get("kib"));
