@@ -50,6 +50,7 @@ import { isBlockedPort } from "./blocked_ports.ts";
 import {
   createPinnedTransport,
   type EgressTransport,
+  type PinnedTransport,
   type TransportResponse,
 } from "./pinned_transport.ts";
 
@@ -284,8 +285,8 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
   const maxRequestBytes = options.maxRequestBytes ?? 10 * MIB;
   const maxRedirects = options.maxRedirects ?? 5;
   const resolve = options.resolve ?? defaultResolve;
-  const pinned = options.fetch ? null : createPinnedTransport({ caCerts: options.caCerts });
-  const transport: EgressTransport = options.fetch ?? pinned!;
+  let pinned: PinnedTransport | null = null;
+  const transport = options.fetch ?? (pinned = createPinnedTransport({ caCerts: options.caCerts }));
   const classify = classifierFor(options.allowLoopbackForTests);
 
   /**
