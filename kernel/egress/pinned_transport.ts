@@ -6,7 +6,7 @@
  * send the request anywhere else. TLS still uses the name:
  * `Deno.startTls(conn, { hostname: name })` sends it as SNI and verifies the
  * certificate against it, never against the IP address, with the same trust
- * store as `fetch` (Deno's roots, `DENO_CERT`, `--cert`).
+ * store as `fetch` (Deno's roots, plus `DENO_CERT`).
  *
  * Why not something else (measured on Deno 2.9.6): `fetch` always resolves
  * the name itself, and no `Deno.createHttpClient` option pins an address
