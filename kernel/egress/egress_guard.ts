@@ -1,19 +1,26 @@
 /**
  * The egress guard: the kernel performs an app's `fetch` on its behalf and
  * lets it reach public internet hosts only, never this server, its network
- * or the cloud metadata service (server-side request forgery).
+ * or the cloud metadata and platform services (server-side request forgery).
  *
  * For every hop of a request (the first URL and each redirect target) the
  * guard:
  *
- * 1. allows only `http:` and `https:` URLs without credentials in them;
+ * 1. allows only `http:` and `https:` URLs without credentials in them, and
+ *    refuses the fetch standard's blocked ports (SMTP, SSH, IRC, …; see
+ *    `blocked_ports.ts`);
  * 2. refuses `localhost` and `*.localhost` names without resolving them;
  * 3. resolves the host (IP literals are used as is; the WHATWG URL parser has
  *    already turned forms like `http://2130706433/` and `http://0x7f.1/` into
  *    `127.0.0.1`) and refuses the hop if ANY resolved address is not public
- *    (see {@linkcode isPublicAddress});
- * 4. sends the request with `redirect: "manual"`, so the next hop is checked
- *    again before it is fetched.
+ *    (see {@linkcode isPublicAddress} and the tables in `ip_ranges.ts`);
+ * 4. sends the request to one of exactly those checked addresses, never
+ *    resolving the name again (`pinned_transport.ts`): a DNS answer that
+ *    changes between the check and the connection (DNS rebinding) cannot
+ *    redirect it. Over `https:` the name is still the TLS server name and the
+ *    certificate must be valid for the name, not for the address;
+ * 5. does not follow redirects in the transport, so the next hop goes
+ *    through all of the above again before it is fetched.
  *
  * Request headers are cleaned of hop-by-hop and routing headers (`host`,
  * `connection`, `keep-alive`, `proxy-*`, `te`, `trailer`, `transfer-encoding`,
@@ -23,28 +30,32 @@
  * redirect to another origin, `authorization` and `cookie` are dropped so
  * credentials meant for one host are not handed to another. The whole
  * exchange, redirects and body included, has one deadline, and both bodies
- * have byte limits; the response body is streamed and abandoned as soon as it
- * passes its limit.
+ * have byte limits; the response body is streamed (decoded from gzip or br as
+ * `fetch` would) and abandoned as soon as it passes its limit.
  *
- * **Residual risk, stated honestly.** The check resolves the name, then the
- * transport resolves it again to connect (resolve-then-connect). A hostile
- * DNS server can answer with a public address to the guard and a private one
- * to the transport a moment later (DNS rebinding), and the transport's
- * resolver (the system's `getaddrinfo`, which also reads `/etc/hosts`) may
- * differ from `Deno.resolveDns`. Deno's `fetch` cannot be told to connect to
- * a pre-resolved IP while keeping the name for TLS (SNI and certificate
- * checks), so this window cannot be closed here. What is in place: the check
- * runs on every hop, so a redirect cannot be used to reach a private address,
- * and direct IP literals and `localhost` names are refused outright. Closing
- * the race fully needs a network-level control (an egress firewall or a
- * proxy that enforces the same policy at connect time).
+ * **What this does not cover, stated honestly.** The guard judges addresses,
+ * not networks it cannot see: this server's own public addresses (and
+ * anything else numbered in public space that only this host can reach, such
+ * as a service a cloud firewall hides from the internet but not from the
+ * host itself) are public addresses and can be fetched; bind internal
+ * services to loopback or private addresses, which are refused. Names are
+ * resolved with `Deno.resolveDns` (the nameservers of `/etc/resolv.conf`, not
+ * `/etc/hosts`), and `HTTP_PROXY`/`HTTPS_PROXY` are not used.
  *
  * @module
  */
 import { FaztError } from "../errors.ts";
-import { classifyAddress, ipLiteral } from "./ip_ranges.ts";
+import { type AddressRange, classifyAddress, ipLiteral, parseIPv4 } from "./ip_ranges.ts";
+import { isBlockedPort } from "./blocked_ports.ts";
+import {
+  createPinnedTransport,
+  type EgressTransport,
+  type PinnedTransport,
+  type TransportResponse,
+} from "./pinned_transport.ts";
 
 export { isPublicAddress } from "./ip_ranges.ts";
+export type { EgressTransport, TransportRequest, TransportResponse } from "./pinned_transport.ts";
 
 /** A request an app asks the kernel to send. */
 export interface EgressRequest {
@@ -90,8 +101,22 @@ export interface EgressOptions {
    * given, aborts at the deadline.
    */
   resolve?: (host: string, signal?: AbortSignal) => Promise<string[]>;
-  /** The transport; default `globalThis.fetch`. Injected by tests. */
-  fetch?: typeof fetch;
+  /**
+   * The transport: default {@linkcode createPinnedTransport}, which connects
+   * only to the addresses the guard checked. It receives them as its third
+   * argument; tests inject fakes (`fetch`-shaped functions fit and ignore it).
+   */
+  fetch?: EgressTransport;
+  /** Root certificates (PEM) the default transport trusts besides the default ones (tests). */
+  caCerts?: readonly string[];
+  /**
+   * Test seam, never set by the kernel: these loopback addresses count as
+   * public, so a server on `127.0.0.x` can stand in for a public host in
+   * tests. Only IPv4 loopback addresses (`127.0.0.0/8`) are accepted;
+   * anything else throws, so even a misuse cannot open private networks or
+   * metadata services.
+   */
+  allowLoopbackForTests?: readonly string[];
 }
 
 /** A guarded fetch, created by {@linkcode createEgressGuard}. */
@@ -104,6 +129,8 @@ export interface EgressGuard {
    * request.
    */
   fetch(req: EgressRequest, signal?: AbortSignal): Promise<EgressResponse>;
+  /** Closes the default transport's idle kept-alive connections (tests; the kernel lets the process end). */
+  close(): void;
 }
 
 const MIB = 1024 * 1024;
@@ -172,6 +199,20 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** {@linkcode classifyAddress}, with the test seam's loopback addresses counted as public. */
+function classifierFor(
+  allowed: readonly string[] | undefined,
+): (ip: string) => AddressRange | null {
+  if (allowed === undefined || allowed.length === 0) return classifyAddress;
+  for (const ip of allowed) {
+    if (parseIPv4(ip) === null || classifyAddress(ip)?.range !== "loopback") {
+      throw new Error(`allowLoopbackForTests accepts 127.0.0.0/8 addresses only, not ${ip}`);
+    }
+  }
+  const public_ = new Set(allowed);
+  return (ip) => public_.has(ip) ? null : classifyAddress(ip);
 }
 
 function refused(url: URL, why: string, details: Record<string, unknown>): FaztError {
@@ -244,10 +285,15 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
   const maxRequestBytes = options.maxRequestBytes ?? 10 * MIB;
   const maxRedirects = options.maxRedirects ?? 5;
   const resolve = options.resolve ?? defaultResolve;
-  const transport: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  let pinned: PinnedTransport | null = null;
+  const transport = options.fetch ?? (pinned = createPinnedTransport({ caCerts: options.caCerts }));
+  const classify = classifierFor(options.allowLoopbackForTests);
 
-  /** Throws unless `url` is an http(s) URL whose host is public. */
-  async function checkDestination(url: URL, signal: AbortSignal): Promise<void> {
+  /**
+   * Throws unless `url` is an http(s) URL whose host is public; returns the
+   * checked addresses, the only ones the transport may connect to.
+   */
+  async function checkDestination(url: URL, signal: AbortSignal): Promise<readonly string[]> {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw refused(url, `only http: and https: URLs are allowed, not ${url.protocol}`, {
         reason: "unsupported_scheme",
@@ -261,10 +307,19 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
         { reason: "credentials_in_url" },
       );
     }
+    if (isBlockedPort(url)) {
+      throw new FaztError(
+        "forbidden",
+        `fetch to ${
+          displayUrl(url)
+        } refused: port ${url.port} belongs to a protocol other than HTTP (mail, SSH, IRC and the like), and the fetch standard blocks it. Use the service's HTTP port.`,
+        { details: { url: displayUrl(url), reason: "blocked_port", port: Number(url.port) } },
+      );
+    }
     const host = url.hostname;
     const literal = ipLiteral(host);
     if (literal !== null) {
-      const range = classifyAddress(literal);
+      const range = classify(literal);
       if (range !== null) {
         throw refused(url, `${literal} is ${range.description}`, {
           address: literal,
@@ -272,7 +327,7 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
           range: range.range,
         });
       }
-      return;
+      return [literal];
     }
     const name = host.replace(/\.+$/, "").toLowerCase();
     if (name === "" || name === "localhost" || name.endsWith(".localhost")) {
@@ -304,7 +359,7 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
       );
     }
     for (const address of addresses) {
-      const range = classifyAddress(address);
+      const range = classify(address);
       if (range !== null) {
         throw refused(url, `${host} resolves to ${address}, ${range.description}`, {
           host,
@@ -314,10 +369,15 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
         });
       }
     }
+    return addresses;
   }
 
   /** Reads the body, abandoning it as soon as it passes the limit. */
-  async function readBody(res: Response, url: URL, signal: AbortSignal): Promise<Uint8Array> {
+  async function readBody(
+    res: TransportResponse,
+    url: URL,
+    signal: AbortSignal,
+  ): Promise<Uint8Array> {
     const tooLarge = () =>
       new FaztError(
         "payload_too_large",
@@ -411,9 +471,9 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
     let redirects = 0;
     while (true) {
       hop.shown = displayUrl(url);
-      await checkDestination(url, signal);
+      const addresses = await checkDestination(url, signal);
       const res = await raceAbort(
-        transport(url.href, { method, headers, body, redirect: "manual", signal }),
+        transport(url.href, { method, headers, body, redirect: "manual", signal }, addresses),
         signal,
       );
       const location = res.headers.get("location");
@@ -467,6 +527,9 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
   }
 
   return {
+    close() {
+      pinned?.close();
+    },
     async fetch(req: EgressRequest, signal?: AbortSignal): Promise<EgressResponse> {
       const hop = { shown: safeDisplay(req.url) };
       const controller = new AbortController();

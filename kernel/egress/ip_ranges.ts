@@ -1,14 +1,29 @@
 /**
  * IP address parsing and classification for the egress guard: which
- * addresses an app's `fetch` may reach. Only the public internet is allowed;
- * loopback, private, link-local (cloud metadata), carrier-grade NAT,
- * multicast, reserved and documentation ranges are not.
+ * addresses an app's `fetch` may reach. Only the public internet is allowed.
  *
- * IPv6 addresses that carry an IPv4 address (IPv4-mapped `::ffff:a.b.c.d`,
- * IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96` and 6to4 `2002::/16`)
- * are classified by that IPv4 address. Every other IPv6 address must be in
- * global unicast `2000::/3` and outside its special-purpose blocks. Anything
- * that does not parse as an address is not public (the check fails closed).
+ * Refused, as tables below list them (most specific entry first):
+ *
+ * - cloud metadata and platform addresses, named so a refusal says what was
+ *   hit: AWS (IMDS `169.254.169.254` and `fd00:ec2::254`, ECS `169.254.170.2`,
+ *   EKS Pod Identity `169.254.170.23` and `fd00:ec2::23`), Google Cloud
+ *   (`fd20:ce::254`), Azure (`168.63.129.16`, a PUBLIC address, so only its
+ *   own entry catches it), Alibaba Cloud (`100.100.100.200`), Oracle Cloud
+ *   (`192.0.0.192`), Scaleway (`169.254.42.42`, `fd00:42::42`), Akamai/Linode
+ *   (`fd00:a9fe:a9fe::1`) and OpenStack (`fe80::a9fe:a9fe`); DigitalOcean,
+ *   Hetzner, Vultr, OVH, UpCloud and others use `169.254.169.254`;
+ * - every block of the IANA IPv4 and IPv6 special-purpose registries that is
+ *   not globally reachable (loopback, private, link-local, carrier-grade NAT,
+ *   "this network", IETF protocol assignments, documentation, benchmarking,
+ *   deprecated 6to4 relays, reserved, broadcast, unique-local, site-local,
+ *   Teredo, local-use NAT64, discard-only, SRv6), and multicast;
+ * - every IPv6 address outside global unicast `2000::/3`.
+ *
+ * IPv6 addresses that carry an IPv4 address are classified by that IPv4
+ * address: IPv4-mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4
+ * `2002::/16` and ISATAP interface identifiers (`…:0:5efe:a.b.c.d`); the
+ * deprecated IPv4-compatible form `::a.b.c.d` is refused whatever it holds.
+ * Anything that does not parse as an address is not public (fail closed).
  *
  * Parsing is strict: IPv4 must be canonical dotted decimal (`127.0.0.1`,
  * not `0x7f.1` or `017.0.0.1`); callers normalise URL hosts with the WHATWG
@@ -25,39 +40,132 @@ export interface AddressRange {
   description: string;
 }
 
-interface V4Block {
-  base: number;
-  bits: number;
-  range: string;
-  description: string;
+/** One entry of the blocklist, as {@linkcode IPV4_BLOCKS} and {@linkcode IPV6_BLOCKS} list them. */
+export interface AddressBlock extends AddressRange {
+  /** The block in CIDR notation, e.g. `"10.0.0.0/8"`. */
+  cidr: string;
 }
 
-function v4(text: string, bits: number, range: string, description: string): V4Block {
-  const parsed = parseIPv4(text);
-  if (parsed === null) throw new Error(`bad IPv4 block ${text}`);
-  return { base: parsed, bits, range, description };
-}
+const RESERVED_V6: AddressRange = {
+  range: "reserved",
+  description: "a reserved (not global unicast) address",
+};
 
-/** Non-public IPv4 blocks, most specific first (the first match wins). */
-const V4_BLOCKS: readonly V4Block[] = [
-  v4("169.254.169.254", 32, "link_local", "a link-local address (cloud metadata)"),
-  v4("255.255.255.255", 32, "broadcast", "the broadcast address"),
-  v4("0.0.0.0", 8, "unspecified", 'an unspecified ("this network") address'),
-  v4("10.0.0.0", 8, "private", "a private network address"),
-  v4("100.64.0.0", 10, "cgnat", "a carrier-grade NAT (shared) address"),
-  v4("127.0.0.0", 8, "loopback", "a loopback address"),
-  v4("169.254.0.0", 16, "link_local", "a link-local address"),
-  v4("172.16.0.0", 12, "private", "a private network address"),
-  v4("192.0.0.0", 24, "reserved", "an IETF protocol-assignment address"),
-  v4("192.0.2.0", 24, "documentation", "a documentation address"),
-  v4("192.88.99.0", 24, "reserved", "a deprecated 6to4 relay address"),
-  v4("192.168.0.0", 16, "private", "a private network address"),
-  v4("198.18.0.0", 15, "benchmarking", "a benchmarking address"),
-  v4("198.51.100.0", 24, "documentation", "a documentation address"),
-  v4("203.0.113.0", 24, "documentation", "a documentation address"),
-  v4("224.0.0.0", 4, "multicast", "a multicast address"),
-  v4("240.0.0.0", 4, "reserved", "a reserved address"),
+/**
+ * Refused IPv4 blocks, most specific first (the first match wins): cloud
+ * metadata and platform addresses, then the IANA IPv4 special-purpose
+ * registry's blocks that are not globally reachable, multicast and reserved.
+ * The globally reachable special-purpose blocks (AS112 `192.31.196.0/24`,
+ * AMT `192.52.193.0/24`, AS112 direct delegation `192.175.48.0/24`) are
+ * public services and stay allowed.
+ */
+export const IPV4_BLOCKS: readonly AddressBlock[] = [
+  block("169.254.169.254/32", "link_local", "a link-local address (cloud metadata)"),
+  block("169.254.170.2/32", "link_local", "a link-local address (AWS ECS task credentials)"),
+  block(
+    "169.254.170.23/32",
+    "link_local",
+    "a link-local address (AWS EKS Pod Identity credentials)",
+  ),
+  block("169.254.42.42/32", "link_local", "a link-local address (Scaleway metadata)"),
+  block("100.100.100.200/32", "cgnat", "a carrier-grade NAT address (Alibaba Cloud metadata)"),
+  block(
+    "192.0.0.192/32",
+    "reserved",
+    "an IETF protocol-assignment address (Oracle Cloud metadata)",
+  ),
+  block(
+    "168.63.129.16/32",
+    "cloud_metadata",
+    "Azure's platform address (WireServer, DNS and health probes)",
+  ),
+  block("255.255.255.255/32", "broadcast", "the broadcast address"),
+  block("0.0.0.0/8", "unspecified", 'an unspecified ("this network") address'),
+  block("10.0.0.0/8", "private", "a private network address"),
+  block("100.64.0.0/10", "cgnat", "a carrier-grade NAT (shared) address"),
+  block("127.0.0.0/8", "loopback", "a loopback address"),
+  block("169.254.0.0/16", "link_local", "a link-local address"),
+  block("172.16.0.0/12", "private", "a private network address"),
+  block("192.0.0.0/24", "reserved", "an IETF protocol-assignment address"),
+  block("192.0.2.0/24", "documentation", "a documentation address"),
+  block("192.88.99.0/24", "reserved", "a deprecated 6to4 relay address"),
+  block("192.168.0.0/16", "private", "a private network address"),
+  block("198.18.0.0/15", "benchmarking", "a benchmarking address"),
+  block("198.51.100.0/24", "documentation", "a documentation address"),
+  block("203.0.113.0/24", "documentation", "a documentation address"),
+  block("224.0.0.0/4", "multicast", "a multicast address"),
+  block("240.0.0.0/4", "reserved", "a reserved address"),
 ];
+
+/**
+ * Refused IPv6 blocks, most specific first: cloud metadata addresses, then
+ * the IANA IPv6 special-purpose registry's blocks that are not globally
+ * reachable and the other non-global-unicast blocks with their own message.
+ * Checked first; then the IPv4-embedding blocks (see
+ * {@linkcode IPV6_EMBEDDINGS}); any other address outside `2000::/3` is
+ * refused as reserved.
+ */
+export const IPV6_BLOCKS: readonly AddressBlock[] = [
+  block("fd00:ec2::254/128", "private", "a unique-local address (AWS metadata)"),
+  block("fd00:ec2::23/128", "private", "a unique-local address (AWS EKS Pod Identity credentials)"),
+  block("fd20:ce::254/128", "private", "a unique-local address (Google Cloud metadata)"),
+  block("fd00:42::42/128", "private", "a unique-local address (Scaleway metadata)"),
+  block("fd00:a9fe:a9fe::1/128", "private", "a unique-local address (Akamai metadata)"),
+  block("fe80::a9fe:a9fe/128", "link_local", "a link-local address (OpenStack metadata)"),
+  block("::/128", "unspecified", "the unspecified address"),
+  block("::1/128", "loopback", "a loopback address"),
+  block(
+    "64:ff9b:1::/48",
+    "reserved",
+    "a local-use NAT64 address (it can reach private IPv4 networks)",
+  ),
+  block("100::/64", "reserved", "a discard-only address"),
+  block("2001::/32", "reserved", "a Teredo tunnel address"),
+  block("2001:2::/48", "benchmarking", "a benchmarking address"),
+  block("2001:db8::/32", "documentation", "a documentation address"),
+  block("2001::/23", "reserved", "an IETF protocol-assignment address"),
+  block("3fff::/20", "documentation", "a documentation address"),
+  block("5f00::/16", "reserved", "a segment-routing (SRv6) address"),
+  block("fc00::/7", "private", "a unique-local (private) address"),
+  block("fe80::/10", "link_local", "a link-local address"),
+  block("fec0::/10", "private", "a site-local address (deprecated)"),
+  block("ff00::/8", "multicast", "a multicast address"),
+];
+
+/** An IPv6 block whose addresses carry an IPv4 address. */
+export interface Ipv4Embedding {
+  /** The block in CIDR notation. */
+  cidr: string;
+  /** The name of the form, used in messages, e.g. `"IPv4-mapped"`. */
+  kind: string;
+  /** Byte offset of the embedded IPv4 address. */
+  offset: number;
+  /** The verdict when the embedded address is public: `null` (public) or a range. */
+  whenPublic: AddressRange | null;
+}
+
+/**
+ * IPv6 blocks classified by the IPv4 address they carry, checked after
+ * {@linkcode IPV6_BLOCKS} (so `::` and `::1` keep their own names). A public
+ * embedded address makes the address public, except in the deprecated
+ * IPv4-compatible form, which is refused. ISATAP interface identifiers inside
+ * `2000::/3` are classified the same way.
+ */
+export const IPV6_EMBEDDINGS: readonly Ipv4Embedding[] = [
+  { cidr: "::ffff:0:0/96", kind: "IPv4-mapped", offset: 12, whenPublic: null },
+  {
+    cidr: "::/96",
+    kind: "IPv4-compatible",
+    offset: 12,
+    whenPublic: { range: "reserved", description: "a deprecated IPv4-compatible address" },
+  },
+  { cidr: "64:ff9b::/96", kind: "NAT64", offset: 12, whenPublic: null },
+  { cidr: "2002::/16", kind: "6to4", offset: 2, whenPublic: null },
+];
+
+function block(cidr: string, range: string, description: string): AddressBlock {
+  return { cidr, range, description };
+}
 
 /**
  * Parses canonical dotted-decimal IPv4 (`a.b.c.d`, each 0–255, no leading
@@ -129,82 +237,82 @@ export function parseIPv6(text: string): Uint8Array | null {
   return bytes;
 }
 
-function formatIPv4(value: number): string {
-  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join(".");
+function ipv4Bytes(value: number): Uint8Array {
+  return new Uint8Array([value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]);
 }
 
-function classifyIPv4(value: number): AddressRange | null {
-  for (const block of V4_BLOCKS) {
-    const size = 2 ** (32 - block.bits);
-    if (Math.floor(value / size) === Math.floor(block.base / size)) {
-      return { range: block.range, description: block.description };
-    }
+/** A CIDR block parsed for matching: the address bytes and the prefix length. */
+interface Prefix {
+  bytes: Uint8Array;
+  bits: number;
+}
+
+function parsePrefix(cidr: string): Prefix {
+  const [address, length] = cidr.split("/");
+  const bits = Number(length);
+  const v4 = parseIPv4(address);
+  const bytes = v4 !== null ? ipv4Bytes(v4) : parseIPv6(address);
+  if (bytes === null || !Number.isInteger(bits) || bits < 0 || bits > bytes.length * 8) {
+    throw new Error(`bad address block ${cidr}`);
   }
-  return null;
+  return { bytes, bits };
 }
 
-/** True when the first `bits` bits of `bytes` equal those of `prefix` (bits a multiple of 4). */
-function hasPrefix(bytes: Uint8Array, prefix: number[], bits: number): boolean {
-  for (let i = 0; i * 8 < bits; i++) {
-    const take = Math.min(8, bits - i * 8);
+/** True when the first `bits` bits of `bytes` equal those of `prefix`. */
+function inPrefix(bytes: Uint8Array, prefix: Prefix): boolean {
+  if (bytes.length !== prefix.bytes.length) return false;
+  for (let i = 0; i * 8 < prefix.bits; i++) {
+    const take = Math.min(8, prefix.bits - i * 8);
     const mask = (0xff << (8 - take)) & 0xff;
-    if ((bytes[i] & mask) !== ((prefix[i] ?? 0) & mask)) return false;
+    if ((bytes[i] & mask) !== (prefix.bytes[i] & mask)) return false;
   }
   return true;
 }
 
-function embeddedIPv4(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset] << 24) >>> 0) + (bytes[offset + 1] << 16) + (bytes[offset + 2] << 8) +
-    bytes[offset + 3];
+const V4_RULES = IPV4_BLOCKS.map((b) => ({ prefix: parsePrefix(b.cidr), block: b }));
+const V6_RULES = IPV6_BLOCKS.map((b) => ({ prefix: parsePrefix(b.cidr), block: b }));
+const V6_EMBEDDING_RULES = IPV6_EMBEDDINGS.map((e) => ({
+  prefix: parsePrefix(e.cidr),
+  embedding: e,
+}));
+const GLOBAL_UNICAST = parsePrefix("2000::/3");
+
+function verdict(block: AddressBlock): AddressRange {
+  return { range: block.range, description: block.description };
 }
 
-function classifyEmbedded(value: number, kind: string): AddressRange | null {
-  const inner = classifyIPv4(value);
-  if (inner === null) return null;
-  return { range: inner.range, description: `${inner.description} (${kind} ${formatIPv4(value)})` };
+function classifyIPv4Bytes(bytes: Uint8Array): AddressRange | null {
+  const rule = V4_RULES.find((r) => inPrefix(bytes, r.prefix));
+  return rule ? verdict(rule.block) : null;
+}
+
+function classifyEmbedded(
+  bytes: Uint8Array,
+  offset: number,
+  kind: string,
+  whenPublic: AddressRange | null,
+): AddressRange | null {
+  const inner = bytes.subarray(offset, offset + 4);
+  const range = classifyIPv4Bytes(inner);
+  if (range === null) return whenPublic;
+  return { range: range.range, description: `${range.description} (${kind} ${inner.join(".")})` };
+}
+
+/** ISATAP interface identifier (RFC 5214): `0000:5efe` or `0200:5efe` before an IPv4 address. */
+function isIsatap(bytes: Uint8Array): boolean {
+  return (bytes[8] & 0xfd) === 0 && bytes[9] === 0 && bytes[10] === 0x5e && bytes[11] === 0xfe;
 }
 
 function classifyIPv6(bytes: Uint8Array): AddressRange | null {
-  const allZeroUpTo = (n: number) => bytes.subarray(0, n).every((b) => b === 0);
-  if (allZeroUpTo(16)) return { range: "unspecified", description: "the unspecified address" };
-  if (allZeroUpTo(15) && bytes[15] === 1) {
-    return { range: "loopback", description: "a loopback address" };
+  const rule = V6_RULES.find((r) => inPrefix(bytes, r.prefix));
+  if (rule) return verdict(rule.block);
+  const embedding = V6_EMBEDDING_RULES.find((r) => inPrefix(bytes, r.prefix));
+  if (embedding) {
+    const { offset, kind, whenPublic } = embedding.embedding;
+    return classifyEmbedded(bytes, offset, kind, whenPublic);
   }
-  if (allZeroUpTo(10) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return classifyEmbedded(embeddedIPv4(bytes, 12), "IPv4-mapped");
-  }
-  if (allZeroUpTo(12)) return classifyEmbedded(embeddedIPv4(bytes, 12), "IPv4-compatible");
-  if (hasPrefix(bytes, [0x00, 0x64, 0xff, 0x9b], 96)) {
-    return classifyEmbedded(embeddedIPv4(bytes, 12), "NAT64");
-  }
-  if (hasPrefix(bytes, [0x20, 0x02], 16)) return classifyEmbedded(embeddedIPv4(bytes, 2), "6to4");
-  if (hasPrefix(bytes, [0xff], 8)) {
-    return { range: "multicast", description: "a multicast address" };
-  }
-  if (hasPrefix(bytes, [0xfe, 0x80], 10)) {
-    return { range: "link_local", description: "a link-local address" };
-  }
-  if (hasPrefix(bytes, [0xfe, 0xc0], 10)) {
-    return { range: "private", description: "a site-local address (deprecated)" };
-  }
-  if (hasPrefix(bytes, [0xfc], 7)) {
-    return { range: "private", description: "a unique-local (private) address" };
-  }
-  if (!hasPrefix(bytes, [0x20], 3)) {
-    return { range: "reserved", description: "a reserved (not global unicast) address" };
-  }
-  if (hasPrefix(bytes, [0x20, 0x01, 0x0d, 0xb8], 32) || hasPrefix(bytes, [0x3f, 0xff], 20)) {
-    return { range: "documentation", description: "a documentation address" };
-  }
-  if (hasPrefix(bytes, [0x20, 0x01, 0x00, 0x00], 32)) {
-    return { range: "reserved", description: "a Teredo tunnel address" };
-  }
-  if (hasPrefix(bytes, [0x20, 0x01, 0x00, 0x02, 0x00, 0x00], 48)) {
-    return { range: "benchmarking", description: "a benchmarking address" };
-  }
-  if (hasPrefix(bytes, [0x20, 0x01, 0x00, 0x10], 28)) {
-    return { range: "reserved", description: "a non-routable ORCHID address" };
-  }
+  if (!inPrefix(bytes, GLOBAL_UNICAST)) return RESERVED_V6;
+  if (isIsatap(bytes)) return classifyEmbedded(bytes, 12, "ISATAP", null);
   return null;
 }
 
@@ -221,7 +329,7 @@ function classifyIPv6(bytes: Uint8Array): AddressRange | null {
  */
 export function classifyAddress(ip: string): AddressRange | null {
   const v4value = parseIPv4(ip);
-  if (v4value !== null) return classifyIPv4(v4value);
+  if (v4value !== null) return classifyIPv4Bytes(ipv4Bytes(v4value));
   const v6 = parseIPv6(ip);
   if (v6 !== null) return classifyIPv6(v6);
   return { range: "invalid", description: "not a valid IP address" };

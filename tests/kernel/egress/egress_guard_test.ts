@@ -304,6 +304,91 @@ Deno.test("egress refusal message names the destination and the reason", async (
   assert.equal(err.status, 403);
 });
 
+Deno.test("egress refuses every cloud metadata and platform address, as a literal, by name and after a redirect", async () => {
+  const metadata: [string, string][] = [
+    ["169.254.169.254", "cloud metadata"],
+    ["169.254.170.2", "AWS ECS"],
+    ["169.254.170.23", "AWS EKS Pod Identity"],
+    ["169.254.42.42", "Scaleway"],
+    ["100.100.100.200", "Alibaba Cloud"],
+    ["192.0.0.192", "Oracle Cloud"],
+    ["168.63.129.16", "Azure"],
+    ["fd00:ec2::254", "AWS"],
+    ["fd00:ec2::23", "AWS EKS Pod Identity"],
+    ["fd20:ce::254", "Google Cloud"],
+    ["fd00:42::42", "Scaleway"],
+    ["fd00:a9fe:a9fe::1", "Akamai"],
+    ["fe80::a9fe:a9fe", "OpenStack"],
+  ];
+  for (const [address, mentions] of metadata) {
+    const literal = address.includes(":") ? `[${address}]` : address;
+    const transport = fakeFetch((call) =>
+      call.url.startsWith("https://example.com/")
+        ? redirect(302, `http://${literal}/latest/`)
+        : new Response("metadata")
+    );
+    const dns = fakeResolver({ ...DEFAULT_DNS, "platform.example": [address] });
+    const guard = createEgressGuard({ resolve: dns.resolve, fetch: transport.fetch });
+    for (
+      const url of [
+        `http://${literal}/latest/`,
+        "http://platform.example/",
+        "https://example.com/r",
+      ]
+    ) {
+      const err = await rejection(guard.fetch({ url }));
+      assert.equal(err.code, "forbidden", `${url}: ${err.message}`);
+      assert.equal(err.details.reason, "private_address", url);
+      assert.equal(err.details.address, address, url);
+      assert.match(err.message, new RegExp(mentions), url);
+    }
+    assert.deepEqual(transport.calls.map((c) => c.url), ["https://example.com/r"], address);
+  }
+});
+
+Deno.test("egress refuses the fetch standard's blocked ports on every hop, before resolving", async () => {
+  for (const port of [0, 1, 22, 25, 110, 143, 465, 587, 993, 2049, 6000, 6667, 10080]) {
+    const { guard, calls, asked } = guardWith(() => redirect(302, `http://other.example:${port}/`));
+    for (const url of [`http://example.com:${port}/`, `https://example.com:${port}/`]) {
+      const err = await rejection(guard.fetch({ url }));
+      assert.equal(err.code, "forbidden", url);
+      assert.equal(err.details.reason, "blocked_port", url);
+      assert.equal(err.details.port, port, url);
+      assert.match(err.message, new RegExp(`port ${port} belongs to a protocol other than HTTP`));
+    }
+    assert.equal(calls.length, 0);
+    assert.equal(asked.length, 0);
+    const viaRedirect = await rejection(guard.fetch({ url: "https://example.com/" }));
+    assert.equal(viaRedirect.details.reason, "blocked_port", `redirect to ${port}`);
+    assert.equal(calls.length, 1);
+  }
+  for (const port of [80, 443, 8080, 8443, 3000, 5000, 9000]) {
+    const { guard, calls } = guardWith(() => new Response("ok"));
+    await guard.fetch({ url: `http://example.com:${port}/` });
+    assert.equal(calls.length, 1, `port ${port} is an ordinary web port`);
+  }
+});
+
+Deno.test("egress hands its transport exactly the addresses it checked", async () => {
+  const seen: (readonly string[])[] = [];
+  const dns = fakeResolver(DEFAULT_DNS);
+  const guard = createEgressGuard({
+    resolve: dns.resolve,
+    fetch: (url, _init, addresses) => {
+      seen.push(addresses);
+      return Promise.resolve(
+        url.startsWith("https://example.com/")
+          ? redirect(302, "https://other.example/")
+          : new Response("ok"),
+      );
+    },
+  });
+  await guard.fetch({ url: "https://example.com/" });
+  await guard.fetch({ url: `http://[${PUBLIC_V6}]:8080/` });
+  await guard.fetch({ url: `http://${PUBLIC_V4}/` });
+  assert.deepEqual(seen, [[PUBLIC_V4, PUBLIC_V6], [PUBLIC_V4], [PUBLIC_V6], [PUBLIC_V4]]);
+});
+
 Deno.test("egress rejects malformed requests with invalid_input", async () => {
   const cases: { req: EgressRequest; reason: string }[] = [
     { req: { url: "https://example.com/", method: "CONNECT" }, reason: "method_not_allowed" },
