@@ -1,26 +1,36 @@
 /**
  * Formatting for people: sizes, durations, relative times, numbers.
  *
+ * Byte counts follow the CLI (`kernel/cli/progress.ts`): 1000-based units
+ * (KB, MB, GB, TB, PB) with one decimal, so the dashboard and `fazt` show
+ * the same number for the same size.
+ *
  * @module
  */
 
-/** `1234567` → `1.2 MB`. */
-export function bytes(n: number): string {
-  if (!Number.isFinite(n)) return "–";
-  if (n < 1000) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1000;
-    i++;
-  } while (v >= 1000 && i < units.length - 1);
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+const UNITS = ["KB", "MB", "GB", "TB", "PB"] as const;
+
+/** A byte count with 1000-based units and one decimal: `512 B`, `3.4 KB`, `1.2 MB`. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return `${n} B`;
+  if (n < 0) return `-${formatBytes(-n)}`;
+  if (Math.round(n) < 1000) return `${Math.round(n)} B`;
+  let value = n / 1000;
+  let unit = 0;
+  // Compare the rounded value so 999_960 reads "1.0 MB", not "1000.0 KB".
+  while (Number(value.toFixed(1)) >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
-/** A limit counted in MB of 1,048,576 bytes: `5242880` → `5 MB`. */
-export function mb(n: number): string {
-  return `${count(Math.round((n / 1048576) * 100) / 100)} MB`;
+/** The unit of egress limits in the API (`apps.set_egress_limit`'s `limitMb`): 1,048,576 bytes. */
+export const LIMIT_MB = 1024 * 1024;
+
+/** An egress limit in the unit the owner sets it in: `5242880` → `5 MB`. */
+export function formatLimit(limitBytes: number): string {
+  return `${count(Math.round((limitBytes / LIMIT_MB) * 100) / 100)} MB`;
 }
 
 /** `1234` → `1,234`. */
@@ -96,10 +106,4 @@ export function shortUrl(url: string): string {
 /** `0.873` → `87%`. */
 export function percent(ratio: number): string {
   return `${Math.round(ratio * 100)}%`;
-}
-
-/** Turns a folder or file name into a likely app name (`My Site_v2.zip` → `my-site-v2`). */
-export function suggestName(raw: string): string {
-  return raw.toLowerCase().replace(/\.zip$/, "").replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
 }

@@ -1,49 +1,30 @@
-/** @jsxRuntime automatic */
-/** @jsxImportSource preact */
 /**
- * Connecting AI agents: the exact `claude mcp add` command for this
- * server, with a button that creates a suitably scoped token.
+ * The agents page: connecting an AI agent through fazt's MCP server — the
+ * exact `claude mcp add` command for this server, with a button that
+ * creates a suitably scoped token, and the endpoint for other clients.
  *
  * @module
  */
 import type { VNode } from "preact";
 import { useState } from "preact/hooks";
-import { api, type NewToken, type Scope } from "../api.ts";
-import { CopyField, ErrorNote, Link, PageHeader } from "../ui.tsx";
-
-/** The scopes an agent token gets. */
-export const AGENT_SCOPES: Scope[] = ["apps:read", "apps:write", "logs:read", "data:read"];
-
-/** The command that adds this server to Claude Code. */
-export function claudeCommand(origin: string, token: string): string {
-  return `claude mcp add --transport http fazt ${origin}/_fazt/mcp --header "Authorization: Bearer ${token}"`;
-}
+import { call, type Output } from "../../api.ts";
+import { useAction } from "../../lib/use_action.ts";
+import { CopyField } from "../../components/copy_field.tsx";
+import { ErrorNote } from "../../components/error_note.tsx";
+import { Link } from "../../components/link.tsx";
+import { PageHeader } from "../../components/page_header.tsx";
+import { AGENT_SCOPES, claudeCommand } from "./claude_command.ts";
 
 /** The agents page. */
 export function AgentsPage(): VNode {
-  const [token, setToken] = useState<NewToken>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const [token, setToken] = useState<Output<"tokens.create">>();
   const origin = location.origin;
   const endpoint = `${origin}/_fazt/mcp`;
 
-  const create = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const stamp = new Date().toISOString().slice(0, 10);
-      setToken(
-        await api<NewToken>("POST", "/tokens", {
-          name: `claude-code ${stamp}`,
-          scopes: AGENT_SCOPES,
-        }),
-      );
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const create = useAction(async () => {
+    const stamp = new Date().toISOString().slice(0, 10);
+    setToken(await call("tokens.create", { name: `claude-code ${stamp}`, scopes: AGENT_SCOPES }));
+  });
 
   return (
     <>
@@ -62,14 +43,23 @@ export function AgentsPage(): VNode {
                 manage tokens.
               </p>
               <div class="row">
-                <button type="button" class="btn btn-primary" onClick={create} disabled={busy}>
-                  {busy ? "Creating…" : token ? "Create another token" : "Create agent token"}
+                <button
+                  type="button"
+                  class="btn btn-primary"
+                  onClick={() => create.run()}
+                  disabled={create.busy}
+                >
+                  {create.busy
+                    ? "Creating…"
+                    : token
+                    ? "Create another token"
+                    : "Create agent token"}
                 </button>
                 {token && (
                   <span class="muted small" role="status">Token “{token.name}” created.</span>
                 )}
               </div>
-              <ErrorNote error={error} title="Could not create the token" />
+              <ErrorNote error={create.error} title="Could not create the token" />
             </li>
             <li>
               <p>

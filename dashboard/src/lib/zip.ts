@@ -7,8 +7,7 @@
  * @module
  */
 import { type Zippable, zipSync } from "fflate";
-import { ALWAYS_IGNORED, parseIgnore } from "../../apps/ignore.ts";
-import { suggestName } from "./format.ts";
+import { ALWAYS_IGNORED, parseIgnore } from "../gen/ignore.ts";
 
 /** A file with its path inside the app. */
 export interface PickedFile {
@@ -24,6 +23,12 @@ export type Picked =
   | { kind: "files"; files: PickedFile[]; suggested: string; bytes: number; skipped: number };
 
 const ALWAYS = new Set(ALWAYS_IGNORED);
+
+/** Turns a folder or file name into a likely app name (`My Site_v2.zip` → `my-site-v2`). */
+export function suggestName(raw: string): string {
+  return raw.toLowerCase().replace(/\.zip$/, "").replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
+}
 
 /** Types that are already compressed: stored, not deflated (as the CLI does). */
 const STORED = new Set([

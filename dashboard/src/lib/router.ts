@@ -10,6 +10,12 @@ import { useEffect, useState } from "preact/hooks";
 /** Where the dashboard lives. */
 export const BASE = "/_fazt";
 
+/** The path of an app's page, or of one of its tabs. */
+export function appPath(name: string, tab = ""): string {
+  const base = `${BASE}/apps/${encodeURIComponent(name)}`;
+  return tab ? `${base}/${tab}` : base;
+}
+
 const listeners = new Set<() => void>();
 
 /** Goes to a dashboard path (`/_fazt/...`), adding a history entry unless `replace`. */

@@ -1,5 +1,3 @@
-/** @jsxRuntime automatic */
-/** @jsxImportSource preact */
 /**
  * The deploy drop zone: drop (or choose) a folder or a zip; a folder is
  * zipped in the browser; the zip is uploaded with progress to
@@ -9,10 +7,12 @@
  */
 import type { VNode } from "preact";
 import { useRef, useState } from "preact/hooks";
-import { type DeployOutput, uploadZip } from "./api.ts";
-import { bytes, count } from "./format.ts";
-import { ErrorNote, UploadIcon } from "./ui.tsx";
-import { fromDrop, fromFileList, type Picked, toZip } from "./zip.ts";
+import { type Output, upload } from "../api.ts";
+import { count, formatBytes } from "../lib/format.ts";
+import { fromDrop, fromFileList, type Picked, toZip } from "../lib/zip.ts";
+import { ErrorNote } from "./error_note.tsx";
+import { UploadIcon } from "./icons.tsx";
+import { TextField } from "./form.tsx";
 
 type Phase =
   | { kind: "idle" }
@@ -26,7 +26,7 @@ export interface DeployZoneProps {
   /** Deploy a new version of this app; without it, a new app is created. */
   app?: string;
   /** Called after a successful deploy. */
-  onDeployed: (out: DeployOutput) => void;
+  onDeployed: (out: Output<"apps.deploy">) => void;
   /** Makes the zone large (the empty apps page). */
   large?: boolean;
 }
@@ -69,7 +69,8 @@ export function DeployZone({ app, onDeployed, large }: DeployZoneProps): VNode {
       setPhase({ kind: "packing" });
       const zip = await toZip(picked);
       setPhase({ kind: "uploading", loaded: 0, total: zip.size });
-      const out = await uploadZip(zip, app ?? (name.trim() || undefined), (p) => {
+      const target = app ?? (name.trim() || undefined);
+      const out = await upload("apps.deploy", { archive: zip, app: target }, (p) => {
         if (p.loaded >= p.total) setPhase({ kind: "processing" });
         else setPhase({ kind: "uploading", loaded: p.loaded, total: p.total });
       });
@@ -83,6 +84,10 @@ export function DeployZone({ app, onDeployed, large }: DeployZoneProps): VNode {
   };
 
   const busy = phase.kind !== "idle";
+  const pick = {
+    disabled: busy,
+    onFiles: (files: File[]) => take(fromFileList(files)),
+  };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     depth.current = 0;
@@ -132,33 +137,13 @@ export function DeployZone({ app, onDeployed, large }: DeployZoneProps): VNode {
             It is live in seconds. Older versions are kept for one-click rollback.
           </p>
           <div class="dropzone-actions">
-            <input
-              id={`${idPrefix}-folder`}
-              class="file-input"
-              type="file"
-              multiple
-              disabled={busy}
-              {...{ webkitdirectory: true }}
-              onChange={(e) => {
-                const input = e.currentTarget;
-                take(input.files ? fromFileList(Array.from(input.files)) : undefined);
-                input.value = "";
-              }}
-            />
-            <label for={`${idPrefix}-folder`} class="btn">Choose folder</label>
-            <input
+            <FileButton id={`${idPrefix}-folder`} label="Choose folder" folder {...pick} />
+            <FileButton
               id={`${idPrefix}-zip`}
-              class="file-input"
-              type="file"
+              label="Choose .zip file"
               accept=".zip,application/zip"
-              disabled={busy}
-              onChange={(e) => {
-                const input = e.currentTarget;
-                take(input.files ? fromFileList(Array.from(input.files)) : undefined);
-                input.value = "";
-              }}
+              {...pick}
             />
-            <label for={`${idPrefix}-zip`} class="btn">Choose .zip file</label>
           </div>
           {phase.kind === "reading" && <p class="muted small" role="status">Reading files…</p>}
         </div>
@@ -173,7 +158,7 @@ export function DeployZone({ app, onDeployed, large }: DeployZoneProps): VNode {
                   : `${count(picked.files.length)} ${picked.files.length === 1 ? "file" : "files"}`}
               </div>
               <div class="muted small">
-                {bytes(picked.bytes)}
+                {formatBytes(picked.bytes)}
                 {picked.kind === "files" && picked.skipped > 0 &&
                   ` · ${picked.skipped} ignored (.git, node_modules, .faztignore…)`}
               </div>
@@ -191,23 +176,22 @@ export function DeployZone({ app, onDeployed, large }: DeployZoneProps): VNode {
             </button>
           </div>
           {!app && (
-            <div class="field">
-              <label for={`${idPrefix}-name`}>App name</label>
-              <input
-                id={`${idPrefix}-name`}
-                value={name}
-                autoComplete="off"
-                spellcheck={false}
-                autoCapitalize="off"
-                disabled={busy}
-                aria-describedby={`${idPrefix}-name-hint`}
-                onInput={(e) => setName(e.currentTarget.value)}
-              />
-              <p id={`${idPrefix}-name-hint`} class="hint">
-                Lowercase letters, digits and hyphens; it becomes the subdomain. Leave empty to use
-                the name in <code>app.json</code>.
-              </p>
-            </div>
+            <TextField
+              id={`${idPrefix}-name`}
+              label="App name"
+              value={name}
+              onValue={setName}
+              autoComplete="off"
+              spellcheck={false}
+              autoCapitalize="off"
+              disabled={busy}
+              hint={
+                <>
+                  Lowercase letters, digits and hyphens; it becomes the subdomain. Leave empty to
+                  use the name in <code>app.json</code>.
+                </>
+              }
+            />
           )}
           {phase.kind === "packing" && <p class="muted small" role="status">Zipping files…</p>}
           {phase.kind === "uploading" && (
@@ -219,7 +203,7 @@ export function DeployZone({ app, onDeployed, large }: DeployZoneProps): VNode {
               />
               <span>
                 Uploading {Math.floor((phase.loaded / (phase.total || 1)) * 100)}% ·{" "}
-                {bytes(phase.loaded)} of {bytes(phase.total)}
+                {formatBytes(phase.loaded)} of {formatBytes(phase.total)}
               </span>
             </div>
           )}
@@ -239,5 +223,40 @@ export function DeployZone({ app, onDeployed, large }: DeployZoneProps): VNode {
       )}
       {!picked && <ErrorNote error={error} title="Cannot deploy that" />}
     </section>
+  );
+}
+
+/**
+ * A file input shown as a button (its label): keyboard-accessible, and
+ * emptied after each pick so that picking the same files again works.
+ */
+function FileButton(
+  { id, label, folder, accept, disabled, onFiles }: {
+    id: string;
+    label: string;
+    folder?: boolean;
+    accept?: string;
+    disabled: boolean;
+    onFiles: (files: File[]) => void;
+  },
+): VNode {
+  return (
+    <>
+      <input
+        id={id}
+        class="file-input"
+        type="file"
+        multiple={folder}
+        accept={accept}
+        disabled={disabled}
+        {...(folder ? { webkitdirectory: true } : {})}
+        onChange={(e) => {
+          const input = e.currentTarget;
+          if (input.files) onFiles(Array.from(input.files));
+          input.value = "";
+        }}
+      />
+      <label for={id} class="btn">{label}</label>
+    </>
   );
 }
