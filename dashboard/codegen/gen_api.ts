@@ -12,7 +12,7 @@
  *   exactly what `fazt app add` leaves out.
  *
  * Run with `deno task dashboard:api` (and by `deno task dashboard` before it
- * bundles). The files are committed; `tests/dashboard/gen_api_test.ts`
+ * bundles). The files are committed; `tests/dashboard/codegen/gen_api_test.ts`
  * fails while they differ from a fresh generation.
  *
  * @module
@@ -78,7 +78,9 @@ function shapeOf(
 ): OperationShape {
   const properties: Json = {};
   const required: string[] = [];
+  const query: string[] = [];
   const jsonQuery: string[] = [];
+  const body: string[] = [];
   const add = (field: string, schema: unknown, isRequired: boolean, description?: unknown) => {
     const s = isJson(schema) ? { ...schema } : {};
     if (typeof description === "string" && s.description === undefined) s.description = description;
@@ -88,22 +90,24 @@ function shapeOf(
   for (const p of Array.isArray(op.parameters) ? op.parameters.filter(isJson) : []) {
     const field = String(p.name);
     const content = isJson(p.content) ? p.content["application/json"] : undefined;
+    if (p.in === "query") query.push(field);
     if (isJson(content)) jsonQuery.push(field);
     add(field, isJson(content) ? content.schema : p.schema, p.required === true, p.description);
   }
-  const body = isJson(op.requestBody) && isJson(op.requestBody.content)
+  const bodyContent = isJson(op.requestBody) && isJson(op.requestBody.content)
     ? op.requestBody.content
     : undefined;
   let uploadTypes: string[] | undefined;
   if (uploadField !== undefined) {
-    uploadTypes = Object.keys(body ?? {});
+    uploadTypes = Object.keys(bodyContent ?? {});
     const bodyDoc = isJson(op.requestBody) ? op.requestBody.description : undefined;
     add(uploadField, { type: "string", format: "binary" }, true, bodyDoc);
-  } else if (body && isJson(body["application/json"])) {
-    const schema = body["application/json"].schema;
+  } else if (bodyContent && isJson(bodyContent["application/json"])) {
+    const schema = bodyContent["application/json"].schema;
     if (isJson(schema) && isJson(schema.properties)) {
       const bodyRequired = new Set(Array.isArray(schema.required) ? schema.required : []);
       for (const [field, s] of Object.entries(schema.properties)) {
+        body.push(field);
         add(field, s, bodyRequired.has(field));
       }
     }
@@ -117,13 +121,11 @@ function shapeOf(
   const output = stream ? sse["x-fazt-event-data"] : isJson(jsonOut) ? jsonOut.schema : undefined;
 
   const route: Json = { method, path };
-  const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-  const others = Object.keys(properties).filter((f) => !inPath.includes(f) && f !== uploadField);
-  if (others.length > 0) {
-    route.rest = uploadField !== undefined || method === "GET" || method === "DELETE"
-      ? "query"
-      : "body";
+  if (query.length > 0 && body.length > 0) {
+    throw new Error(`gen_api: ${name} takes fields both in the query string and in the body`);
   }
+  if (query.length > 0) route.rest = "query";
+  if (body.length > 0) route.rest = "body";
   if (jsonQuery.length > 0) route.json = jsonQuery;
   if (uploadField !== undefined) route.upload = { field: uploadField, types: uploadTypes };
   if (stream) route.stream = true;
