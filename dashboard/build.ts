@@ -5,8 +5,10 @@
  * their content and writes `dist/assets.ts`, which exports the page, the
  * script and the stylesheet as strings for `serve.ts` to answer from memory.
  *
- * Run with `deno task dashboard` (writes `dashboard/dist/assets.ts`), or
- * `deno run -A dashboard/build.ts <outDir>` to build elsewhere. The output
+ * Run with `deno task dashboard`, which first regenerates the API client's
+ * types and route table (`codegen/gen_api.ts` → `src/gen/`) and then writes
+ * `dashboard/dist/assets.ts`; or `deno run -A dashboard/build.ts <outDir>`
+ * to build elsewhere (without regenerating). The output
  * depends only on the sources, `deno.json`/`deno.lock` and the Deno version,
  * so a rebuild is byte-identical; the generated file is committed so nothing
  * is built at run time.
@@ -16,6 +18,8 @@
  *
  * @module
  */
+
+import { writeApi } from "./codegen/gen_api.ts";
 
 const HERE = new URL("./", import.meta.url);
 const ROOT = new URL("../", import.meta.url);
@@ -215,6 +219,9 @@ export async function buildDashboard(
 }
 
 if (import.meta.main) {
+  if (Deno.args[0] === undefined) {
+    for (const path of await writeApi()) console.log(`wrote ${path}`);
+  }
   const b = await buildDashboard(Deno.args[0]);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`${b.jsPath}  ${kb(b.jsBytes)} (${kb(b.jsGzipBytes)} gzipped)`);

@@ -1,148 +1,29 @@
 /**
  * The dashboard's only way to the server: the public REST API under
- * `/_fazt/api`, with the owner's session cookie. Errors carry the API's own
- * message (`{"error":{"code","message"}}`) so pages can show it as is.
+ * `/_fazt/api`, called by operation name through the generated route table
+ * (`gen/api.ts`), with the owner's session cookie. Errors carry the API's
+ * own message (`{"error":{"code","message"}}`) so pages can show it as is.
+ *
+ * - {@linkcode call}: an operation with a JSON answer;
+ * - {@linkcode upload}: an operation whose input includes a raw upload
+ *   (a deploy's zip), with upload progress;
+ * - {@linkcode follow}: an operation that answers with server-sent events
+ *   (the log tail).
  *
  * @module
  */
+import type { Input, OpName, Output, StreamOp, UploadOp } from "./gen/api.ts";
+import { requestFor } from "./lib/request.ts";
 
-/** The REST API's base path. */
-export const API_BASE = "/_fazt/api";
+export type { Input, OpName, Output, Scope } from "./gen/api.ts";
+export { SCOPES } from "./gen/api.ts";
 
-import type { Scope } from "../../kernel/auth/scopes.ts";
-export { type Scope, SCOPES } from "../../kernel/auth/scopes.ts";
+/** The operations answered with one JSON value. */
+export type JsonOp = Exclude<OpName, StreamOp | UploadOp>;
 
-/** An app (`apps.list`). */
-export interface AppView {
-  id: string;
-  name: string;
-  url: string;
-  title: string | null;
-  description: string | null;
-  version: number | null;
-  files: number;
-  bytes: number;
-  hasLogo: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** A version of an app. */
-export interface VersionView {
-  number: number;
-  createdAt: string;
-  files: number;
-  bytes: number;
-  live: boolean;
-}
-
-/** Traffic counters. */
-export interface Traffic {
-  requests: number;
-  bytesOut: number;
-  s2xx: number;
-  s3xx: number;
-  s4xx: number;
-  s5xx: number;
-}
-
-/** One app in full (`apps.get`). */
-export interface AppDetail extends AppView {
-  versions: VersionView[];
-  traffic24h: Traffic;
-}
-
-/** An app's egress this calendar month (`apps.egress`). */
-export interface EgressView {
-  /** `YYYY-MM` (UTC). */
-  month: string;
-  servedBytes: number;
-  fetchedBytes: number;
-  /** The monthly limit, or null for none. */
-  limitBytes: number | null;
-}
-
-/** What `apps.deploy` answers. */
-export interface DeployOutput {
-  app: AppView;
-  version: VersionView;
-  created: boolean;
-}
-
-/** A file of a version (`apps.files`). */
-export interface FileView {
-  path: string;
-  size: number;
-  contentType: string;
-  hash: string;
-  modifiedAt: string;
-}
-
-/** A file's content (`apps.read_file`). */
-export interface FileContent {
-  path: string;
-  size: number;
-  contentType: string;
-  encoding: "utf-8" | "base64";
-  content: string;
-}
-
-/** A log entry. */
-export interface LogView {
-  at: string;
-  level: "debug" | "info" | "warn" | "error";
-  source: "kernel" | "app";
-  message: string;
-  requestId: string | null;
-}
-
-/** A secret's name and times (never its value). */
-export interface SecretView {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** A document collection of an app (`data.docs_collections`). */
-export interface CollectionView {
-  name: string;
-  count: number;
-}
-
-/** A route (alias or `@`). */
-export interface RouteView {
-  host: string;
-  appId: string;
-  app: string;
-  url: string;
-  createdAt: string;
-}
-
-/** An API token (never its secret). */
-export interface TokenView {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  apps: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
-
-/** A new token, with its secret shown once. */
-export interface NewToken extends TokenView {
-  token: string;
-}
-
-/** The caller (`auth.whoami`). */
-export interface Whoami {
-  kind: "token" | "session" | "anonymous";
-  scopes: Scope[];
-  apps: string[] | null;
-  tokenId: string | null;
-  owner: { id: string; email: string } | null;
-  setupNeeded: boolean;
-}
+/** The input argument: optional for operations that take nothing required. */
+export type InputArg<N extends OpName> = Record<string, never> extends Input<N> ? [Input<N>?]
+  : [Input<N>];
 
 /** An error answered by the API (or the network). */
 export class ApiError extends Error {
@@ -182,35 +63,22 @@ export function errorFrom(status: number, statusText: string, text: string): Api
   );
 }
 
-/** Builds an API path with encoded segments: `path("apps", name, "files")`. */
-export function path(...segments: (string | number)[]): string {
-  return "/" + segments.map((s) => encodeURIComponent(String(s))).join("/");
-}
-
-/** Adds a query string (skipping undefined and empty values). */
-export function withQuery(p: string, query: Record<string, string | number | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (v !== undefined && v !== "") q.set(k, String(v));
-  }
-  const s = q.toString();
-  return s ? `${p}?${s}` : p;
-}
-
 /**
- * Calls the REST API. Same-origin fetches send `Origin` on state-changing
- * methods, which the API's CSRF check requires for cookie sessions.
+ * Calls an operation and answers its output. Same-origin fetches send
+ * `Origin` on state-changing methods, which the API's CSRF check requires
+ * for cookie sessions. A 401 outside `auth.*` means the session is gone.
  */
-export async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
+export async function call<N extends JsonOp>(op: N, ...[input]: InputArg<N>): Promise<Output<N>> {
+  const req = requestFor(op, input);
   let res: Response;
   try {
-    res = await fetch(API_BASE + p, {
-      method,
+    res = await fetch(req.url, {
+      method: req.method,
       credentials: "same-origin",
-      headers: body === undefined
-        ? { accept: "application/json" }
-        : { accept: "application/json", "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: req.contentType
+        ? { accept: "application/json", "content-type": req.contentType }
+        : { accept: "application/json" },
+      body: req.body,
     });
   } catch {
     throw new ApiError("Could not reach the server. Check your connection.", "network", 0);
@@ -218,13 +86,13 @@ export async function api<T>(method: string, p: string, body?: unknown): Promise
   const text = await res.text();
   if (!res.ok) {
     const err = errorFrom(res.status, res.statusText, text);
-    if (res.status === 401 && !p.startsWith("/auth/")) unauthorized?.();
+    if (res.status === 401 && !op.startsWith("auth.")) unauthorized?.();
     throw err;
   }
-  return (text ? JSON.parse(text) : null) as T;
+  return (text ? JSON.parse(text) : null) as Output<N>;
 }
 
-/** A deploy's upload progress. */
+/** An upload's progress. */
 export interface UploadProgress {
   /** Bytes sent. */
   loaded: number;
@@ -233,26 +101,27 @@ export interface UploadProgress {
 }
 
 /**
- * Uploads a zip to `apps.deploy` with XMLHttpRequest, for upload progress.
- * `app` names the app (a new name creates it); without it the archive's
- * `app.json` names it.
+ * Calls an operation whose input holds a raw upload (`apps.deploy`'s zip)
+ * with XMLHttpRequest, which reports upload progress.
  */
-export function uploadZip(
-  zip: Blob,
-  app: string | undefined,
+export function upload<N extends UploadOp>(
+  op: N,
+  input: Input<N>,
   onProgress: (p: UploadProgress) => void,
-): Promise<DeployOutput> {
+): Promise<Output<N>> {
+  const req = requestFor(op, input);
+  const body = req.body as Blob;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", API_BASE + withQuery("/deploy", { app }));
-    xhr.setRequestHeader("content-type", "application/zip");
+    xhr.open(req.method, req.url);
+    if (req.contentType) xhr.setRequestHeader("content-type", req.contentType);
     xhr.setRequestHeader("accept", "application/json");
     xhr.upload.onprogress = (e) => {
-      onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : zip.size });
+      onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : body.size });
     };
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {
-        resolve(JSON.parse(xhr.responseText) as DeployOutput);
+        resolve(JSON.parse(xhr.responseText) as Output<N>);
       } else {
         if (xhr.status === 401) unauthorized?.();
         reject(errorFrom(xhr.status, xhr.statusText, xhr.responseText));
@@ -261,6 +130,33 @@ export function uploadZip(
     xhr.onerror = () =>
       reject(new ApiError("The upload failed: the connection was lost.", "network", 0));
     xhr.onabort = () => reject(new ApiError("The upload was cancelled.", "aborted", 0));
-    xhr.send(zip);
+    xhr.send(body);
   });
+}
+
+/** What {@linkcode follow} reports. */
+export interface FollowHandlers<T> {
+  /** The stream is (re)connected; it starts again from its backlog. */
+  onOpen(): void;
+  /** One event's value. */
+  onMessage(value: T): void;
+  /** The connection dropped: `closed` when the browser gives up, else it retries. */
+  onError(closed: boolean): void;
+}
+
+/**
+ * Follows an operation that answers with server-sent events (an
+ * `EventSource`, which reconnects by itself); returns the function that
+ * stops following.
+ */
+export function follow<N extends StreamOp>(
+  op: N,
+  input: Input<N>,
+  handlers: FollowHandlers<Output<N>>,
+): () => void {
+  const es = new EventSource(requestFor(op, input).url);
+  es.onopen = () => handlers.onOpen();
+  es.onerror = () => handlers.onError(es.readyState === EventSource.CLOSED);
+  es.onmessage = (e) => handlers.onMessage(JSON.parse(e.data) as Output<N>);
+  return () => es.close();
 }
