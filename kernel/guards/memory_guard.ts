@@ -64,7 +64,7 @@ export interface MemoryGuardOptions {
   /** Resident-memory thresholds (bytes). */
   limits: MemoryLimits;
   /** What fazt holds in RAM, in bytes: kernel, sandboxes, SQL processes (see {@linkcode treeResident}). */
-  probe: () => number;
+  probe: () => number | Promise<number>;
   /** What to do when a threshold is reached. */
   actions: MemoryActions;
   /** How often {@linkcode MemoryGuard.start} checks, in ms. Default 1000. */
@@ -221,7 +221,9 @@ export function createMemoryGuard(options: MemoryGuardOptions): MemoryGuard {
 
   async function run(): Promise<MemoryLevel> {
     try {
-      rss = probe();
+      // A synchronous probe is used at once: the actions run in the same turn as before.
+      const reading = probe();
+      rss = typeof reading === "number" ? reading : await reading;
     } catch (err) {
       onError(err);
       return level;

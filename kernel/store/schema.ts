@@ -152,4 +152,11 @@ export const KERNEL_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: "app_memory_limits",
+    sql: `
+      ALTER TABLE app_limits ADD COLUMN memory_bytes INTEGER;
+    `,
+  },
 ];
