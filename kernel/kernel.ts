@@ -370,11 +370,14 @@ export async function createKernel(
   const memory = config.memoryGuard
     ? createMemoryGuard({
       limits: config.memoryLimits ?? defaultMemoryLimits(Deno.systemMemoryInfo().total),
-      // The kernel's whole RSS plus each child's own memory (see memory_guard.ts).
+      // The kernel's whole RSS plus each child's own memory (see memory_guard.ts): the
+      // resource watchdog's last reading when it runs, else a reading of its own.
       probe: async () => {
+        const children = resources.lastOwned();
+        if (children !== null) return Deno.memoryUsage().rss + children;
         let total = Deno.memoryUsage().rss;
-        const children = [...runtime.processes().map((p) => p.pid), ...appData.sqlPids()];
-        const readings = await procReader?.read(children, false);
+        const pids = [...runtime.processes().map((p) => p.pid), ...appData.sqlPids()];
+        const readings = await procReader?.read(pids, false);
         for (const r of readings?.values() ?? []) total += r.memory?.owned ?? 0;
         return total;
       },

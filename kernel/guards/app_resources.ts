@@ -22,7 +22,8 @@
  * - `watchdog` only: nothing but the watchdog below.
  *
  * Everywhere, a watchdog reads each app process's owned memory from
- * `/proc/<pid>/statm` every `intervalMs` (250 ms; through
+ * `/proc/<pid>/statm` every `intervalMs` (500 ms, 250 ms when it is the only
+ * mechanism; through
  * {@linkcode SysFiles}, as Deno needs `--allow-all` for `/proc`) and stops the largest
  * process of an app whose processes together hold more than its cap. And
  * the app's SQL process sets SQLite's `hard_heap_limit` to a quarter of
@@ -142,7 +143,10 @@ export interface AppResourcesOptions {
   dataLimiter: DataLimiter | null;
   /** Reads `/proc` and `/sys`; null when nothing can read them (then no limit but SQLite's applies). */
   files: SysFiles | null;
-  /** Memory check interval, ms (default 250). */
+  /**
+   * Memory check interval, ms (default 500 with cgroups or rlimits, which
+   * stop a fast bomb themselves; 250 with the watchdog alone).
+   */
   intervalMs?: number;
   /** CPU check interval, ms (default 1000). */
   cpuIntervalMs?: number;
@@ -243,6 +247,12 @@ export interface AppResources {
   close(): Promise<void>;
   /** Runs one memory check (and a CPU check when one is due), now. */
   check(): Promise<void>;
+  /**
+   * What every app process owned at the last check, summed, in bytes (the
+   * memory guard's reading of the children); null while the watchdog does
+   * not run or has not checked yet.
+   */
+  lastOwned(): number | null;
 
   /** A sandbox is about to load `appId`'s code: put it under the app's limits. */
   sandboxBound(appId: string, pid: number): Promise<void>;
@@ -335,7 +345,6 @@ function capAdvice(appId: string): string {
 export async function createAppResources(options: AppResourcesOptions): Promise<AppResources> {
   const { db, mode, files } = options;
   const now = options.now ?? Date.now;
-  const intervalMs = options.intervalMs ?? 250;
   const cpuIntervalMs = options.cpuIntervalMs ?? 1000;
   const rate = Math.max(0, options.cpuBudgetMs);
   const burst = rate * CPU_BURST_SECONDS;
@@ -348,10 +357,8 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
     note = "cannot read /proc (no awk or /bin/sh helper): only SQLite's heap limit applies";
   } else if (mode !== "off" && files) {
     procs = await createProcReader(files);
-    const reader = files.readerPid();
     const detection = mode === "auto"
-      ? await (options.detect ??
-        ((f) => detectCgroups(f, { companions: reader === null ? [] : [reader] })))(files)
+      ? await (options.detect ?? ((f) => detectCgroups(f, { companions: f.pids() })))(files)
       : { tree: null, note: `cgroups not used (--resource-limits ${mode})` };
     tree = detection.tree;
     note = detection.note;
@@ -366,6 +373,8 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
   }
   const limiter = mechanism === "rlimit" ? options.dataLimiter : null;
   const active = procs !== null;
+  const intervalMs = options.intervalMs ?? (mechanism === "watchdog" ? 250 : 500);
+  let lastOwned: number | null = null;
 
   const apps = new Map<string, AppState>();
   const pids = new Map<number, PidState>();
@@ -598,6 +607,9 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
     lastProcesses = list.length;
     const cpuDue = now() - lastCpuCheck >= cpuIntervalMs - intervalMs / 2;
     const readings = await procs.read(list.map((p) => p.pid), cpuDue);
+    let owned = 0;
+    for (const r of readings.values()) owned += r.memory?.owned ?? 0;
+    lastOwned = owned;
     checkMemory(list, readings);
     if (cpuDue) checkCpu(list, readings);
     checks++;
@@ -642,6 +654,7 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
       await tree?.close();
     },
     check,
+    lastOwned: () => lastOwned,
 
     async sandboxBound(appId, pid) {
       if (!active) return;

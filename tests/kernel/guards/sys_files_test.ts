@@ -1,30 +1,36 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openSysFiles } from "../../../kernel/guards/sys_files.ts";
+import { openSysFiles, SYS_READERS } from "../../../kernel/guards/sys_files.ts";
 import { FAZT_FLAGS } from "../../_helpers/server.ts";
 
-Deno.test("files are read whole, and a missing one reads as null without stopping the batch", async () => {
-  const files = await openSysFiles();
-  assert.ok(files);
-  const dir = await Deno.makeTempDir({ prefix: "fazt-sysfiles-" });
-  try {
-    await Deno.writeTextFile(join(dir, "a b"), ">one\n.\n!\n=");
-    const [a, missing, stat, empty] = await files.read([
-      join(dir, "a b"),
-      join(dir, "none"),
-      `/proc/${Deno.pid}/stat`,
-      "/dev/null",
-    ]);
-    assert.equal(a, ">one\n.\n!\n=\n", "lines that look like the reader's own marks are data");
-    assert.equal(missing, null);
-    assert.match(stat ?? "", new RegExp(`^${Deno.pid} \\(`));
-    assert.equal(empty, "");
-    assert.deepEqual(await files.read([]), []);
-    assert.ok((files.readerPid() ?? 0) > 0);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-    await files.close();
-  }
+for (const reader of [SYS_READERS[0], SYS_READERS.at(-1)!]) {
+  Deno.test(`files are read whole, and a missing one reads as null without stopping the batch (${reader.command})`, async () => {
+    const files = await openSysFiles([reader]);
+    assert.ok(files, `${reader.command} does not work here`);
+    const dir = await Deno.makeTempDir({ prefix: "fazt-sysfiles-" });
+    try {
+      await Deno.writeTextFile(join(dir, "a b"), ">one\n.\n!\n=");
+      const [a, missing, stat, empty] = await files.read([
+        join(dir, "a b"),
+        join(dir, "none"),
+        `/proc/${Deno.pid}/stat`,
+        "/dev/null",
+      ]);
+      assert.equal(a, ">one\n.\n!\n=\n", "lines that look like the reader's own marks are data");
+      assert.equal(missing, null);
+      assert.match(stat ?? "", new RegExp(`^${Deno.pid} \\(`));
+      assert.equal(empty, "");
+      assert.deepEqual(await files.read([]), []);
+      assert.equal(files.pids().length, 2, "a reader and a writer");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await files.close();
+    }
+  });
+}
+
+Deno.test("no reader that works: no helper", async () => {
+  assert.equal(await openSysFiles([{ command: "/nonexistent/awk", args: [] }]), null);
 });
 
 Deno.test("writes, folders and listings; failures carry the system's message", async () => {
