@@ -104,6 +104,7 @@ export class Sandbox {
   #inflight = 0;
   #busySince = 0;
   #busyMs = 0;
+  #loadingSince = 0;
   /** Resolves when the process has exited. */
   readonly exited: Promise<void>;
   /** Last time a request started or ended (ms). */
@@ -170,11 +171,14 @@ export class Sandbox {
   }
 
   /**
-   * Milliseconds this process has had at least one request in flight (the
-   * CPU budget credits CPU used meanwhile to the requests).
+   * Milliseconds this process has spent loading the app's code or with at
+   * least one request in flight: a request waits for both, so the CPU
+   * budget credits CPU used meanwhile to the requests.
    */
   get busyMs(): number {
-    return this.#busyMs + (this.#inflight > 0 ? performance.now() - this.#busySince : 0);
+    const now = performance.now();
+    return this.#busyMs + (this.#inflight > 0 ? now - this.#busySince : 0) +
+      (this.#loadingSince > 0 ? now - this.#loadingSince : 0);
   }
 
   /** True once the process has exited. */
@@ -377,8 +381,14 @@ export class Sandbox {
     await this.#ready;
     this.#appId = app.id;
     const loaded = new Promise<void>((resolve, reject) => this.#loaded = { resolve, reject });
+    this.#loadingSince = performance.now();
     this.#send({ t: "init", app, files: code.files, entry: code.entry });
-    await loaded;
+    try {
+      await loaded;
+    } finally {
+      this.#busyMs += performance.now() - this.#loadingSince;
+      this.#loadingSince = 0;
+    }
   }
 
   /** True when the process answers a ping within `ms` (its event loop is not stuck). */

@@ -658,9 +658,11 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
 
     async sandboxBound(appId, pid) {
       if (!active) return;
-      await join(appId, pid);
-      await baseline(appId, pid);
-      await ceiling(pid, ceilings(cap(appId)).sandbox);
+      await Promise.all([
+        join(appId, pid),
+        baseline(appId, pid),
+        ceiling(pid, ceilings(cap(appId)).sandbox),
+      ]);
     },
     sqlSpawned(appId, pid) {
       if (!active || !tree) return;
@@ -669,9 +671,11 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
     },
     async sqlReady(appId, pid) {
       if (!active) return;
-      await joining.get(pid);
-      await baseline(appId, pid);
-      await ceiling(pid, ceilings(cap(appId)).sql);
+      await Promise.all([
+        joining.get(pid),
+        baseline(appId, pid),
+        ceiling(pid, ceilings(cap(appId)).sql),
+      ]);
     },
     sqliteHeapBytes,
     async exitReason(appId, _pid, status, inflight) {

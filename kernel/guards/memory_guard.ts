@@ -163,7 +163,10 @@ export function processAnon(pid: number): number {
 
 /**
  * What fazt holds in RAM, cheaply: the kernel's whole RSS plus each child's
- * own memory ({@linkcode processAnon}). Every child (sandbox, SQL process)
+ * own memory ({@linkcode processAnon}). Reads `/proc` directly, which Deno
+ * allows only with `--allow-all` (tests, benchmarks); a server gets the
+ * same figure from the per-app watchdog, which reads through
+ * `sys_files.ts`. Every child (sandbox, SQL process)
  * runs the same deno executable as the kernel, so the executable's pages a
  * child maps are the kernel's pages too; summing each process's RSS would
  * count them once per process (about 30 MB per child: with ten warm apps,
