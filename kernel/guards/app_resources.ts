@@ -176,7 +176,11 @@ export interface AppResourceView {
     custom: boolean;
     /** What the app's processes own now (last watchdog reading), in bytes. */
     usedBytes: number;
-    /** The most they held since fazt started: the cgroup's peak, else the highest reading. */
+    /**
+     * The most they held since fazt started: the higher of the watchdog's
+     * highest reading and the app's cgroup peak (which misses a sandbox's
+     * memory from before it joined, but catches what happens between readings).
+     */
     peakBytes: number;
     /** SQLite's heap limit in the app's SQL process, in bytes. */
     sqliteHeapBytes: number;
@@ -775,7 +779,7 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
           limitBytes: bytes,
           custom,
           usedBytes: s.used,
-          peakBytes: groupPeak ?? s.peakSeen,
+          peakBytes: Math.max(groupPeak ?? 0, s.peakSeen),
           sqliteHeapBytes: sqliteHeapBytes(appId),
           stops: s.memoryStops,
           lastStop: s.lastMemoryStop,

@@ -35,7 +35,7 @@ export const ResourceView = z.object({
     ),
     usedBytes: z.number().describe("Memory the app's processes own now (last watchdog reading)."),
     peakBytes: z.number().describe(
-      "The most they held since fazt started (the cgroup's peak, else the highest reading).",
+      "The most they held since fazt started (the higher of the watchdog's highest reading and the app's cgroup peak).",
     ),
     sqliteHeapBytes: z.number().describe("SQLite's heap limit in the app's SQL process."),
     stops: z.number().describe("Times the app was stopped for memory since fazt started."),

@@ -309,7 +309,10 @@ Deno.test({
       assert.ok(logs.some((l) => l.message === reason));
       const view = await resources.view(A);
       assert.equal(view.memory.stops, 1);
-      assert.ok(view.memory.peakBytes <= 64 * MB && view.memory.peakBytes > 32 * MB);
+      assert.ok(
+        view.memory.peakBytes <= 64 * MB && view.memory.peakBytes > 32 * MB,
+        "the group's peak",
+      );
       resources.admit(A); // a request was in flight: it heard, no notice
       await child.stop();
     });
