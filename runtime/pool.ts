@@ -57,7 +57,7 @@ export interface BoundProcess {
   pid: number;
   /** Requests in flight. */
   inflight: number;
-  /** Milliseconds it has had requests in flight. */
+  /** Milliseconds it has spent loading its app's code or with requests in flight. */
   busyMs: number;
 }
 
