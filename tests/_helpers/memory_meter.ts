@@ -37,10 +37,39 @@ function ownMemoryGroup(): string | null {
   }
 }
 
-/** Makes a measuring group named `name` (plus this process's ID), or null without cgroup v1. */
+/** Removes folder `path` and the empty groups inside it; leaves what is still busy. */
+function removeGroup(path: string): void {
+  try {
+    for (const entry of Deno.readDirSync(path)) {
+      if (entry.isDirectory) removeGroup(`${path}/${entry.name}`);
+    }
+    Deno.removeSync(path);
+  } catch {
+    // still busy, or gone: left for the machine to clean
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes a measuring group named `name` (plus this process's ID), or null
+ * without cgroup v1. Groups of earlier test processes that are gone are
+ * removed first, and this one when the test process ends.
+ */
 export function createMemoryMeter(name: string): MemoryMeter | null {
   const parent = ownMemoryGroup();
   if (!parent) return null;
+  for (const entry of Deno.readDirSync(parent)) {
+    const m = new RegExp(`^${name}-(\\d+)$`).exec(entry.name);
+    if (entry.isDirectory && m && !alive(Number(m[1]))) removeGroup(`${parent}/${entry.name}`);
+  }
   const dir = `${parent}/${name}-${Deno.pid}`;
   try {
     Deno.mkdirSync(dir);
@@ -53,19 +82,7 @@ export function createMemoryMeter(name: string): MemoryMeter | null {
     usage: () => num("memory.usage_in_bytes"),
     peak: () => num("memory.max_usage_in_bytes"),
     resetPeak: () => Deno.writeTextFileSync(`${dir}/memory.max_usage_in_bytes`, "0"),
-    remove() {
-      // fazt's own groups inside it go first (they are empty once it stopped).
-      const remove = (path: string) => {
-        for (const entry of Deno.readDirSync(path)) {
-          if (entry.isDirectory) remove(`${path}/${entry.name}`);
-        }
-        try {
-          Deno.removeSync(path);
-        } catch {
-          // still busy: left for the machine to clean
-        }
-      };
-      remove(dir);
-    },
+    // fazt's own groups inside it go first (they are empty once it stopped).
+    remove: () => removeGroup(dir),
   };
 }

@@ -576,6 +576,8 @@ function suite(name: string, mode: Mode, args: string[], extra: HostileCase[] = 
     });
     return;
   }
+  // Removed after the suite, or when the test process ends (a filtered-out suite never runs).
+  globalThis.addEventListener("unload", () => meter.remove());
   runHostileSuite(
     name,
     [...extra.slice(0, 1), ...memorySuite(mode, meter), ...extra.slice(1)],
