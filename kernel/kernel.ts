@@ -35,10 +35,20 @@ import { createIoYield } from "./guards/io_yield.ts";
 import { createPriorityGate } from "./guards/priority_gate.ts";
 import { createIpRateLimiter } from "./guards/ip_rate_limiter.ts";
 import {
+  type AppProcess,
+  createAppResources,
+  DEFAULT_APP_MEMORY_MB,
+  DEFAULT_CPU_BUDGET_MS,
+  type ResourceLimitsMode,
+} from "./guards/app_resources.ts";
+import { createDataLimiter } from "./guards/rlimit.ts";
+import { openSysFiles } from "./guards/sys_files.ts";
+import { createProcReader } from "./guards/proc_stats.ts";
+import { FaztError } from "./errors.ts";
+import {
   createMemoryGuard,
   defaultMemoryLimits,
   type MemoryLimits,
-  treeResident,
 } from "./guards/memory_guard.ts";
 import { createTrafficMeter } from "./accounting/traffic_meter.ts";
 import { createFileIndexCache } from "./vfs/file_index.ts";
@@ -100,6 +110,12 @@ export interface KernelConfig {
   memoryLimits: MemoryLimits | null;
   /** User requests per second per client IP (burst 4× that); 0 = no limit. */
   rateLimit: number;
+  /** How per-app memory and CPU limits are enforced (servers: `auto`; `off`: not at all). */
+  resourceLimits: ResourceLimitsMode;
+  /** The memory cap of an app whose owner set none, over all its processes (MB). */
+  appMemoryMb: number;
+  /** CPU an app may use with no request in flight, ms per second (0: no budget). */
+  cpuBudgetMs: number;
 }
 
 /** Defaults for every optional setting. */
@@ -126,6 +142,9 @@ export const KERNEL_DEFAULTS = {
   memoryGuard: false,
   memoryLimits: null,
   rateLimit: 100,
+  resourceLimits: "off",
+  appMemoryMb: DEFAULT_APP_MEMORY_MB,
+  cpuBudgetMs: DEFAULT_CPU_BUDGET_MS,
 } as const;
 
 /** A running kernel. */
@@ -186,12 +205,35 @@ export async function createKernel(
   const owners = createOwnerService({ db, sessionTtlMs: config.sessionTtlMs });
   const logs = createLogService({ db, maxPerApp: config.logsPerApp });
   const secrets = createSecretService({ db, key: await loadSecretKey(config.dataDir) });
+  // /proc and /sys need --allow-all in Deno: a helper reads them (servers only).
+  const sysFiles = config.resourceLimits !== "off" || config.memoryGuard
+    ? await openSysFiles()
+    : null;
+  // Before any app process starts: with cgroup v2 the kernel moves itself into a leaf group.
+  const resources = await createAppResources({
+    files: config.resourceLimits === "off" ? null : sysFiles,
+    db,
+    mode: config.resourceLimits,
+    defaultMemoryBytes: config.appMemoryMb * 1024 * 1024,
+    cpuBudgetMs: config.cpuBudgetMs,
+    log: (appId, level, message) =>
+      logs.append({ appId, level, source: "kernel", message, requestId: null }),
+    dataLimiter: config.resourceLimits === "auto" || config.resourceLimits === "rlimit"
+      ? await createDataLimiter()
+      : null,
+  });
   // Each open app with SQL in use holds a subprocess (~40 MB): keep few open on a 1 GB box,
   // and stop an unused one no later than an idle sandbox (the memory guard stops them sooner).
   const appData = createAppDataService({
     dataDir: config.dataDir,
     maxOpenApps: 8,
     sqlIdleMs: Math.min(config.sandboxIdleMs, DEFAULT_SQL_IDLE_MS),
+    sqlLimits: (appId) => ({
+      spawned: (pid) => resources.sqlSpawned(appId, pid),
+      ready: (pid) => resources.sqlReady(appId, pid),
+      exitReason: (pid, status) => resources.exitReason(appId, pid, status, 0),
+      heapLimitBytes: () => resources.sqliteHeapBytes(appId),
+    }),
   });
   const disk = createDiskGuard({
     dataDir: config.dataDir,
@@ -214,6 +256,7 @@ export async function createKernel(
       egress: createEgressGuard(),
       disk,
       meter,
+      resources,
     }),
     spawn: await sandboxSpawnSpec(config.sandboxHeapMb),
     timeoutMs: config.apiTimeoutMs,
@@ -223,6 +266,17 @@ export async function createKernel(
     idleMs: config.sandboxIdleMs,
     spare: config.sandboxSpare,
   });
+  resources.attach({
+    list: (): AppProcess[] => [
+      ...runtime.processes().map((p) => ({ ...p, kind: "sandbox" as const })),
+      ...appData.sqlProcesses().map((p) => ({ ...p, kind: "sql" as const })),
+    ],
+    stop(appId, kind, message) {
+      if (kind !== "sql") runtime.stopApp(appId, message);
+      if (kind !== "sandbox") appData.killSql(appId, new FaztError("unavailable", message));
+    },
+  });
+  resources.start();
   prewarm();
   const minute = 60_000;
   const services: Services = {
@@ -256,7 +310,15 @@ export async function createKernel(
     logs,
     appData,
     runtime,
-    guards: { disk, meter, shedder, gate, ipLimiter, memory: () => memory?.stats() ?? null },
+    guards: {
+      disk,
+      meter,
+      shedder,
+      gate,
+      ipLimiter,
+      memory: () => memory?.stats() ?? null,
+      resources,
+    },
     limits: {
       login: createLoginThrottle(),
       setupPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "setup attempts" }),
@@ -310,14 +372,21 @@ export async function createKernel(
       logs.append({ appId, level: "warn", source: "kernel", message, requestId }),
   });
 
+  const procReader = sysFiles ? await createProcReader(sysFiles) : null;
   const memory = config.memoryGuard
     ? createMemoryGuard({
       limits: config.memoryLimits ?? defaultMemoryLimits(Deno.systemMemoryInfo().total),
-      probe: () =>
-        treeResident(Deno.pid, [
-          ...runtime.stats().processes.map((p) => p.pid),
-          ...appData.sqlPids(),
-        ]),
+      // The kernel's whole RSS plus each child's own memory (see memory_guard.ts): the
+      // resource watchdog's last reading when it runs, else a reading of its own.
+      probe: async () => {
+        const children = resources.lastOwned();
+        if (children !== null) return Deno.memoryUsage().rss + children;
+        let total = Deno.memoryUsage().rss;
+        const pids = [...runtime.processes().map((p) => p.pid), ...appData.sqlPids()];
+        const readings = await procReader?.read(pids, false);
+        for (const r of readings?.values() ?? []) total += r.memory?.owned ?? 0;
+        return total;
+      },
       actions: {
         shrinkCache: (level) => content.shrink(level === "shrink" ? content.stats().budget / 2 : 0),
         evictIdle: () => runtime.evictIdle() + appData.stopIdleSql(),
@@ -352,6 +421,8 @@ export async function createKernel(
         await runtime.close();
         await flush();
         await appData.close();
+        await resources.close();
+        await sysFiles?.close();
         await db.close();
         ioYield.close();
       })();

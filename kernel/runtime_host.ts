@@ -15,6 +15,7 @@ import { readBlob } from "./vfs/blob_store.ts";
 import type { AppDataService } from "./appdata/app_data_service.ts";
 import type { SecretService } from "./secrets/secret_service.ts";
 import type { LogService } from "./logs/log_service.ts";
+import type { AppResources } from "./guards/app_resources.ts";
 import { isStdlibName, loadStdlib } from "../stdlib/mod.ts";
 import { apiEntryOf } from "../apps/api_entry.ts";
 
@@ -56,6 +57,8 @@ export interface RuntimeHostOptions {
   disk: { assertWritable(what: string): void };
   /** Monthly egress per app: fetches count, and stop past the limit. */
   meter: { fetched(appId: string, bytes: number): void; assertWithinLimit(appId: string): void };
+  /** Per-app memory and CPU limits (optional: none without it). */
+  resources?: Pick<AppResources, "sandboxBound" | "exitReason" | "admit">;
 }
 
 function str(v: unknown, what: string): string {
@@ -73,7 +76,7 @@ function obj(v: unknown, what: string): Record<string, unknown> {
 
 /** Creates the runtime host. */
 export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
-  const { db, appData, secrets, logs, egress, disk, meter } = options;
+  const { db, appData, secrets, logs, egress, disk, meter, resources } = options;
   const WRITES = new Set([
     "kv.set",
     "kv.increment",
@@ -187,5 +190,9 @@ export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
     log(appId, level, message, requestId) {
       logs.append({ appId, level, source: "app", message, requestId });
     },
+    bound: (appId, pid) => resources?.sandboxBound(appId, pid) ?? Promise.resolve(),
+    exitReason: (appId, pid, status, inflight) =>
+      resources?.exitReason(appId, pid, status, inflight) ?? Promise.resolve(null),
+    admit: (appId) => resources?.admit(appId),
   };
 }

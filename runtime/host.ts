@@ -19,6 +19,28 @@ export interface RuntimeHost {
     message: string,
     requestId: string | null,
   ): void;
+  /**
+   * A sandbox is about to load the app's code: put process `pid` under the
+   * app's resource limits (memory group, ceilings). Optional.
+   */
+  bound?(appId: string, pid: number): Promise<void>;
+  /**
+   * Why a sandbox of the app ended, when the app's limits ended it (e.g. its
+   * memory cap); null to use the runtime's own reason. `inflight`: requests
+   * it had in flight. Optional.
+   */
+  exitReason?(
+    appId: string,
+    pid: number,
+    status: Deno.CommandStatus,
+    inflight: number,
+  ): Promise<string | null>;
+  /**
+   * Throws (a `FaztError`, sent to the client as is) when the app may not
+   * start a sandbox now, e.g. while it is paused for using too much CPU.
+   * Optional.
+   */
+  admit?(appId: string): void;
 }
 
 /** The app and version a request goes to. */

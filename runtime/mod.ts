@@ -11,11 +11,12 @@ import { FaztError } from "../kernel/errors.ts";
 import { selfLauncher } from "../kernel/appdata/spawn_spec.ts";
 import { refusingImportMap } from "./builtins.ts";
 import { watchSend } from "../kernel/http/send_watch.ts";
-import { createPool, type PoolStats } from "./pool.ts";
+import { type BoundProcess, createPool, type PoolStats } from "./pool.ts";
 import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
 
 export type { RuntimeHost, RuntimeTarget } from "./host.ts";
+export type { BoundProcess } from "./pool.ts";
 
 /** Runtime settings. */
 export interface RuntimeOptions {
@@ -50,6 +51,10 @@ export interface Runtime {
   stats(): PoolStats;
   /** Stops idle sandboxes (memory pressure); returns how many. */
   evictIdle(): number;
+  /** Every live sandbox bound to an app (for the per-app resource watchdog). */
+  processes(): BoundProcess[];
+  /** Stops every sandbox of an app that went over its limits; in-flight requests get 502 + `message`. */
+  stopApp(appId: string, message: string): number;
   /**
    * Starts the spare sandbox ahead of the first request (the kernel calls
    * it while some app has server code, so a server without any keeps no
@@ -441,6 +446,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     handle,
     stats: () => pool.stats(),
     evictIdle: () => pool.evictIdle(),
+    processes: () => pool.bound(),
+    stopApp: (appId, message) => pool.stopApp(appId, message),
     prewarm: () => pool.prewarm(),
     close: async () => {
       clearInterval(sweeper);

@@ -49,6 +49,18 @@ export interface PoolStats {
   processes: { appId: string; versionId: number; pid: number; inflight: number; idleMs: number }[];
 }
 
+/** A sandbox bound to an app, for the per-app resource watchdog. */
+export interface BoundProcess {
+  /** The app. */
+  appId: string;
+  /** The process ID. */
+  pid: number;
+  /** Requests in flight. */
+  inflight: number;
+  /** Milliseconds it has spent loading its app's code or with requests in flight. */
+  busyMs: number;
+}
+
 /** The sandbox pool. */
 export interface Pool {
   /** A loaded sandbox for the target's version (starting one if needed). */
@@ -59,6 +71,13 @@ export interface Pool {
   kill(sandbox: Sandbox, reason: string): void;
   /** Stops every loaded sandbox with no request in flight; returns how many. */
   evictIdle(): number;
+  /** Every live sandbox bound to an app (warm, loading or retiring). */
+  bound(): BoundProcess[];
+  /**
+   * Stops every sandbox of an app at once (it went over its limits);
+   * requests in flight fail with 502 and `message`. Returns how many.
+   */
+  stopApp(appId: string, message: string): number;
   /** Starts the spare process ahead of need (when spares are on and there is none). */
   prewarm(): void;
   /** Current state. */
@@ -149,14 +168,24 @@ export function createPool(options: PoolOptions): Pool {
         reject(new SandboxError(504, message));
       }, options.loadTimeoutMs);
     });
+    const bindAndLoad = async () => {
+      if (options.host.bound) {
+        // The app's limits apply before any of its code runs.
+        await sandbox.ready();
+        await options.host.bound(target.appId, sandbox.pid);
+      }
+      await sandbox.load({ id: target.appId, name: target.appName }, code);
+    };
     try {
-      await Promise.race([sandbox.load({ id: target.appId, name: target.appName }, code), limit]);
+      await Promise.race([bindAndLoad(), limit]);
     } finally {
       clearTimeout(timer);
     }
   }
 
   async function start(target: RuntimeTarget): Promise<Sandbox> {
+    // An app paused by its limits gets the host's error before any process is used.
+    options.host.admit?.(target.appId);
     coldStarts++;
     let sandbox = spare && !spare.dead ? spare : spawn();
     spare = undefined;
@@ -219,6 +248,26 @@ export function createPool(options: PoolOptions): Pool {
         }
       }
       return n;
+    },
+    bound() {
+      const out: BoundProcess[] = [];
+      for (const s of live) {
+        if (s.dead || !s.appId) continue;
+        out.push({ appId: s.appId, pid: s.pid, inflight: s.inflight, busyMs: s.busyMs });
+      }
+      return out;
+    },
+    stopApp(appId, message) {
+      const stopped = new Set<Sandbox>();
+      for (const s of live) {
+        if (s.dead || s.appId !== appId) continue;
+        s.kill(message, 502);
+        killed++;
+        stopped.add(s);
+      }
+      const slot = slots.get(appId);
+      if (slot?.sandbox && stopped.has(slot.sandbox)) slots.delete(appId);
+      return stopped.size;
     },
     kill(sandbox, reason) {
       killed++;

@@ -100,10 +100,13 @@ export class Sandbox {
   #exited = false;
   #exitCode: number | null = null;
   #killedFor: string | null = null;
+  #killedStatus = 504;
+  #inflight = 0;
+  #busySince = 0;
+  #busyMs = 0;
+  #loadingSince = 0;
   /** Resolves when the process has exited. */
   readonly exited: Promise<void>;
-  /** Requests in flight. */
-  inflight = 0;
   /** Last time a request started or ended (ms). */
   lastUsed = Date.now();
 
@@ -149,6 +152,33 @@ export class Sandbox {
   /** The process ID. */
   get pid(): number {
     return this.#proc.pid;
+  }
+
+  /** The app the process is bound to ("" while it is a spare). */
+  get appId(): string {
+    return this.#appId;
+  }
+
+  /** Requests in flight. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  set inflight(n: number) {
+    if (this.#inflight === 0 && n > 0) this.#busySince = performance.now();
+    else if (this.#inflight > 0 && n <= 0) this.#busyMs += performance.now() - this.#busySince;
+    this.#inflight = n;
+  }
+
+  /**
+   * Milliseconds this process has spent loading the app's code or with at
+   * least one request in flight: a request waits for both, so the CPU
+   * budget credits CPU used meanwhile to the requests.
+   */
+  get busyMs(): number {
+    const now = performance.now();
+    return this.#busyMs + (this.#inflight > 0 ? now - this.#busySince : 0) +
+      (this.#loadingSince > 0 ? now - this.#loadingSince : 0);
   }
 
   /** True once the process has exited. */
@@ -204,7 +234,11 @@ export class Sandbox {
     const status = await this.#proc.status;
     this.#exited = true;
     this.#exitCode = status.code;
-    const reason = this.#killedFor ??
+    const limited = this.#killedFor === null && this.#appId && this.#host.exitReason
+      ? await this.#host.exitReason(this.#appId, this.#proc.pid, status, this.#pending.size)
+        .catch(() => null)
+      : null;
+    const reason = this.#killedFor ?? limited ??
       (status.code === 133 || status.signal === "SIGTRAP"
         ? "The app's runtime ran out of memory and was stopped."
         : `The app's runtime stopped unexpectedly (exit code ${status.code}).`);
@@ -212,7 +246,7 @@ export class Sandbox {
     this.#loaded?.reject(new SandboxError(502, reason));
     for (const [id, p] of this.#pending) {
       this.#pending.delete(id);
-      const err = new SandboxError(this.#killedFor ? 504 : 502, reason);
+      const err = new SandboxError(this.#killedFor ? this.#killedStatus : 502, reason);
       if (p.headSent) p.controller?.error(err);
       else p.reject(err);
     }
@@ -347,8 +381,14 @@ export class Sandbox {
     await this.#ready;
     this.#appId = app.id;
     const loaded = new Promise<void>((resolve, reject) => this.#loaded = { resolve, reject });
+    this.#loadingSince = performance.now();
     this.#send({ t: "init", app, files: code.files, entry: code.entry });
-    await loaded;
+    try {
+      await loaded;
+    } finally {
+      this.#busyMs += performance.now() - this.#loadingSince;
+      this.#loadingSince = 0;
+    }
   }
 
   /** True when the process answers a ping within `ms` (its event loop is not stuck). */
@@ -408,10 +448,16 @@ export class Sandbox {
     else p.reject(err);
   }
 
-  /** Kills the process at once. */
-  kill(reason: string): void {
+  /**
+   * Kills the process at once; requests in flight fail with `reason` and
+   * `status` (default 504: it was stuck or too slow).
+   */
+  kill(reason: string, status = 504): void {
     if (this.#exited) return;
-    this.#killedFor ??= reason;
+    if (this.#killedFor === null) {
+      this.#killedFor = reason;
+      this.#killedStatus = status;
+    }
     try {
       this.#proc.kill("SIGKILL");
     } catch {

@@ -30,7 +30,7 @@ import type { BlobStore } from "./blob_store.ts";
 import { type AppDataLimits, describe, resolveLimits, type StoreContext } from "./context.ts";
 import { createDocStore, type DocStore } from "./doc_store.ts";
 import { createKvStore, type KvStore } from "./kv_store.ts";
-import { SqlProcess } from "./sql_process.ts";
+import { type SqlLimits, SqlProcess } from "./sql_process.ts";
 import type { SpawnSpec } from "./spawn_spec.ts";
 import { createSqlStore, type SqlStore } from "./sql_store.ts";
 import { APPDATA_MIGRATIONS } from "./store_schema.ts";
@@ -77,6 +77,8 @@ export interface AppDataServiceOptions {
   sqlIdleMs?: number;
   /** How to start an app's SQL process, given its data folder (default: fazt's own code). */
   sqlSpawn?: (dir: string) => Promise<SpawnSpec>;
+  /** The resource limits of an app's SQL process (default: none). */
+  sqlLimits?: (appId: string) => SqlLimits;
 }
 
 /** Every app's data. */
@@ -89,6 +91,14 @@ export interface AppDataService {
   sqlPid(appId: string): number | null;
   /** The process IDs of every running app SQL process (for the memory guard's probe). */
   sqlPids(): number[];
+  /** Every running app SQL process with its app (for the per-app resource watchdog). */
+  sqlProcesses(): { appId: string; pid: number }[];
+  /**
+   * Kills the app's SQL process at once, busy or not (it went over the
+   * app's limits); a call in progress fails with `reason`. Returns whether
+   * one was running.
+   */
+  killSql(appId: string, reason: FaztError): boolean;
   /**
    * Stops every app SQL process with no call in progress or queued (memory
    * pressure); an app's next SQL call starts a fresh one. Returns how many
@@ -212,6 +222,7 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
       timeoutMs: limits.sqlTimeoutMs,
       idleMs: options.sqlIdleMs,
       spawn: options.sqlSpawn,
+      limits: options.sqlLimits?.(entry.appId),
     });
   }
 
@@ -245,6 +256,19 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
         if (pid !== null) pids.push(pid);
       }
       return pids;
+    },
+
+    sqlProcesses() {
+      const out: { appId: string; pid: number }[] = [];
+      for (const entry of entries.values()) {
+        const pid = entry.sql?.pid ?? null;
+        if (pid !== null) out.push({ appId: entry.appId, pid });
+      }
+      return out;
+    },
+
+    killSql(appId, reason) {
+      return entries.get(checkAppId(appId))?.sql?.kill(reason) ?? false;
     },
 
     stopIdleSql() {

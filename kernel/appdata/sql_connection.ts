@@ -62,6 +62,12 @@ export interface AppSqlOptions {
   maxRows: number;
   /** Largest result of one query, in bytes ({@linkcode resultSize}). */
   maxResultBytes: number;
+  /**
+   * SQLite's hard heap limit for this process, in bytes (`PRAGMA
+   * hard_heap_limit`; the soft limit is half of it): an allocation past it
+   * fails the statement with "out of memory". Unset: no limit.
+   */
+  heapLimitBytes?: number;
 }
 
 /** An app's `sql.db`: one read-write and one lazily opened read-only connection. */
@@ -464,6 +470,25 @@ function plainRow(names: readonly string[], values: readonly SQLOutputValue[]): 
   return row;
 }
 
+/** SQLite's result code for a failed allocation. */
+const SQLITE_NOMEM = 7;
+
+/**
+ * Sets SQLite's process-wide heap limits (hard at `bytes`, soft at half,
+ * so SQLite frees cache first) on a throwaway in-memory connection, before
+ * any app connection exists: app SQL itself may never set a pragma.
+ */
+function setHeapLimit(bytes: number): void {
+  const n = Math.max(1, Math.floor(bytes));
+  const db = new DatabaseSync(":memory:");
+  try {
+    db.exec(`PRAGMA hard_heap_limit = ${n}`);
+    db.exec(`PRAGMA soft_heap_limit = ${Math.floor(n / 2)}`);
+  } finally {
+    db.close();
+  }
+}
+
 /** Opens one connection to `path` with every lock in place for `mode`. */
 function connect(path: string, mode: Mode, busyTimeoutMs: number): {
   db: DatabaseSync;
@@ -516,6 +541,8 @@ function connect(path: string, mode: Mode, busyTimeoutMs: number): {
 
 /** Opens (creating if needed) an app's `sql.db` with every isolation lock in place. */
 export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnection {
+  const heap = options.heapLimitBytes;
+  if (heap !== undefined) setHeapLimit(heap);
   const main = connect(path, "app", options.busyTimeoutMs);
   let readOnly: ReturnType<typeof connect> | null = null;
 
@@ -523,6 +550,16 @@ export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnecti
     const denial = conn.takeDenial();
     if (err instanceof FaztError) return err;
     if (denial) return denialError(denial);
+    if (heap !== undefined && (err as { errcode?: unknown }).errcode === SQLITE_NOMEM) {
+      return new FaztError(
+        "payload_too_large",
+        `The SQL statement needed more than the ${
+          Math.round(heap / (1024 * 1024))
+        } MB of memory this app's SQL may use (a quarter of its memory cap) and was stopped. ` +
+          "Work on fewer or smaller rows (add a LIMIT or a WHERE), or ask the owner to raise the app's memory cap.",
+        { details: { sqliteHeapBytes: heap } },
+      );
+    }
     const message = err instanceof Error ? err.message : String(err);
     return new FaztError("invalid_input", `SQL error: ${message}`, {
       details: { sqlite: message },

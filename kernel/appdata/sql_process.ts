@@ -67,6 +67,22 @@ export function sqlSpawnSpec(dir: string): Promise<SpawnSpec> {
   });
 }
 
+/**
+ * How an app's limits reach its SQL process (see
+ * `kernel/guards/app_resources.ts`); every member is called for the app the
+ * process serves.
+ */
+export interface SqlLimits {
+  /** Right after the process is spawned (e.g. to put it in the app's memory group). */
+  spawned(pid: number): void;
+  /** Once the process is ready (e.g. to set its memory ceiling); awaited before the first call. */
+  ready(pid: number): Promise<void>;
+  /** Why the process ended when its limits ended it, else null. */
+  exitReason(pid: number, status: Deno.CommandStatus): Promise<string | null>;
+  /** SQLite's hard heap limit for the process, in bytes. */
+  heapLimitBytes(): number;
+}
+
 /** Options for {@linkcode SqlProcess}. */
 export interface SqlProcessOptions {
   /** The app's data folder (it must exist); the database is `sql.db` in it. */
@@ -85,6 +101,8 @@ export interface SqlProcessOptions {
   idleMs?: number;
   /** How to start the process (default {@linkcode sqlSpawnSpec}). */
   spawn?: (dir: string) => Promise<SpawnSpec>;
+  /** The app's resource limits (default: none). */
+  limits?: SqlLimits;
 }
 
 type Request =
@@ -121,7 +139,10 @@ class SqlChild {
   /** Resolves once the process has exited and its pipes are closed. */
   readonly exited: Promise<void>;
 
-  constructor(spec: SpawnSpec, init: SqlInit) {
+  readonly #limits: SqlLimits | undefined;
+
+  constructor(spec: SpawnSpec, init: SqlInit, limits?: SqlLimits) {
+    this.#limits = limits;
     this.#proc = new Deno.Command(spec.command, {
       args: spec.args,
       env: spec.env,
@@ -131,6 +152,7 @@ class SqlChild {
       stderr: "piped",
     }).spawn();
     deprioritize(this.#proc.pid);
+    limits?.spawned(this.#proc.pid);
     this.#writer = this.#proc.stdin.getWriter();
     this.ready = new Promise<void>((resolve, reject) => this.#ready = { resolve, reject });
     this.ready.catch(() => {});
@@ -138,7 +160,13 @@ class SqlChild {
       const status = await this.#proc.status;
       this.#exited = true;
       await this.#writer.close().catch(() => this.#writer.abort().catch(() => {}));
-      const err = this.#killedFor ?? this.#crashError(status);
+      const limited = this.#killedFor === null
+        ? await this.#limits?.exitReason(this.#proc.pid, status).catch(() => null)
+        : null;
+      const err = this.#killedFor ??
+        (limited
+          ? new FaztError("unavailable", limited, { cause: this.#stderr })
+          : this.#crashError(status));
       this.#ready.reject(err);
       for (const pending of this.#answers.values()) pending.reject(err);
       this.#answers.clear();
@@ -398,7 +426,8 @@ export class SqlProcess implements AppSql {
       maxSqlBytes: o.maxSqlBytes,
       maxRows: o.maxRows,
       maxResultBytes: o.maxResultBytes,
-    });
+      heapLimitBytes: o.limits?.heapLimitBytes(),
+    }, o.limits);
     let timer: Timer | undefined;
     const tooSlow = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -412,6 +441,7 @@ export class SqlProcess implements AppSql {
     });
     try {
       await Promise.race([child.ready, tooSlow]);
+      await o.limits?.ready(child.pid);
       return child;
     } catch (err) {
       child.kill(err instanceof FaztError ? err : new FaztError("unavailable", String(err)));
@@ -420,6 +450,18 @@ export class SqlProcess implements AppSql {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Kills the running process at once, busy or not (its limits were
+   * exceeded); a call in progress fails with `reason`. Returns whether a
+   * process was running. The next call starts a fresh one.
+   */
+  kill(reason: FaztError): boolean {
+    const child = this.#child;
+    if (!child || child.dead) return false;
+    child.kill(reason);
+    return true;
   }
 
   /**

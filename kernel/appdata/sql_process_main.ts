@@ -80,6 +80,7 @@ export async function runSqlProcess(appDir: string | undefined): Promise<void> {
       maxSqlBytes: init.maxSqlBytes,
       maxRows: init.maxRows,
       maxResultBytes: init.maxResultBytes,
+      heapLimitBytes: init.heapLimitBytes,
     });
     conn.openReadOnly();
     for (const name of PERMISSIONS) {

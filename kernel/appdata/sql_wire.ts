@@ -22,6 +22,8 @@ export interface SqlInit {
   maxSqlBytes: number;
   maxRows: number;
   maxResultBytes: number;
+  /** SQLite's hard heap limit in bytes (see `AppSqlOptions.heapLimitBytes`); absent: none. */
+  heapLimitBytes?: number;
 }
 
 /** A statement's parameters on the wire. */

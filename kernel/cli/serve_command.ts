@@ -8,6 +8,7 @@
 import { join, resolve } from "node:path";
 import { FaztError } from "../errors.ts";
 import { createKernel, KERNEL_DEFAULTS } from "../kernel.ts";
+import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../guards/app_resources.ts";
 import { listen } from "../http/server.ts";
 import { VERSION } from "../version.ts";
 import { OWNER_TOKEN_FILE } from "../auth/owner_credential.ts";
@@ -83,6 +84,24 @@ export const SERVE_FLAGS = [
     help:
       "Seconds an idle app sandbox stays warm before it stops (default 300; an app's SQL process: at most 120).",
   },
+  {
+    flag: "app-memory",
+    env: "FAZT_APP_MEMORY",
+    help:
+      "Memory cap of an app's processes together (sandbox + SQL) in MB, unless its owner sets one (default 128).",
+  },
+  {
+    flag: "cpu-budget",
+    env: "FAZT_CPU_BUDGET",
+    help:
+      "CPU an app may use with no request in flight, ms per second, saved up to 30 s worth; past it the app is stopped and paused (default 100; 0 = off).",
+  },
+  {
+    flag: "resource-limits",
+    env: "FAZT_RESOURCE_LIMITS",
+    help:
+      "How app memory caps are enforced: auto (cgroup v2, else v1, else RLIMIT_DATA via prlimit; the watchdog always), rlimit (no cgroups) or watchdog (default auto).",
+  },
 ] as const;
 
 /** Serve flags that take no value. */
@@ -123,6 +142,12 @@ export interface ServeSettings {
   warmApps: number;
   /** Idle sandbox lifetime (ms). */
   sandboxIdleMs: number;
+  /** Default memory cap of an app (MB). */
+  appMemoryMb: number;
+  /** Background CPU budget of an app (ms per second; 0: off). */
+  cpuBudgetMs: number;
+  /** How memory caps are enforced. */
+  resourceLimits: "auto" | "rlimit" | "watchdog";
 }
 
 function intSetting(
@@ -202,7 +227,25 @@ export function serveSettings(
       ? intSetting("disk-quota", get("disk-quota"), 0, 1, 100_000_000) * MB
       : null,
     diskLimitRatio: intSetting("disk-limit", get("disk-limit"), 80, 1, 100) / 100,
+    appMemoryMb: intSetting(
+      "app-memory",
+      get("app-memory"),
+      KERNEL_DEFAULTS.appMemoryMb,
+      MIN_APP_MEMORY_MB,
+      MAX_APP_MEMORY_MB,
+    ),
+    cpuBudgetMs: intSetting("cpu-budget", get("cpu-budget"), KERNEL_DEFAULTS.cpuBudgetMs, 0, 1000),
+    resourceLimits: resourceLimitsSetting(get("resource-limits")),
   };
+}
+
+function resourceLimitsSetting(raw: string | undefined): ServeSettings["resourceLimits"] {
+  const value = (raw ?? "auto").toLowerCase();
+  if (value === "auto" || value === "rlimit" || value === "watchdog") return value;
+  throw new FaztError(
+    "invalid_input",
+    `--resource-limits must be auto, rlimit or watchdog (got "${raw}").`,
+  );
 }
 
 function loopbackUrl(host: string, port: number): string {
@@ -245,6 +288,9 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       diskQuotaBytes: settings.diskQuotaBytes,
       diskLimitRatio: settings.diskLimitRatio,
       memoryGuard: true,
+      resourceLimits: settings.resourceLimits,
+      appMemoryMb: settings.appMemoryMb,
+      cpuBudgetMs: settings.cpuBudgetMs,
     });
   } catch (err) {
     await listener.shutdown();

@@ -262,7 +262,13 @@ export function createEgressMeter(options: EgressMeterOptions): EgressMeter {
           );
         }
         if (bytes === null) {
-          w.prepare("DELETE FROM app_limits WHERE app_id = ?").run(appId);
+          // The row may hold the app's other limits (memory): clear only this one.
+          w.prepare("UPDATE app_limits SET egress_monthly_bytes = NULL WHERE app_id = ?").run(
+            appId,
+          );
+          w.prepare(
+            "DELETE FROM app_limits WHERE app_id = ? AND egress_monthly_bytes IS NULL AND memory_bytes IS NULL",
+          ).run(appId);
         } else {
           w.prepare(
             `INSERT INTO app_limits (app_id, egress_monthly_bytes) VALUES (?, ?)

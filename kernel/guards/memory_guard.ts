@@ -64,7 +64,7 @@ export interface MemoryGuardOptions {
   /** Resident-memory thresholds (bytes). */
   limits: MemoryLimits;
   /** What fazt holds in RAM, in bytes: kernel, sandboxes, SQL processes (see {@linkcode treeResident}). */
-  probe: () => number;
+  probe: () => number | Promise<number>;
   /** What to do when a threshold is reached. */
   actions: MemoryActions;
   /** How often {@linkcode MemoryGuard.start} checks, in ms. Default 1000. */
@@ -163,7 +163,10 @@ export function processAnon(pid: number): number {
 
 /**
  * What fazt holds in RAM, cheaply: the kernel's whole RSS plus each child's
- * own memory ({@linkcode processAnon}). Every child (sandbox, SQL process)
+ * own memory ({@linkcode processAnon}). Reads `/proc` directly, which Deno
+ * allows only with `--allow-all` (tests, benchmarks); a server gets the
+ * same figure from the per-app watchdog, which reads through
+ * `sys_files.ts`. Every child (sandbox, SQL process)
  * runs the same deno executable as the kernel, so the executable's pages a
  * child maps are the kernel's pages too; summing each process's RSS would
  * count them once per process (about 30 MB per child: with ten warm apps,
@@ -221,7 +224,9 @@ export function createMemoryGuard(options: MemoryGuardOptions): MemoryGuard {
 
   async function run(): Promise<MemoryLevel> {
     try {
-      rss = probe();
+      // A synchronous probe is used at once: the actions run in the same turn as before.
+      const reading = probe();
+      rss = typeof reading === "number" ? reading : await reading;
     } catch (err) {
       onError(err);
       return level;

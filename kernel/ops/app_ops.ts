@@ -12,6 +12,7 @@ import type { VersionRecord } from "../vfs/version_store.ts";
 import { Upload, uploadSchema } from "./upload.ts";
 import { contentTypeFor } from "../vfs/content_type.ts";
 import { int, MAX_COUNT, queryInt } from "./number_input.ts";
+import { ResourceView } from "./guard_ops.ts";
 
 const appRef = z.string().min(1).max(100).describe("App name or ID.");
 
@@ -102,24 +103,27 @@ export const listApps = defineOperation({
 export const getApp = defineOperation({
   name: "apps.get",
   summary: "Show an app",
-  description: "Shows one app: its details, versions and traffic of the last 24 hours.",
+  description:
+    "Shows one app: its details, versions, traffic of the last 24 hours, and its memory cap and CPU budget with their use and stops.",
   input: z.strictObject({ app: appRef }),
   output: AppView.extend({
     versions: z.array(VersionView),
     traffic24h: Traffic,
+    resources: ResourceView,
   }),
   access: "apps:read",
   appField: "app",
   hints: { readOnly: true },
   http: { method: "GET", path: "/apps/{app}" },
   cli: { words: ["app", "info"], positionals: ["app"] },
-  handler: ({ app: ref }, { services }) => {
+  handler: async ({ app: ref }, { services }) => {
     const app = services.apps.resolve(ref);
-    return Promise.resolve({
+    return {
       ...appView(services, app),
       versions: services.apps.versions(app.id).map((v) => versionView(v, app.liveVersionId)),
       traffic24h: services.traffic.totals(app.id, Date.now() - 86_400_000),
-    });
+      resources: await services.guards.resources.view(app.id),
+    };
   },
 });
 

@@ -1,12 +1,13 @@
 /**
  * Operations on the circuit breakers: one status view of memory, cache,
- * disk, egress, the runtime pool, shedding and the per-IP rate limit, and
- * per-app egress limits.
+ * disk, egress, the runtime pool, shedding, the per-IP rate limit and the
+ * per-app resource limits, and per-app egress limits and memory caps.
  *
  * @module
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
+import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../guards/app_resources.ts";
 
 const MB = 1024 * 1024;
 
@@ -15,6 +16,43 @@ const EgressView = z.object({
   servedBytes: z.number(),
   fetchedBytes: z.number(),
   limitBytes: z.number().nullable(),
+});
+
+const StopView = z.object({
+  at: z.string().describe("ISO time of the stop."),
+  message: z.string().describe("What happened, as written to the app's logs."),
+}).nullable();
+
+/** An app's memory cap and CPU budget with its use, as `apps.get` and `apps.set_memory_limit` show it. */
+export const ResourceView = z.object({
+  mechanism: z.string().describe(
+    "How memory caps are enforced on this server: cgroup-v2, cgroup-v1, rlimit, watchdog or off.",
+  ),
+  memory: z.object({
+    limitBytes: z.number().describe("The cap over all the app's processes (sandbox and SQL)."),
+    custom: z.boolean().describe(
+      "True when the owner set this app's cap; else the server default.",
+    ),
+    usedBytes: z.number().describe("Memory the app's processes own now (last watchdog reading)."),
+    peakBytes: z.number().describe(
+      "The most they held since fazt started (the higher of the watchdog's highest reading and the app's cgroup peak).",
+    ),
+    sqliteHeapBytes: z.number().describe("SQLite's heap limit in the app's SQL process."),
+    stops: z.number().describe("Times the app was stopped for memory since fazt started."),
+    lastStop: StopView,
+  }),
+  cpu: z.object({
+    budgetMsPerSecond: z.number().describe(
+      "CPU the app may use with no request in flight, ms per second (0: no budget).",
+    ),
+    burstMs: z.number().describe("The most background CPU it may save up."),
+    leftMs: z.number().describe("What is left of it now (negative while paused)."),
+    usedMs: z.number().describe("CPU its processes used since fazt started."),
+    backgroundMs: z.number().describe("Of that, CPU used with no request in flight."),
+    pausedUntil: z.string().nullable().describe("While paused for CPU: until when."),
+    stops: z.number().describe("Times the app was stopped for CPU since fazt started."),
+    lastStop: StopView,
+  }),
 });
 
 /** `system.status` */
@@ -73,6 +111,25 @@ export const status = defineOperation({
       maxIps: z.number(),
       limited: z.number().describe("User requests refused with 429 since start."),
     }),
+    resources: z.object({
+      mechanism: z.string().describe(
+        "How per-app memory caps are enforced: cgroup-v2, cgroup-v1, rlimit (RLIMIT_DATA via prlimit), watchdog (only the resident-memory watchdog) or off.",
+      ),
+      note: z.string().describe(
+        "Which cgroup hierarchies were tried, and why one was or was not used.",
+      ),
+      defaultMemoryLimitBytes: z.number(),
+      cpuBudgetMsPerSecond: z.number(),
+      watchdog: z.object({
+        intervalMs: z.number(),
+        checks: z.number(),
+        processes: z.number().describe("App processes seen at the last check."),
+        lastCheckMicros: z.number(),
+        totalCheckMs: z.number(),
+      }),
+      memoryStops: z.number(),
+      cpuStops: z.number(),
+    }),
   }),
   access: "system:read",
   hints: { readOnly: true },
@@ -130,6 +187,7 @@ export const status = defineOperation({
         maxIps: limit.maxIps,
         limited: limit.limited,
       },
+      resources: services.guards.resources.status(),
     });
   },
 });
@@ -180,5 +238,30 @@ export const appEgress = defineOperation({
     Promise.resolve(services.guards.meter.usage(services.apps.resolve(app).id)),
 });
 
+/** `apps.set_memory_limit` */
+export const setMemoryLimit = defineOperation({
+  name: "apps.set_memory_limit",
+  summary: "Cap an app's memory",
+  description:
+    `Sets how much memory an app's processes (its sandbox and its SQL process) may hold together, in MB (${MIN_APP_MEMORY_MB} or more); past it fazt stops the app's largest process and logs why. Omit the limit to go back to the server default (--app-memory). A new cap applies to the app's memory group at once, and to its SQL heap limit and per-process ceilings from its next process start.`,
+  input: z.strictObject({
+    app: z.string().min(1).max(100).describe("App name or ID."),
+    limitMb: z.coerce.number().int().min(MIN_APP_MEMORY_MB).max(MAX_APP_MEMORY_MB).optional()
+      .describe("Memory cap in MB; leave out for the server default."),
+  }),
+  output: ResourceView,
+  access: "apps:write",
+  appField: "app",
+  hints: { idempotent: true },
+  http: { method: "PUT", path: "/apps/{app}/memory-limit" },
+  cli: { words: ["app", "memory-limit"], positionals: ["app"], flagAliases: { limit: "limitMb" } },
+  handler: async ({ app, limitMb }, { services }) => {
+    const target = services.apps.resolve(app);
+    const resources = services.guards.resources;
+    await resources.setMemoryLimit(target.id, limitMb === undefined ? null : limitMb * MB);
+    return await resources.view(target.id);
+  },
+});
+
 /** Every breaker operation. */
-export const GUARD_OPERATIONS = [status, setEgressLimit, appEgress];
+export const GUARD_OPERATIONS = [status, setEgressLimit, appEgress, setMemoryLimit];

@@ -24,6 +24,7 @@ import type { LoadShedder } from "../guards/load_shedder.ts";
 import type { PriorityGate } from "../guards/priority_gate.ts";
 import type { IpRateLimiter } from "../guards/ip_rate_limiter.ts";
 import type { MemoryGuardStats } from "../guards/memory_guard.ts";
+import type { AppResources } from "../guards/app_resources.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {
@@ -117,4 +118,6 @@ export interface Guards {
   ipLimiter: Pick<IpRateLimiter, "stats">;
   /** Memory: the guard's last reading, when it runs. */
   memory(): MemoryGuardStats | null;
+  /** Per-app memory caps and CPU budgets. */
+  resources: Pick<AppResources, "mechanism" | "view" | "status" | "setMemoryLimit" | "memoryLimit">;
 }

@@ -168,4 +168,11 @@ export const KERNEL_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX known_devices_by_owner ON known_devices (owner_id, last_used_at);
     `,
   },
+  {
+    version: 5,
+    name: "app_memory_limits",
+    sql: `
+      ALTER TABLE app_limits ADD COLUMN memory_bytes INTEGER;
+    `,
+  },
 ];

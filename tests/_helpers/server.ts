@@ -23,6 +23,12 @@ export interface CommandOptions {
   cwd?: string;
   /** Standard input (default `"null"`). */
   stdin?: "null" | "piped";
+  /**
+   * A cgroup's `cgroup.procs` file the process joins before fazt starts
+   * (through `/bin/sh`, which then execs deno), so that a test can measure
+   * everything the server and its children hold.
+   */
+  cgroupProcs?: string;
 }
 
 /** The command line that runs fazt like `deno task fazt`. */
@@ -31,8 +37,12 @@ export function faztCommand(
   env: Record<string, string> = {},
   options: CommandOptions = {},
 ): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FAZT_FLAGS, join(ROOT, "main.ts"), ...args],
+  const deno = [Deno.execPath(), "run", ...FAZT_FLAGS, join(ROOT, "main.ts"), ...args];
+  const [command, ...argv] = options.cgroupProcs
+    ? ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', options.cgroupProcs, ...deno]
+    : deno;
+  return new Deno.Command(command, {
+    args: argv,
     cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...env },
     clearEnv: false,
@@ -114,6 +124,8 @@ export interface StartOptions {
   args?: string[];
   /** Extra environment. */
   env?: Record<string, string>;
+  /** Join this cgroup (its `cgroup.procs` file) before starting (see {@linkcode CommandOptions}). */
+  cgroupProcs?: string;
 }
 
 /** Starts `fazt serve --port 0` and waits until it is listening. */
@@ -122,6 +134,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const proc = faztCommand(
     ["serve", "--port", "0", "--data", dataDir, ...(options.args ?? [])],
     options.env,
+    { cgroupProcs: options.cgroupProcs },
   ).spawn();
   let text = "";
   const dec = new TextDecoder();

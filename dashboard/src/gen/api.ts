@@ -95,7 +95,8 @@ export interface Operations {
   /**
    * Show an app: `GET /apps/{app}`, needs `apps:read`.
    *
-   * Shows one app: its details, versions and traffic of the last 24 hours.
+   * Shows one app: its details, versions, traffic of the last 24 hours, and its memory cap and CPU
+   * budget with their use and stops.
    */
   "apps.get": {
     input: {
@@ -134,6 +135,58 @@ export interface Operations {
         s3xx: number;
         s4xx: number;
         s5xx: number;
+      };
+      resources: {
+        /**
+         * How memory caps are enforced on this server: cgroup-v2, cgroup-v1, rlimit, watchdog or
+         * off.
+         */
+        mechanism: string;
+        memory: {
+          /** The cap over all the app's processes (sandbox and SQL). */
+          limitBytes: number;
+          /** True when the owner set this app's cap; else the server default. */
+          custom: boolean;
+          /** Memory the app's processes own now (last watchdog reading). */
+          usedBytes: number;
+          /**
+           * The most they held since fazt started (the higher of the watchdog's highest reading and
+           * the app's cgroup peak).
+           */
+          peakBytes: number;
+          /** SQLite's heap limit in the app's SQL process. */
+          sqliteHeapBytes: number;
+          /** Times the app was stopped for memory since fazt started. */
+          stops: number;
+          lastStop: {
+            /** ISO time of the stop. */
+            at: string;
+            /** What happened, as written to the app's logs. */
+            message: string;
+          } | null;
+        };
+        cpu: {
+          /** CPU the app may use with no request in flight, ms per second (0: no budget). */
+          budgetMsPerSecond: number;
+          /** The most background CPU it may save up. */
+          burstMs: number;
+          /** What is left of it now (negative while paused). */
+          leftMs: number;
+          /** CPU its processes used since fazt started. */
+          usedMs: number;
+          /** Of that, CPU used with no request in flight. */
+          backgroundMs: number;
+          /** While paused for CPU: until when. */
+          pausedUntil: string | null;
+          /** Times the app was stopped for CPU since fazt started. */
+          stops: number;
+          lastStop: {
+            /** ISO time of the stop. */
+            at: string;
+            /** What happened, as written to the app's logs. */
+            message: string;
+          } | null;
+        };
       };
     };
   };
@@ -1188,6 +1241,27 @@ export interface Operations {
         /** User requests refused with 429 since start. */
         limited: number;
       };
+      resources: {
+        /**
+         * How per-app memory caps are enforced: cgroup-v2, cgroup-v1, rlimit (RLIMIT_DATA via
+         * prlimit), watchdog (only the resident-memory watchdog) or off.
+         */
+        mechanism: string;
+        /** Which cgroup hierarchies were tried, and why one was or was not used. */
+        note: string;
+        defaultMemoryLimitBytes: number;
+        cpuBudgetMsPerSecond: number;
+        watchdog: {
+          intervalMs: number;
+          checks: number;
+          /** App processes seen at the last check. */
+          processes: number;
+          lastCheckMicros: number;
+          totalCheckMs: number;
+        };
+        memoryStops: number;
+        cpuStops: number;
+      };
     };
   };
 
@@ -1229,6 +1303,74 @@ export interface Operations {
       servedBytes: number;
       fetchedBytes: number;
       limitBytes: number | null;
+    };
+  };
+
+  /**
+   * Cap an app's memory: `PUT /apps/{app}/memory-limit`, needs `apps:write`.
+   *
+   * Sets how much memory an app's processes (its sandbox and its SQL process) may hold together, in
+   * MB (64 or more); past it fazt stops the app's largest process and logs why. Omit the limit to
+   * go back to the server default (--app-memory). A new cap applies to the app's memory group at
+   * once, and to its SQL heap limit and per-process ceilings from its next process start.
+   */
+  "apps.set_memory_limit": {
+    input: {
+      /** App name or ID. */
+      app: string;
+      /** Memory cap in MB; leave out for the server default. */
+      limitMb?: number;
+    };
+    output: {
+      /**
+       * How memory caps are enforced on this server: cgroup-v2, cgroup-v1, rlimit, watchdog or off.
+       */
+      mechanism: string;
+      memory: {
+        /** The cap over all the app's processes (sandbox and SQL). */
+        limitBytes: number;
+        /** True when the owner set this app's cap; else the server default. */
+        custom: boolean;
+        /** Memory the app's processes own now (last watchdog reading). */
+        usedBytes: number;
+        /**
+         * The most they held since fazt started (the higher of the watchdog's highest reading and
+         * the app's cgroup peak).
+         */
+        peakBytes: number;
+        /** SQLite's heap limit in the app's SQL process. */
+        sqliteHeapBytes: number;
+        /** Times the app was stopped for memory since fazt started. */
+        stops: number;
+        lastStop: {
+          /** ISO time of the stop. */
+          at: string;
+          /** What happened, as written to the app's logs. */
+          message: string;
+        } | null;
+      };
+      cpu: {
+        /** CPU the app may use with no request in flight, ms per second (0: no budget). */
+        budgetMsPerSecond: number;
+        /** The most background CPU it may save up. */
+        burstMs: number;
+        /** What is left of it now (negative while paused). */
+        leftMs: number;
+        /** CPU its processes used since fazt started. */
+        usedMs: number;
+        /** Of that, CPU used with no request in flight. */
+        backgroundMs: number;
+        /** While paused for CPU: until when. */
+        pausedUntil: string | null;
+        /** Times the app was stopped for CPU since fazt started. */
+        stops: number;
+        lastStop: {
+          /** ISO time of the stop. */
+          at: string;
+          /** What happened, as written to the app's logs. */
+          message: string;
+        } | null;
+      };
     };
   };
 }
@@ -1321,4 +1463,5 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
   "system.status": { method: "GET", path: "/system/status" },
   "apps.set_egress_limit": { method: "PUT", path: "/apps/{app}/egress-limit", rest: "body" },
   "apps.egress": { method: "GET", path: "/apps/{app}/egress" },
+  "apps.set_memory_limit": { method: "PUT", path: "/apps/{app}/memory-limit", rest: "body" },
 };

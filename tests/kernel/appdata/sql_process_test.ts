@@ -331,3 +331,68 @@ Deno.test("sqlSpawnSpec() runs the SQL process with access to the app's folder o
   assert.ok(spec.args.at(-2)!.endsWith("/kernel/appdata/sql_process_main.ts"));
   assert.equal(spec.args.at(-1), "/data/apps/app_aaaaaaaaaaaaaaaa");
 });
+
+Deno.test("SQLite's heap limit turns an allocation bomb into a clear error; the process lives on, small", async () => {
+  const calls: string[] = [];
+  await withService(async (service) => {
+    const app = service.forApp(APP_A);
+    await app.sql.exec("CREATE TABLE t (x)");
+    const pid = service.sqlPid(APP_A);
+    assert.ok(pid !== null);
+    for (
+      const bomb of [
+        "SELECT length(randomblob(900000000)) AS n",
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000) SELECT length(group_concat(hex(randomblob(100000)))) AS n FROM c",
+      ]
+    ) {
+      await rejectsWith(
+        app.sql.query(bomb),
+        "payload_too_large",
+        /needed more than the 16 MB of memory this app's SQL may use/,
+      );
+    }
+    assert.equal(service.sqlPid(APP_A), pid, "the same process answers on");
+    assert.deepEqual(await app.sql.query("SELECT 2 AS n"), [{ n: 2 }]);
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const hwmMb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1]) / 1024;
+    assert.ok(hwmMb < 100, `the SQL process peaked at ${hwmMb.toFixed(0)} MB resident`);
+  }, {
+    sqlLimits: (appId) => ({
+      spawned: (pid) => calls.push(`spawned ${appId} ${pid > 0}`),
+      ready: (pid) => {
+        calls.push(`ready ${appId} ${pid > 0}`);
+        return Promise.resolve();
+      },
+      exitReason: () => Promise.resolve(null),
+      heapLimitBytes: () => 16 * 1024 * 1024,
+    }),
+  });
+  assert.deepEqual(calls, [`spawned ${APP_A} true`, `ready ${APP_A} true`]);
+});
+
+Deno.test("a SQL process its app's limits ended fails its call with the limits' reason", async () => {
+  await withService(async (service) => {
+    const app = service.forApp(APP_A);
+    await app.sql.exec("CREATE TABLE t (x)");
+    const pid = service.sqlPid(APP_A)!;
+    const query = app.sql.query(FOREVER);
+    await new Promise((r) => setTimeout(r, 300));
+    Deno.kill(pid, "SIGKILL"); // as the OOM killer would
+    await rejectsWith(query, "unavailable", /reached its memory cap of 64 MB/);
+    assert.deepEqual(await app.sql.query("SELECT 3 AS n"), [{ n: 3 }], "a fresh process");
+    assert.equal(service.killSql(APP_A, new FaztError("unavailable", "over its limits")), true);
+    assert.equal(service.killSql(APP_B, new FaztError("unavailable", "over its limits")), false);
+  }, {
+    sqlLimits: () => ({
+      spawned() {},
+      ready: () => Promise.resolve(),
+      exitReason: (_pid, status) =>
+        Promise.resolve(
+          status.signal === "SIGKILL"
+            ? "The app's processes reached its memory cap of 64 MB, so the system stopped the largest of them."
+            : null,
+        ),
+      heapLimitBytes: () => 16 * 1024 * 1024,
+    }),
+  });
+});

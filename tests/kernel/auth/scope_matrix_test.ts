@@ -168,6 +168,11 @@ const EXAMPLES: Record<string, Example> = {
     body: { limitMb: 1000 },
   }),
   "apps.egress": () => ({ method: "GET", path: "/apps/demo/egress" }),
+  "apps.set_memory_limit": () => ({
+    method: "PUT",
+    path: "/apps/demo/memory-limit",
+    body: { limitMb: 256 },
+  }),
 };
 
 /** The rule under test. */
