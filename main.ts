@@ -12,7 +12,7 @@ if (import.meta.main) {
   if (Deno.args[0] === "__runtime") {
     await import("./runtime/child/main.ts");
   } else if (Deno.args[0] === "__sql") {
-    const { runSqlProcess } = await import("./kernel/appdata/sql_process_main.ts");
+    const { runSqlProcess } = await import("./kernel/services/appdata/sql/sql_process_main.ts");
     await runSqlProcess(Deno.args[1]);
   } else {
     const { runCli } = await import("./kernel/cli/cli.ts");

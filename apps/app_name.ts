@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FaztError } from "../kernel/errors.ts";
+import { FaztError } from "../kernel/core/errors.ts";
 
 /** Lowercase DNS label: letters, digits and inner hyphens, 1–63 characters. */
 export const APP_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { FaztError } from "../kernel/errors.ts";
+import { FaztError } from "../kernel/core/errors.ts";
 import { type RandomAccessSource, readZipDirectory, type ZipEntry } from "./zip_reader.ts";
 
 /** Limits applied to an uploaded archive. */

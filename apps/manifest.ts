@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { APP_NAME_PATTERN, appNameProblem } from "./app_name.ts";
-import { FaztError } from "../kernel/errors.ts";
+import { FaztError } from "../kernel/core/errors.ts";
 
 /** The schema of `app.json`. Unknown fields are refused so typos surface. */
 export const AppManifestSchema = z.strictObject({

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { type Zippable, zipSync } from "fflate";
-import { FaztError } from "../kernel/errors.ts";
+import { FaztError } from "../kernel/core/errors.ts";
 import { ALWAYS_IGNORED, type IgnoreMatcher, parseIgnore } from "./ignore.ts";
 import { escapedName } from "./archive.ts";
 

@@ -14,7 +14,7 @@
  * @module
  */
 import { createInflateRaw } from "node:zlib";
-import { FaztError } from "../kernel/errors.ts";
+import { FaztError } from "../kernel/core/errors.ts";
 
 /** Largest chunk read from the source or emitted by {@linkcode openEntry}. */
 export const ZIP_CHUNK_BYTES = 64 * 1024;

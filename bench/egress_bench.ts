@@ -16,8 +16,8 @@
 import https from "node:https";
 import http from "node:http";
 import process from "node:process";
-import { createEgressGuard, type EgressTransport } from "../kernel/egress/egress_guard.ts";
-import { testCa } from "../tests/kernel/egress/tls_fixture.ts";
+import { createEgressGuard, type EgressTransport } from "../kernel/services/egress/egress_guard.ts";
+import { testCa } from "../tests/kernel/services/egress/tls_fixture.ts";
 
 const HOST = "127.0.0.2";
 const NAME = "bench.test";

@@ -1,5 +1,5 @@
 /**
- * What the per-app resource limits cost (kernel/guards/app_resources.ts),
+ * What the per-app resource limits cost (kernel/services/cockpit/app_resources.ts),
  * measured on real `fazt serve` processes, once per mechanism (`auto`, which
  * is cgroup v1 here, `rlimit`, `watchdog`):
  *
@@ -27,10 +27,13 @@ import { startServer, type TestServer } from "../tests/_helpers/server.ts";
 import { zipFiles } from "../tests/_helpers/kernel.ts";
 import { openDatabase } from "../kernel/store/database.ts";
 import { KERNEL_MIGRATIONS } from "../kernel/store/schema.ts";
-import { createAppResources, type ResourceLimitsMode } from "../kernel/guards/app_resources.ts";
-import { createDataLimiter } from "../kernel/guards/rlimit.ts";
-import { openSysFiles } from "../kernel/guards/sys_files.ts";
-import { createProcReader } from "../kernel/guards/proc_stats.ts";
+import {
+  createAppResources,
+  type ResourceLimitsMode,
+} from "../kernel/services/cockpit/app_resources.ts";
+import { createDataLimiter } from "../runtime/process/rlimit.ts";
+import { openSysFiles } from "../runtime/process/sys_files.ts";
+import { createProcReader } from "../runtime/process/proc_stats.ts";
 import { childProcesses, processStat } from "./process.ts";
 
 const APPS = Number(Deno.env.get("BENCH_LIMITS_APPS") ?? 10);

@@ -17,7 +17,7 @@ import { Client } from "@modelcontextprotocol/sdk/client";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ROOT, startServer, type TestServer } from "../tests/_helpers/server.ts";
-import * as sdk from "../kernel/mcp/mcp_sdk.ts";
+import * as sdk from "../kernel/http/mcp/mcp_sdk.ts";
 
 /** Where the report goes. */
 export const REPORT_PATH: string = join(ROOT, "docs", "BENCHMARKS.md");

@@ -7,8 +7,8 @@
  * @module
  */
 import { builtinModules } from "node:module";
-import { FaztError } from "../kernel/errors.ts";
-import { selfLauncher } from "../kernel/appdata/spawn_spec.ts";
+import { FaztError } from "../kernel/core/errors.ts";
+import { selfLauncher } from "./process/launcher.ts";
 import { refusingImportMap } from "./builtins.ts";
 import { watchSend } from "../kernel/http/send_watch.ts";
 import { type BoundProcess, createPool, type PoolStats } from "./pool.ts";

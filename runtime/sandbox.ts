@@ -18,7 +18,7 @@ import {
   type ToChild,
 } from "./protocol.ts";
 import type { RuntimeHost } from "./host.ts";
-import { deprioritize } from "./priority.ts";
+import { deprioritize } from "./process/priority.ts";
 
 /** How to start a sandbox process. */
 export interface SpawnSpec {

@@ -18,9 +18,14 @@
  * @module
  */
 import { OPERATIONS } from "../../kernel/ops/registry.ts";
-import { buildOpenApi } from "../../kernel/http/openapi.ts";
-import { SCOPES } from "../../kernel/auth/scopes.ts";
-import { docComment, type JsonSchema, propertyName, schemaToTs } from "./json_schema_ts.ts";
+import { buildOpenApi } from "../../kernel/http/rest/openapi.ts";
+import { SCOPES } from "../../kernel/services/auth/scopes.ts";
+import {
+  docComment,
+  type JsonSchema,
+  propertyName,
+  schemaToTs,
+} from "../../kernel/core/json_schema_ts.ts";
 
 type Json = { [key: string]: unknown };
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ERROR_CODES, type ErrorCode, FaztError } from "../errors.ts";
+import { ERROR_CODES, type ErrorCode, FaztError } from "../core/errors.ts";
 import type { AnyOperation } from "../ops/operation.ts";
 import { Upload } from "../ops/upload.ts";
 

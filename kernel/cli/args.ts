@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 
 /** Parsed arguments. */
 export interface ParsedArgs {

@@ -10,11 +10,11 @@
  * @module
  */
 import { basename } from "node:path";
-import { ERROR_CODES, FaztError, toFaztError } from "../errors.ts";
+import { ERROR_CODES, FaztError, toFaztError } from "../core/errors.ts";
 import { OPERATIONS } from "../ops/registry.ts";
 import type { AnyOperation } from "../ops/operation.ts";
 import { Upload } from "../ops/upload.ts";
-import { VERSION } from "../version.ts";
+import { VERSION } from "../core/version.ts";
 import { boolFlag, flag, parseArgs, type ParsedArgs } from "./args.ts";
 import { type FieldInfo, inputFields } from "./fields.ts";
 import { formatOutput } from "./output.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 import { login as loginOp, logout as logoutOp, whoami as whoamiOp } from "../ops/auth_ops.ts";
 import { createToken } from "../ops/token_ops.ts";
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from "../http/session_cookie.ts";

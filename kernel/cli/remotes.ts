@@ -11,7 +11,7 @@
  */
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 
 /** One remembered server. */
 export interface Remote {

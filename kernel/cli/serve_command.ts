@@ -6,12 +6,12 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { FaztError } from "../errors.ts";
-import { createKernel, KERNEL_DEFAULTS } from "../kernel.ts";
-import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../guards/app_resources.ts";
+import { FaztError } from "../core/errors.ts";
+import { createKernel, KERNEL_DEFAULTS } from "../boot/kernel.ts";
+import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
 import { listen } from "../http/server.ts";
-import { VERSION } from "../version.ts";
-import { OWNER_TOKEN_FILE } from "../auth/owner_credential.ts";
+import { VERSION } from "../core/version.ts";
+import { OWNER_TOKEN_FILE } from "../services/auth/owner_credential.ts";
 import { flag, type ParsedArgs } from "./args.ts";
 import {
   DEFAULT_DATA_DIR,

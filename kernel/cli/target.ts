@@ -14,13 +14,13 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 import { DatabaseSync } from "node:sqlite";
-import { ensureOwnerToken, readOwnerToken } from "../auth/owner_credential.ts";
-import { createTokenService } from "../auth/token_service.ts";
+import { ensureOwnerToken, readOwnerToken } from "../services/auth/owner_credential.ts";
+import { createTokenService } from "../services/auth/token_service.ts";
 import { openDatabase } from "../store/database.ts";
 import { KERNEL_MIGRATIONS } from "../store/schema.ts";
-import { createKernel, type Kernel, KERNEL_DB_FILE } from "../kernel.ts";
+import { createKernel, type Kernel, KERNEL_DB_FILE } from "../boot/kernel.ts";
 import { type ApiClient, createApiClient } from "./api_client.ts";
 import { currentRemote, loadRemotes, normalizeUrl, remoteForUrl } from "./remotes.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FaztError, toFaztError } from "../errors.ts";
+import { FaztError, toFaztError } from "../core/errors.ts";
 
 /** Options for {@linkcode errorResponse}. */
 export interface ErrorResponseOptions {

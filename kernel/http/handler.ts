@@ -6,27 +6,27 @@
  *
  * @module
  */
-import type { LiveApp, RouteTable } from "../routing/route_table.ts";
+import type { LiveApp, RouteTable } from "../services/routing/route_table.ts";
 import type { Runtime } from "../../runtime/mod.ts";
-import { type LoadKind, type LoadShedder, shedResponse } from "../guards/load_shedder.ts";
-import type { PriorityGate } from "../guards/priority_gate.ts";
-import type { EgressMeter } from "../guards/egress_meter.ts";
-import { type IpRateLimiter, rateLimitedResponse } from "../guards/ip_rate_limiter.ts";
-import { normalizeHost } from "../routing/route_table.ts";
+import { type LoadKind, type LoadShedder, shedResponse } from "../services/cockpit/load_shedder.ts";
+import type { PriorityGate } from "../services/cockpit/priority_gate.ts";
+import type { EgressMeter } from "../services/metering/egress_meter.ts";
+import { type IpRateLimiter, rateLimitedResponse } from "../services/cockpit/ip_rate_limiter.ts";
+import { normalizeHost } from "../services/routing/route_table.ts";
 import { dropRefusedCookies } from "./app_cookies.ts";
-import type { StaticServer } from "./static_serve.ts";
-import { htmlResponse } from "./static_serve.ts";
-import type { RestCodec } from "./rest_codec.ts";
-import type { TrafficMeter } from "../accounting/traffic_meter.ts";
+import type { StaticServer } from "./static/static_serve.ts";
+import { htmlResponse } from "./static/static_serve.ts";
+import type { RestCodec } from "./rest/rest_codec.ts";
+import type { TrafficMeter } from "../services/metering/traffic_meter.ts";
 import type { AnyOperation } from "../ops/operation.ts";
 import { errorResponse } from "./error_response.ts";
 import { WATCH_SEND_FROM, watchSend } from "./send_watch.ts";
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 import { notFoundPage, welcomePage } from "./pages.ts";
-import type { RequestMeta } from "./rest_codec.ts";
+import type { RequestMeta } from "./rest/rest_codec.ts";
 import { dashboardResponse, isDashboardPage } from "../../dashboard/serve.ts";
-import { buildOpenApi, OPENAPI_PATH } from "./openapi.ts";
-import { MCP_PATH, type McpCodec, PROTECTED_RESOURCE_PATH } from "../mcp/mcp_codec.ts";
+import { buildOpenApi, OPENAPI_PATH } from "./rest/openapi.ts";
+import { MCP_PATH, type McpCodec, PROTECTED_RESOURCE_PATH } from "./mcp/mcp_codec.ts";
 
 function openApiResponse(req: Request, json: string): Response {
   if (req.method !== "GET" && req.method !== "HEAD") {

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 import { errorResponse } from "./error_response.ts";
 
 /** The methods fazt serves (apps included). */

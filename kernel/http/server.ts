@@ -30,7 +30,7 @@
 import type { ConnInfo, HttpHandler } from "./handler.ts";
 import { isWatched, type SendProgress, watchedResponse } from "./send_watch.ts";
 import { errorResponse } from "./error_response.ts";
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 import { refuseRequest } from "./request_gate.ts";
 
 /** Connection limits the listener enforces. */

@@ -7,10 +7,10 @@
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import type { Services } from "./services.ts";
-import type { AppRecord } from "../apps/app_service.ts";
-import type { VersionRecord } from "../vfs/version_store.ts";
+import type { AppRecord } from "../services/apps/app_service.ts";
+import type { VersionRecord } from "../services/vfs/version_store.ts";
 import { Upload, uploadSchema } from "./upload.ts";
-import { contentTypeFor } from "../vfs/content_type.ts";
+import { contentTypeFor } from "../services/vfs/content_type.ts";
 import { int, MAX_COUNT, queryInt } from "./number_input.ts";
 import { ResourceView } from "./guard_ops.ts";
 

@@ -7,8 +7,8 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
-import { FaztError } from "../errors.ts";
-import { SCOPES } from "../auth/scopes.ts";
+import { FaztError } from "../core/errors.ts";
+import { SCOPES } from "../services/auth/scopes.ts";
 import type { Services } from "./services.ts";
 
 const Owner = z.object({ id: z.string(), email: z.string() });

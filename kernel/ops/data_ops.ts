@@ -9,13 +9,13 @@
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import type { Services } from "./services.ts";
-import type { AppData } from "../appdata/app_data_service.ts";
-import type { SqlValue } from "../appdata/sql_store.ts";
-import { FaztError } from "../errors.ts";
+import type { AppData } from "../services/appdata/app_data_service.ts";
+import type { SqlValue } from "../services/appdata/sql_store.ts";
+import { FaztError } from "../core/errors.ts";
 import { jsonInput } from "./json_input.ts";
 import { queryInt } from "./number_input.ts";
-import { MAX_TTL_SECONDS } from "../appdata/kv_store.ts";
-import { MAX_FIND_OFFSET } from "../appdata/doc_store.ts";
+import { MAX_TTL_SECONDS } from "../services/appdata/kv_store.ts";
+import { MAX_FIND_OFFSET } from "../services/appdata/doc_store.ts";
 
 const app = z.string().min(1).max(100).describe("App name or ID.");
 const key = z.string().min(1).max(512).describe("The kv key.");

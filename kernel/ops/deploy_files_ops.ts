@@ -12,7 +12,7 @@ import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import { deployApp } from "./app_ops.ts";
 import { Upload } from "./upload.ts";
-import { FaztError } from "../errors.ts";
+import { FaztError } from "../core/errors.ts";
 import { jsonInput } from "./json_input.ts";
 import { escapedName } from "../../apps/archive.ts";
 

@@ -6,8 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import { FaztError, toFaztError } from "../errors.ts";
-import { hasScope } from "../auth/scopes.ts";
+import { FaztError, toFaztError } from "../core/errors.ts";
+import { hasScope } from "../services/auth/scopes.ts";
 import type { AnyOperation, OperationContext } from "./operation.ts";
 import { protoKeyPath } from "./json_input.ts";
 

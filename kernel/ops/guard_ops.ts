@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
-import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../guards/app_resources.ts";
+import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
 
 const MB = 1024 * 1024;
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
-import { LOG_LEVELS, type LogEntry } from "../logs/log_service.ts";
+import { LOG_LEVELS, type LogEntry } from "../services/logs/log_service.ts";
 import { queryInt } from "./number_input.ts";
 
 const app = z.string().min(1).max(100).describe("App name or ID.");

@@ -7,7 +7,7 @@
  * @module
  */
 import type { z } from "zod";
-import type { Principal, Scope } from "../auth/scopes.ts";
+import type { Principal, Scope } from "../services/auth/scopes.ts";
 import type { Services } from "./services.ts";
 
 /** HTTP methods the REST codec maps operations to. */
@@ -34,7 +34,7 @@ export interface OperationHttp {
    */
   session?: "set" | "clear";
   /**
-   * The operation uses the known-device cookie (`kernel/auth/device_cookie.ts`):
+   * The operation uses the known-device cookie (`kernel/http/device_cookie.ts`):
    * the codec hands the request's cookie to the handler (`ctx.knownDevice`)
    * and sets the output's `device` field, when present, as that cookie
    * (removing it from the body).

@@ -6,8 +6,8 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
-import { FaztError } from "../errors.ts";
-import type { RouteRecord } from "../routing/route_service.ts";
+import { FaztError } from "../core/errors.ts";
+import type { RouteRecord } from "../services/routing/route_service.ts";
 
 const RouteView = z.object({
   host: z.string().describe("`@` for the primary domain, otherwise a subdomain label."),

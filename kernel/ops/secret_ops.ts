@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
-import type { SecretInfo } from "../secrets/secret_service.ts";
+import type { SecretInfo } from "../services/secrets/secret_service.ts";
 
 const app = z.string().min(1).max(100).describe("App name or ID.");
 const name = z.string().min(1).max(128).describe("Secret name, like API_KEY.");

@@ -4,27 +4,27 @@
  *
  * @module
  */
-import type { AppService } from "../apps/app_service.ts";
-import type { DeployService } from "../apps/deploy_service.ts";
-import type { RouteService } from "../routing/route_service.ts";
-import type { TokenService } from "../auth/token_service.ts";
-import type { TrafficMeter } from "../accounting/traffic_meter.ts";
-import type { ContentCacheStats } from "../vfs/content_cache.ts";
-import type { OwnerService } from "../auth/owner_service.ts";
-import type { RateLimiter } from "../auth/rate_limiter.ts";
-import type { LoginThrottle } from "../auth/login_throttle.ts";
-import type { KnownDeviceService } from "../auth/known_devices.ts";
-import type { SecretService } from "../secrets/secret_service.ts";
-import type { LogService } from "../logs/log_service.ts";
-import type { AppDataService } from "../appdata/app_data_service.ts";
+import type { AppService } from "../services/apps/app_service.ts";
+import type { DeployService } from "../services/apps/deploy_service.ts";
+import type { RouteService } from "../services/routing/route_service.ts";
+import type { TokenService } from "../services/auth/token_service.ts";
+import type { TrafficMeter } from "../services/metering/traffic_meter.ts";
+import type { ContentCacheStats } from "../services/vfs/content_cache.ts";
+import type { OwnerService } from "../services/auth/owner_service.ts";
+import type { RateLimiter } from "../services/cockpit/action_limiter.ts";
+import type { LoginThrottle } from "../services/auth/login_throttle.ts";
+import type { KnownDeviceService } from "../services/auth/known_devices.ts";
+import type { SecretService } from "../services/secrets/secret_service.ts";
+import type { LogService } from "../services/logs/log_service.ts";
+import type { AppDataService } from "../services/appdata/app_data_service.ts";
 import type { Runtime } from "../../runtime/mod.ts";
-import type { DiskGuard } from "../guards/disk_guard.ts";
-import type { EgressMeter } from "../guards/egress_meter.ts";
-import type { LoadShedder } from "../guards/load_shedder.ts";
-import type { PriorityGate } from "../guards/priority_gate.ts";
-import type { IpRateLimiter } from "../guards/ip_rate_limiter.ts";
-import type { MemoryGuardStats } from "../guards/memory_guard.ts";
-import type { AppResources } from "../guards/app_resources.ts";
+import type { DiskGuard } from "../services/cockpit/disk_guard.ts";
+import type { EgressMeter } from "../services/metering/egress_meter.ts";
+import type { LoadShedder } from "../services/cockpit/load_shedder.ts";
+import type { PriorityGate } from "../services/cockpit/priority_gate.ts";
+import type { IpRateLimiter } from "../services/cockpit/ip_rate_limiter.ts";
+import type { MemoryGuardStats } from "../services/cockpit/memory_guard.ts";
+import type { AppResources } from "../services/cockpit/app_resources.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {

@@ -6,8 +6,8 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
-import { SCOPES } from "../auth/scopes.ts";
-import type { TokenRecord } from "../auth/token_service.ts";
+import { SCOPES } from "../services/auth/scopes.ts";
+import type { TokenRecord } from "../services/auth/token_service.ts";
 import { int } from "./number_input.ts";
 
 const TokenView = z.object({

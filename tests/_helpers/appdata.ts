@@ -11,8 +11,8 @@ import {
   type AppDataService,
   type AppDataServiceOptions,
   createAppDataService,
-} from "../../kernel/appdata/app_data_service.ts";
-import { type ErrorCode, FaztError } from "../../kernel/errors.ts";
+} from "../../kernel/services/appdata/app_data_service.ts";
+import { type ErrorCode, FaztError } from "../../kernel/core/errors.ts";
 
 /** A valid app ID. */
 export const APP_A = "app_aaaaaaaaaaaaaaaa";

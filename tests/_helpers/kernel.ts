@@ -6,7 +6,7 @@
  * @module
  */
 import { zipSync } from "fflate";
-import { createKernel, type Kernel, type KernelConfig } from "../../kernel/kernel.ts";
+import { createKernel, type Kernel, type KernelConfig } from "../../kernel/boot/kernel.ts";
 
 /** A kernel on a temp folder plus request helpers. */
 export interface TestKernel {

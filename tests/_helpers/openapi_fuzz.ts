@@ -24,7 +24,7 @@
  */
 import fc from "fast-check";
 import { zipSync } from "fflate";
-import { ERROR_CODES } from "../../kernel/errors.ts";
+import { ERROR_CODES } from "../../kernel/core/errors.ts";
 import { type Schema, SchemaTools } from "./schema_arbitrary.ts";
 import { hostFetch, startServer, type TestServer } from "./server.ts";
 

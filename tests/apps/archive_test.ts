@@ -9,7 +9,7 @@ import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:ass
 import { randomBytes } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
 import { zipSync } from "fflate";
-import { FaztError } from "../../kernel/errors.ts";
+import { FaztError } from "../../kernel/core/errors.ts";
 import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, inspectArchive } from "../../apps/archive.ts";
 import { bytesSource, openEntry, ZIP_CHUNK_BYTES } from "../../apps/zip_reader.ts";
 import { type CraftEntry, type CraftOptions, craftZip } from "../_helpers/zip_craft.ts";

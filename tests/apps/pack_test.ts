@@ -9,7 +9,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { join } from "node:path";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { packFolder, readArchiveFile } from "../../apps/pack.ts";
-import { FaztError } from "../../kernel/errors.ts";
+import { FaztError } from "../../kernel/core/errors.ts";
 
 /** Writes `files` (relative path → content) under `root`, creating folders. */
 async function writeTree(root: string, files: Record<string, string | Uint8Array>): Promise<void> {

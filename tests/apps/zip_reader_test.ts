@@ -10,7 +10,7 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { constants, deflateRawSync } from "node:zlib";
 import { zipSync } from "fflate";
-import { FaztError } from "../../kernel/errors.ts";
+import { FaztError } from "../../kernel/core/errors.ts";
 import {
   bytesSource,
   crc32,

@@ -61,7 +61,7 @@ Deno.test("the boundary rule refuses kernel files, other packages and remote cod
   assert.equal(breach(new URL("api.ts", SRC).href), undefined);
   assert.equal(breach("npm:/preact@11.2.0/hooks"), undefined);
   assert.equal(breach("npm:/fflate@0.8.3"), undefined);
-  assert.match(breach(new URL("../../kernel/auth/scopes.ts", SRC).href)!, /outside/);
+  assert.match(breach(new URL("../../kernel/services/auth/scopes.ts", SRC).href)!, /outside/);
   assert.match(breach(new URL("../build.ts", SRC).href)!, /outside/);
   assert.match(breach("npm:/zod@4.6.7")!, /zod/);
   assert.match(breach("npm:/@modelcontextprotocol/sdk@1.32.2")!, /@modelcontextprotocol\/sdk/);

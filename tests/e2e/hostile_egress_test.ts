@@ -4,7 +4,7 @@
  * every spelling, and ports of other protocols, are refused before any
  * connection. That the guard connects only to the address it checked (no DNS
  * rebinding) is shown with real sockets in
- * `tests/kernel/egress/egress_guard_rebinding_test.ts`: a real server resolves
+ * `tests/kernel/services/egress/egress_guard_rebinding_test.ts`: a real server resolves
  * names through the system's DNS, which a test cannot make lie.
  */
 import assert from "node:assert/strict";

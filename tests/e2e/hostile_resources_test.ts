@@ -1,5 +1,5 @@
 /**
- * Hostile apps against the per-app resource limits (kernel/guards/
+ * Hostile apps against the per-app resource limits (kernel/services/cockpit/
  * app_resources.ts), through a real server: memory bombs of every kind
  * (ArrayBuffers, strings, JavaScript objects, WebAssembly memory, SQLite
  * allocations in the app's SQL process, a bomb that goes off after the
@@ -355,7 +355,8 @@ function laterCase(mode: Mode, meter: MemoryMeter): HostileCase {
 }
 
 const ROOM: HostileCase = {
-  name: "an app gets real room under its cap: 64 MB held on top of a SQL process that kept its cache",
+  name:
+    "an app gets real room under its cap: 64 MB held on top of a SQL process that kept its cache",
   async run(ctx) {
     await settle(ctx);
     assert.equal((await ctx.get("bomber", "/api/sql/small")).status, 200);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { getPriority } from "node:os";
 import { cli, startServer, type TestServer } from "../_helpers/server.ts";
-import { APP_NICE } from "../../runtime/priority.ts";
+import { APP_NICE } from "../../runtime/process/priority.ts";
 
 async function sandboxes(server: TestServer): Promise<{ appId: string; pid: number }[]> {
   const res = await server.api("GET", "/system/stats");
@@ -53,7 +53,7 @@ Deno.test("idle sandboxes stop after --idle-timeout and at most --warm-apps stay
     };
     await hit("one");
     assert.deepEqual(await warmApps(server), [ids.one]);
-    // App code yields the CPU to the kernel (runtime/priority.ts).
+    // App code yields the CPU to the kernel (runtime/process/priority.ts).
     const [sandbox] = await sandboxes(server);
     assert.equal(getPriority(sandbox.pid), APP_NICE, "the sandbox runs at a lower CPU priority");
     assert.equal(getPriority(server.process.pid), 0, "the kernel keeps its own");

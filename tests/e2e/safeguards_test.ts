@@ -1,5 +1,5 @@
 /**
- * End-to-end specification of the circuit breakers (kernel/guards/) on real
+ * End-to-end specification of the circuit breakers (kernel/services/cockpit/) on real
  * `fazt serve` processes: a 50 MB file streams to 8 clients without the
  * kernel's memory following it, a disk quota turns every write into a 507
  * while reads and the store stay intact, a monthly egress limit turns an

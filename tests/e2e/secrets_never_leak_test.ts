@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createKernel } from "../../kernel/kernel.ts";
+import { createKernel } from "../../kernel/boot/kernel.ts";
 import { zipFiles } from "../_helpers/kernel.ts";
 import { cli, startServer, type TestServer } from "../_helpers/server.ts";
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { cli, startServer, type TestServer } from "../_helpers/server.ts";
-import { VERSION } from "../../kernel/version.ts";
+import { VERSION } from "../../kernel/core/version.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

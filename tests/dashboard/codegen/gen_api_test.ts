@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { generateApi } from "../../../dashboard/codegen/gen_api.ts";
 import { ROUTES, SCOPES } from "../../../dashboard/src/gen/api.ts";
 import { OPERATIONS } from "../../../kernel/ops/registry.ts";
-import { SCOPES as KERNEL_SCOPES } from "../../../kernel/auth/scopes.ts";
+import { SCOPES as KERNEL_SCOPES } from "../../../kernel/services/auth/scopes.ts";
 
 const GEN = new URL("../../../dashboard/src/gen/", import.meta.url);
 

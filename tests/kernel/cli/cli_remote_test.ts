@@ -12,7 +12,7 @@ import { type CliIo, formatStreamItem, runCli } from "../../../kernel/cli/cli.ts
 import { readEvents } from "../../../kernel/cli/api_client.ts";
 import { loadRemotes, remotesPath, saveRemotes } from "../../../kernel/cli/remotes.ts";
 import { openTarget } from "../../../kernel/cli/target.ts";
-import { createKernel } from "../../../kernel/kernel.ts";
+import { createKernel } from "../../../kernel/boot/kernel.ts";
 import { SESSION_COOKIE } from "../../../kernel/http/session_cookie.ts";
 import { type TestKernel, withKernel, zipFiles } from "../../_helpers/kernel.ts";
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FaztError } from "../../../kernel/errors.ts";
+import { FaztError } from "../../../kernel/core/errors.ts";
 import {
   addRemote,
   currentRemote,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "../../../kernel/cli/args.ts";
 import { SERVE_BOOLEAN_FLAGS, serveSettings } from "../../../kernel/cli/serve_command.ts";
-import { FaztError } from "../../../kernel/errors.ts";
+import { FaztError } from "../../../kernel/core/errors.ts";
 
 function settings(argv: string[], env: Record<string, string> = {}) {
   return serveSettings(parseArgs(argv, SERVE_BOOLEAN_FLAGS), (name) => env[name]);

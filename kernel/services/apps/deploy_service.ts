@@ -1,0 +1,289 @@
+/**
+ * Deploys: a zip upload becomes an immutable version that goes live in one
+ * transaction. The upload is spooled to a temp file and fully validated
+ * (every entry inflated, hashed and size-checked) before anything is
+ * written, so a bad archive changes nothing; the write transaction then
+ * stores only the blobs not already present, records the version, moves the
+ * live pointer and prunes old versions. A crash at any point rolls the
+ * transaction back and the previous version stays live.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
+import type { Database } from "../../store/database.ts";
+import { FaztError } from "../../core/errors.ts";
+import { type AppRecord, findApp, insertApp } from "./app_service.ts";
+import { APP_ID_PATTERN } from "./app_id.ts";
+import { type Encoding, hasBlob, putBlob } from "../vfs/content_store.ts";
+import {
+  createVersion,
+  pruneVersions,
+  setLiveVersion,
+  type VersionRecord,
+} from "../vfs/version_store.ts";
+import { contentTypeFor, isCompressible } from "../vfs/content_type.ts";
+import {
+  type ArchiveFile,
+  type ArchiveLimits,
+  DEFAULT_ARCHIVE_LIMITS,
+  inspectArchive,
+} from "../../../apps/archive.ts";
+import { fileSource, openEntry, type RandomAccessSource } from "../../../apps/zip_reader.ts";
+import { type AppManifest, parseManifest } from "../../../apps/manifest.ts";
+import { appNameProblem } from "../../../apps/app_name.ts";
+import { uploadTooLarge } from "../../http/upload_limit.ts";
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/** Files up to this size are kept in memory between validation and storage. */
+const KEEP_FILE_BYTES = 1024 * 1024;
+/** At most this many bytes are kept in memory per deploy. */
+const KEEP_TOTAL_BYTES = 64 * 1024 * 1024;
+/** Compressible files up to this size get stored br and gzip encodings. */
+const PRECOMPRESS_MAX_BYTES = KEEP_FILE_BYTES;
+/** Files smaller than this are not worth compressing. */
+const PRECOMPRESS_MIN_BYTES = 256;
+/** The manifest may not be larger than this. */
+const MANIFEST_MAX_BYTES = 64 * 1024;
+
+/** Options for {@linkcode createDeployService}. */
+export interface DeployServiceOptions {
+  /** The kernel database. */
+  db: Database;
+  /** A folder for spooling uploads (same volume as the data). */
+  tmpDir: string;
+  /** How many previous versions to keep per app. */
+  keepVersions: number;
+  /** The largest upload accepted, in bytes. */
+  maxUploadBytes: number;
+  /** Limits on the archive's contents. */
+  archiveLimits?: ArchiveLimits;
+  /** Called after every committed deploy. */
+  onChange: () => void;
+  /** The disk breaker: deploys are refused while it is tripped. */
+  disk?: { assertWritable(what: string): void; refresh(): Promise<void> };
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** What a deploy needs. */
+export interface DeployInput {
+  /** App name or ID; absent means the `name` in `app.json`. A new name creates the app. */
+  app?: string;
+  /** The zip archive. */
+  archive: ReadableStream<Uint8Array>;
+}
+
+/** What a deploy did. */
+export interface DeployResult {
+  /** The app, after the deploy. */
+  app: AppRecord;
+  /** The version now live. */
+  version: VersionRecord;
+  /** True when this deploy created the app. */
+  created: boolean;
+  /** Blobs written by this deploy (the rest were already stored). */
+  newBlobs: number;
+}
+
+/** Deploys zip archives. */
+export interface DeployService {
+  /** Validates, stores and makes live one archive. */
+  deploy(input: DeployInput): Promise<DeployResult>;
+}
+
+interface CheckedFile {
+  file: ArchiveFile;
+  hash: string;
+  bytes?: Uint8Array;
+}
+
+/** Creates the deploy service. */
+export function createDeployService(options: DeployServiceOptions): DeployService {
+  const { db } = options;
+  const now = options.now ?? Date.now;
+  const limits = options.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS;
+
+  async function deploy(input: DeployInput): Promise<DeployResult> {
+    try {
+      options.disk?.assertWritable("Deploy");
+    } catch (err) {
+      await input.archive.cancel();
+      throw err;
+    }
+    if (input.app !== undefined && APP_ID_PATTERN.test(input.app) && !findApp(db.read, input.app)) {
+      await input.archive.cancel();
+      throw new FaztError("not_found", `No app has the ID "${input.app}".`, {
+        details: { app: input.app },
+      });
+    }
+    if (input.app !== undefined && !findApp(db.read, input.app)) {
+      const problem = appNameProblem(input.app);
+      if (problem) {
+        await input.archive.cancel();
+        throw problem;
+      }
+    }
+    await Deno.mkdir(options.tmpDir, { recursive: true });
+    const spoolPath = join(options.tmpDir, `upload-${crypto.randomUUID()}.zip`);
+    const file = await Deno.open(spoolPath, { create: true, read: true, write: true });
+    try {
+      const size = await spool(input.archive, file, options.maxUploadBytes);
+      const src = fileSource(file, size);
+      const files = await inspectArchive(src, limits);
+      const checked = await checkFiles(src, files);
+      const manifest = readManifest(checked);
+      const name = input.app ?? manifest.name;
+      if (name === undefined) {
+        throw new FaztError(
+          "invalid_input",
+          'Name the app: pass a name (e.g. `fazt app add ./site --name blog`) or set "name" in app.json.',
+        );
+      }
+      const variants = await precompress(checked, (h) => hasBlob(db.read, h));
+      const result = await db.write(async (w) => {
+        const t = now();
+        let app = findApp(w, name);
+        const created = app === undefined;
+        if (!app) app = insertApp(w, name, t);
+        let newBlobs = 0;
+        const seen = new Set<string>();
+        for (const c of checked) {
+          if (seen.has(c.hash) || hasBlob(w, c.hash)) continue;
+          seen.add(c.hash);
+          await putBlob(w, {
+            hash: c.hash,
+            size: c.file.size,
+            body: c.bytes ? [c.bytes] : verifiedEntry(src, c),
+            variants: variants.get(c.hash),
+          }, t);
+          newBlobs++;
+        }
+        const version = createVersion(w, {
+          appId: app.id,
+          manifest,
+          files: checked.map((c) => ({ path: c.file.path, hash: c.hash, size: c.file.size })),
+          now: t,
+        });
+        setLiveVersion(w, app.id, version.id, t);
+        pruneVersions(w, app.id, options.keepVersions);
+        return {
+          app: { ...app, liveVersionId: version.id, updatedAt: t },
+          version,
+          created,
+          newBlobs,
+        };
+      });
+      options.onChange();
+      options.disk?.refresh().catch(() => {});
+      if (size > 16 * 1024 * 1024) await db.checkpoint();
+      return result;
+    } finally {
+      file.close();
+      await Deno.remove(spoolPath).catch(() => {});
+    }
+  }
+
+  return { deploy };
+}
+
+async function spool(
+  body: ReadableStream<Uint8Array>,
+  file: Deno.FsFile,
+  maxBytes: number,
+): Promise<number> {
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      throw uploadTooLarge(maxBytes);
+    }
+    let written = 0;
+    while (written < chunk.length) written += await file.write(chunk.subarray(written));
+  }
+  return size;
+}
+
+async function checkFiles(src: RandomAccessSource, files: ArchiveFile[]): Promise<CheckedFile[]> {
+  const out: CheckedFile[] = [];
+  let kept = 0;
+  for (const file of files) {
+    const keep = file.size <= KEEP_FILE_BYTES && kept + file.size <= KEEP_TOTAL_BYTES;
+    const hasher = createHash("sha256");
+    const parts: Uint8Array[] = [];
+    for await (const chunk of openEntry(src, file.entry)) {
+      hasher.update(chunk);
+      if (keep) parts.push(chunk);
+    }
+    let bytes: Uint8Array | undefined;
+    if (keep) {
+      bytes = parts.length === 1 ? parts[0] : concat(parts, file.size);
+      kept += file.size;
+    }
+    out.push({ file, hash: hasher.digest("hex"), bytes });
+  }
+  return out;
+}
+
+async function* verifiedEntry(src: RandomAccessSource, c: CheckedFile): AsyncIterable<Uint8Array> {
+  const hasher = createHash("sha256");
+  for await (const chunk of openEntry(src, c.file.entry)) {
+    hasher.update(chunk);
+    yield chunk;
+  }
+  if (hasher.digest("hex") !== c.hash) {
+    throw new FaztError("invalid_archive", `The entry "${c.file.path}" changed while deploying.`, {
+      details: { reason: "corrupt", entry: c.file.path },
+    });
+  }
+}
+
+function readManifest(checked: CheckedFile[]): AppManifest {
+  const entry = checked.find((c) => c.file.path === "app.json");
+  if (!entry) return {};
+  if (entry.file.size > MANIFEST_MAX_BYTES || !entry.bytes) {
+    throw new FaztError(
+      "invalid_manifest",
+      `app.json is larger than ${MANIFEST_MAX_BYTES} bytes. Keep only the manifest fields in it.`,
+      { details: { file: "app.json" } },
+    );
+  }
+  return parseManifest(entry.bytes);
+}
+
+async function precompress(
+  checked: CheckedFile[],
+  stored: (hash: string) => boolean,
+): Promise<Map<string, Partial<Record<Encoding, Uint8Array>>>> {
+  const out = new Map<string, Partial<Record<Encoding, Uint8Array>>>();
+  for (const c of checked) {
+    const size = c.file.size;
+    if (!c.bytes || out.has(c.hash) || stored(c.hash)) continue;
+    if (size < PRECOMPRESS_MIN_BYTES || size > PRECOMPRESS_MAX_BYTES) continue;
+    if (!isCompressible(contentTypeFor(c.file.path))) continue;
+    const worthIt = (b: Uint8Array) => b.length < size * 0.9;
+    const [br, gz] = await Promise.all([
+      brotli(c.bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }),
+      gzipAsync(c.bytes, { level: 9 }),
+    ]);
+    const v: Partial<Record<Encoding, Uint8Array>> = {};
+    if (worthIt(br)) v.br = new Uint8Array(br);
+    if (worthIt(gz)) v.gzip = new Uint8Array(gz);
+    out.set(c.hash, v);
+  }
+  return out;
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

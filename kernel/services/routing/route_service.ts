@@ -1,0 +1,120 @@
+/**
+ * Extra pointers to apps besides their name: aliases (`<alias>.<domain>`)
+ * and the root route `@` (the primary domain itself). Aliases share the
+ * label namespace with app names, checked in the same transaction.
+ *
+ * @module
+ */
+import type { Database } from "../../store/database.ts";
+import { FaztError } from "../../core/errors.ts";
+import { assertAppName } from "../../../apps/app_name.ts";
+import { assertLabelFree, findApp } from "../apps/app_service.ts";
+import { isIpHost, ROOT_ROUTE } from "./route_table.ts";
+
+/** A route row. */
+export interface RouteRecord {
+  /** `@` for the primary domain, otherwise a subdomain label. */
+  host: string;
+  /** The app it points at. */
+  appId: string;
+  /** That app's current name. */
+  appName: string;
+  /** Creation time (ms). */
+  createdAt: number;
+}
+
+/** Route management. */
+export interface RouteService {
+  /** Every route. */
+  list(): RouteRecord[];
+  /** Points `host` at an app; `@` replaces the current root app. */
+  add(host: string, appRef: string): Promise<RouteRecord>;
+  /** Removes a route. */
+  remove(host: string): Promise<RouteRecord>;
+}
+
+/** Options for {@linkcode createRouteService}. */
+export interface RouteServiceOptions {
+  /** The kernel database. */
+  db: Database;
+  /** Called after every committed change. */
+  onChange: () => void;
+  /**
+   * The primary domain. When it is an IP literal the root route is refused:
+   * IP hosts are always the admin origin, never an app's.
+   */
+  domain: string;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+const SELECT = `SELECT r.host, r.app_id, a.name AS app_name, r.created_at
+  FROM routes r JOIN apps a ON a.id = r.app_id`;
+
+interface Row {
+  host: string;
+  app_id: string;
+  app_name: string;
+  created_at: number;
+}
+
+function toRecord(r: Row): RouteRecord {
+  return { host: r.host, appId: r.app_id, appName: r.app_name, createdAt: r.created_at };
+}
+
+/** Creates the route service. */
+export function createRouteService(options: RouteServiceOptions): RouteService {
+  const { db, onChange } = options;
+  const now = options.now ?? Date.now;
+  return {
+    list: () =>
+      (db.read.prepare(`${SELECT} ORDER BY r.host`).all() as unknown as Row[]).map(toRecord),
+    async add(rawHost, appRef) {
+      const host = rawHost.toLowerCase();
+      if (host === ROOT_ROUTE && isIpHost(options.domain)) {
+        throw new FaztError(
+          "invalid_input",
+          `The root route needs a domain name: the primary domain ${options.domain} is an IP address, and IP addresses always serve the dashboard, never an app. Start fazt with --domain set to a name (for example ${options.domain}.sslip.io).`,
+          { details: { host } },
+        );
+      }
+      const record = await db.write((w) => {
+        const app = findApp(w, appRef);
+        if (!app) {
+          throw new FaztError("not_found", `No app has the name or ID "${appRef}".`, {
+            details: { app: appRef },
+          });
+        }
+        if (host === ROOT_ROUTE) {
+          w.prepare("DELETE FROM routes WHERE host = ?").run(ROOT_ROUTE);
+        } else {
+          assertAppName(host);
+          assertLabelFree(w, host);
+        }
+        w.prepare("INSERT INTO routes (host, app_id, created_at) VALUES (?, ?, ?)").run(
+          host,
+          app.id,
+          now(),
+        );
+        return toRecord(w.prepare(`${SELECT} WHERE r.host = ?`).get(host) as unknown as Row);
+      });
+      onChange();
+      return record;
+    },
+    async remove(rawHost) {
+      const host = rawHost.toLowerCase();
+      const record = await db.write((w) => {
+        const row = w.prepare(`${SELECT} WHERE r.host = ?`).get(host) as unknown as Row | undefined;
+        if (!row) {
+          throw new FaztError("not_found", `No route "${host}" exists. Run \`fazt route list\`.`, {
+            details: { host },
+          });
+        }
+        w.prepare("DELETE FROM routes WHERE host = ?").run(host);
+        return toRecord(row);
+      });
+      onChange();
+      return record;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The byte-limited LRU for file bodies. Hot files are served from memory;
+ * the budget caps how much memory that takes, and files above
+ * `maxEntryBytes` are never cached (they stream from SQLite in chunks).
+ *
+ * @module
+ */
+import type { Connection } from "../../store/database.ts";
+import { type Bytes, type Encoding, readBlob, readVariant } from "./content_store.ts";
+
+/** Which representation of a blob: the bytes themselves or a stored encoding. */
+export type Representation = Encoding | "identity";
+
+/** Counters for visibility. */
+export interface ContentCacheStats {
+  /** Bytes held. */
+  bytes: number;
+  /** The byte budget. */
+  budget: number;
+  /** Entries held. */
+  entries: number;
+  /** Lookups served from memory. */
+  hits: number;
+  /** Lookups that read SQLite. */
+  misses: number;
+}
+
+/** The content cache. */
+export interface ContentCache {
+  /**
+   * The bytes of a blob's representation, from memory or SQLite. Returns
+   * undefined when the representation is not stored.
+   */
+  get(hash: string, rep: Representation): Bytes | undefined;
+  /**
+   * A response for a cached body: built once per `key` with `build` and
+   * kept with the cache entry (evicted together), then handed out as
+   * `clone()`s, which is much cheaper than building a Response per request.
+   * Bodies too large to cache get a freshly built response every time.
+   */
+  response(
+    hash: string,
+    rep: Representation,
+    key: object,
+    build: (bytes: Bytes) => Response,
+  ): Response | undefined;
+  /** Current counters. */
+  stats(): ContentCacheStats;
+  /** Drops entries until at most `bytes` are held. */
+  shrink(bytes: number): void;
+}
+
+/** Options for {@linkcode createContentCache}. */
+export interface ContentCacheOptions {
+  /** Total bytes the cache may hold. */
+  budgetBytes: number;
+  /** Bodies larger than this are never cached. */
+  maxEntryBytes: number;
+}
+
+interface Entry {
+  bytes: Bytes;
+  cached: boolean;
+  responses?: Map<object, Response>;
+}
+
+/** Creates a content cache reading misses from `db`. */
+export function createContentCache(db: Connection, options: ContentCacheOptions): ContentCache {
+  const entries = new Map<string, Entry>();
+  let bytes = 0;
+  let hits = 0;
+  let misses = 0;
+
+  function shrink(limit: number): void {
+    for (const [key, value] of entries) {
+      if (bytes <= limit) break;
+      entries.delete(key);
+      bytes -= value.bytes.length;
+    }
+  }
+
+  function entryKey(hash: string, rep: Representation): string {
+    return rep === "identity" ? hash : `${hash}:${rep}`;
+  }
+
+  function lookup(hash: string, rep: Representation): Entry | undefined {
+    const key = entryKey(hash, rep);
+    const hit = entries.get(key);
+    if (hit) {
+      hits++;
+      entries.delete(key);
+      entries.set(key, hit);
+      return hit;
+    }
+    misses++;
+    const body = rep === "identity" ? readBlob(db, hash) : readVariant(db, hash, rep);
+    if (!body) return undefined;
+    const entry: Entry = { bytes: body, cached: false };
+    if (body.length <= options.maxEntryBytes && body.length <= options.budgetBytes) {
+      entry.cached = true;
+      shrink(options.budgetBytes - body.length);
+      entries.set(key, entry);
+      bytes += body.length;
+    }
+    return entry;
+  }
+
+  return {
+    get(hash, rep) {
+      return lookup(hash, rep)?.bytes;
+    },
+    response(hash, rep, key, build) {
+      const entry = lookup(hash, rep);
+      if (!entry) return undefined;
+      if (!entry.cached) return build(entry.bytes);
+      entry.responses ??= new Map();
+      let proto = entry.responses.get(key);
+      if (!proto) {
+        proto = build(entry.bytes);
+        entry.responses.set(key, proto);
+      }
+      return proto.clone();
+    },
+    stats: () => ({ bytes, budget: options.budgetBytes, entries: entries.size, hits, misses }),
+    shrink,
+  };
+}

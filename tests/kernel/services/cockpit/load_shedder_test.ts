@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import {
+  createLoadShedder,
+  SHED_RETRY_AFTER_SECONDS,
+  shedResponse,
+} from "../../../../kernel/services/cockpit/load_shedder.ts";
+
+Deno.test("each budget admits up to its concurrency and sheds beyond it", () => {
+  const shedder = createLoadShedder({ userConcurrency: 2, cockpitConcurrency: 1 });
+  const u1 = shedder.enter("user");
+  const u2 = shedder.enter("user");
+  assert.ok(u1 && u2);
+  assert.equal(shedder.enter("user"), null);
+  const c1 = shedder.enter("cockpit");
+  assert.ok(c1, "a full user budget does not touch the cockpit's");
+  assert.equal(shedder.enter("cockpit"), null);
+  assert.deepEqual(shedder.stats(), {
+    user: { inflight: 2, shed: 1 },
+    cockpit: { inflight: 1, shed: 1 },
+    pressure: "ok",
+  });
+  u1();
+  u1(); // a second release is ignored
+  assert.equal(shedder.stats().user.inflight, 1);
+  const u3 = shedder.enter("user");
+  assert.ok(u3, "a released slot is reused");
+  u2();
+  u3();
+  c1();
+  assert.deepEqual(shedder.stats(), {
+    user: { inflight: 0, shed: 1 },
+    cockpit: { inflight: 0, shed: 1 },
+    pressure: "ok",
+  });
+});
+
+Deno.test("under pressure every user request is shed while the cockpit is still served", () => {
+  const shedder = createLoadShedder({});
+  const before = shedder.enter("user");
+  assert.ok(before);
+  shedder.setPressure("shed");
+  assert.equal(shedder.stats().pressure, "shed");
+  for (let i = 0; i < 10; i++) assert.equal(shedder.enter("user"), null);
+  const cockpit = shedder.enter("cockpit");
+  assert.ok(cockpit, "the owner is served first");
+  before(); // requests admitted earlier still release cleanly
+  cockpit();
+  assert.deepEqual(shedder.stats().user, { inflight: 0, shed: 10 });
+  shedder.setPressure("ok");
+  const after = shedder.enter("user");
+  assert.ok(after, "user traffic comes back when pressure clears");
+  after();
+});
+
+Deno.test("the cockpit budget holds while user traffic floods", () => {
+  const shedder = createLoadShedder({ userConcurrency: 256, cockpitConcurrency: 64 });
+  const held: (() => void)[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const r = shedder.enter("user");
+    if (r) held.push(r);
+  }
+  assert.equal(held.length, 256);
+  const owner = Array.from({ length: 64 }, () => shedder.enter("cockpit"));
+  assert.ok(owner.every((r) => r !== null));
+  assert.equal(shedder.enter("cockpit"), null);
+  assert.deepEqual(shedder.stats().user, { inflight: 256, shed: 744 });
+  for (const r of held) r();
+  for (const r of owner) r?.();
+  assert.equal(shedder.stats().user.inflight + shedder.stats().cockpit.inflight, 0);
+});
+
+Deno.test("budgets must be positive whole numbers", () => {
+  assert.throws(() => createLoadShedder({ userConcurrency: 0 }), /user concurrency/);
+  assert.throws(() => createLoadShedder({ cockpitConcurrency: 1.5 }), /cockpit concurrency/);
+});
+
+Deno.test("shedResponse() is a small JSON 503 with Retry-After", async () => {
+  const res = shedResponse();
+  assert.equal(res.status, 503);
+  assert.equal(res.headers.get("retry-after"), "5");
+  assert.equal(SHED_RETRY_AFTER_SECONDS, 5);
+  assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8");
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  assert.equal(
+    await res.text(),
+    '{"error":{"code":"unavailable","message":"fazt is under heavy load and is serving its owner first. Try again in a few seconds.","details":{}}}',
+  );
+  const cockpit = shedResponse("cockpit");
+  assert.equal(cockpit.status, 503);
+  assert.equal(cockpit.headers.get("retry-after"), "5");
+  const body = await cockpit.json();
+  assert.equal(body.error.code, "unavailable");
+  assert.match(body.error.message, /cockpit/);
+});
+
+Deno.test("shed() counts a request refused before its budget and answers 503", async () => {
+  const shedder = createLoadShedder({});
+  const res = shedder.shed("user");
+  assert.equal(res.status, 503);
+  assert.equal((await res.json()).error.code, "unavailable");
+  assert.deepEqual(shedder.stats().user, { inflight: 0, shed: 1 });
+  assert.deepEqual(shedder.stats().cockpit, { inflight: 0, shed: 0 });
+});
