@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LineWriter, pumpConnLines } from "../runtime/protocol.ts";
+import { LineWriter, pumpConnLines } from "../runtime/process/lines.ts";
 import { helloHandler } from "./hello_deno_server.ts";
 import type { FloorAnswer, FloorRequest } from "./bridge_floor_server.ts";
 

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { LineWriter, pumpConnLines } from "../runtime/protocol.ts";
+import { LineWriter, pumpConnLines } from "../runtime/process/lines.ts";
 
 /** A request as the parent sends it. */
 export interface FloorRequest {

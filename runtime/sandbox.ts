@@ -10,13 +10,11 @@
 import {
   fromBase64,
   type FromChild,
-  LineWriter,
   MAX_MESSAGE_CHARS,
-  pumpConnLines,
-  pumpLines,
   toBase64,
   type ToChild,
 } from "./protocol.ts";
+import { LineWriter, pumpConnLines, pumpLines } from "./process/lines.ts";
 import type { RuntimeHost } from "./host.ts";
 import { deprioritize } from "./process/priority.ts";
 

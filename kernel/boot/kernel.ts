@@ -16,7 +16,7 @@ import { createTokenService } from "../services/auth/token_service.ts";
 import { ensureOwnerToken } from "../services/auth/owner_credential.ts";
 import { ANONYMOUS, type Principal } from "../services/auth/scopes.ts";
 import { createOwnerService } from "../services/auth/owner_service.ts";
-import { createRateLimiter } from "../services/cockpit/action_limiter.ts";
+import { createActionLimiter } from "../services/cockpit/action_limiter.ts";
 import { createLoginThrottle } from "../services/auth/login_throttle.ts";
 import { createKnownDeviceService } from "../services/auth/known_devices.ts";
 import { createSecretService, loadSecretKey } from "../services/secrets/secret_service.ts";
@@ -321,8 +321,8 @@ export async function createKernel(
     },
     limits: {
       login: createLoginThrottle(),
-      setupPerIp: createRateLimiter({ limit: 20, windowMs: 15 * minute, what: "setup attempts" }),
-      deploys: createRateLimiter({ limit: 60, windowMs: minute, what: "deploys" }),
+      setupPerIp: createActionLimiter({ limit: 20, windowMs: 15 * minute, what: "setup attempts" }),
+      deploys: createActionLimiter({ limit: 60, windowMs: minute, what: "deploys" }),
     },
   };
   const ownerToken = await ensureOwnerToken(config.dataDir, tokens);

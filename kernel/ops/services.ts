@@ -11,7 +11,7 @@ import type { TokenService } from "../services/auth/token_service.ts";
 import type { TrafficMeter } from "../services/metering/traffic_meter.ts";
 import type { ContentCacheStats } from "../services/vfs/content_cache.ts";
 import type { OwnerService } from "../services/auth/owner_service.ts";
-import type { RateLimiter } from "../services/cockpit/action_limiter.ts";
+import type { ActionLimiter } from "../services/cockpit/action_limiter.ts";
 import type { LoginThrottle } from "../services/auth/login_throttle.ts";
 import type { KnownDeviceService } from "../services/auth/known_devices.ts";
 import type { SecretService } from "../services/secrets/secret_service.ts";
@@ -67,9 +67,9 @@ export interface Limits {
   /** Login attempts: per address, per address and account, per account from new devices, per known device. */
   login: LoginThrottle;
   /** Setup attempts per client IP. */
-  setupPerIp: RateLimiter;
+  setupPerIp: ActionLimiter;
   /** Deploys per caller. */
-  deploys: RateLimiter;
+  deploys: ActionLimiter;
 }
 
 /** Everything operations can reach. */

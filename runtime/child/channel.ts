@@ -6,7 +6,7 @@
  * @module
  */
 import type { FromChild, ToChild } from "../protocol.ts";
-import { LineWriter, pumpConnLines } from "../protocol.ts";
+import { LineWriter, pumpConnLines } from "../process/lines.ts";
 
 /** The child's connection to the kernel. */
 export interface Channel {

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { readLines } from "../protocol.ts";
+import { readLines } from "./lines.ts";
 
 /** Reads and writes files of `/proc` and `/sys`. */
 export interface SysFiles {

@@ -1,13 +1,15 @@
 /**
- * Fixed-window counters per key (an IP, an account, a token), held in
- * memory and bounded in size. Used for login attempts and deploys.
+ * How often an action may happen: fixed-window counters per key (an IP, a
+ * token), held in memory and bounded in size. Used for setup attempts and
+ * deploys. (Requests per client IP are the IP rate limiter's, a token
+ * bucket; logins are the login throttle's, an exponential delay.)
  *
  * @module
  */
 import { FaztError } from "../../core/errors.ts";
 
-/** A rate limiter. */
-export interface RateLimiter {
+/** An action limiter. */
+export interface ActionLimiter {
   /** Counts one event for `key`; throws `rate_limited` once over the limit. */
   hit(key: string): void;
   /** Throws `rate_limited` when `key` is over the limit, without counting. */
@@ -16,8 +18,8 @@ export interface RateLimiter {
   reset(key: string): void;
 }
 
-/** Options for {@linkcode createRateLimiter}. */
-export interface RateLimiterOptions {
+/** Options for {@linkcode createActionLimiter}. */
+export interface ActionLimiterOptions {
   /** Events allowed per window. */
   limit: number;
   /** Window length (ms). */
@@ -30,8 +32,8 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-/** Creates a rate limiter. */
-export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+/** Creates an action limiter. */
+export function createActionLimiter(options: ActionLimiterOptions): ActionLimiter {
   const now = options.now ?? Date.now;
   const maxKeys = options.maxKeys ?? 10_000;
   const windows = new Map<string, { count: number; resetAt: number }>();

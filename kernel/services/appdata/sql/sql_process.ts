@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { readLines } from "../../../../runtime/protocol.ts";
+import { readLines } from "../../../../runtime/process/lines.ts";
 import { deprioritize } from "../../../../runtime/process/priority.ts";
 import { FaztError } from "../../../core/errors.ts";
 import {
