@@ -25,6 +25,7 @@
  */
 import { FaztError } from "../kernel/core/errors.ts";
 import { type RandomAccessSource, readZipDirectory, type ZipEntry } from "./zip_reader.ts";
+import { formatBytes } from "../kernel/core/format.ts";
 
 /** Limits applied to an uploaded archive. */
 export interface ArchiveLimits {
@@ -90,12 +91,6 @@ export function escapedName(name: string): string {
 
 function refuse(reason: string, entry: string, message: string): FaztError {
   return new FaztError("invalid_archive", message, { details: { reason, entry } });
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
-  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
 }
 
 /**

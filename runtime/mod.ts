@@ -14,6 +14,7 @@ import { watchSend } from "../kernel/http/send_watch.ts";
 import { type BoundProcess, createPool, type PoolStats } from "./pool.ts";
 import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
+import { readUpTo } from "../kernel/core/bytes.ts";
 
 export type { RuntimeHost, RuntimeTarget } from "./host.ts";
 export type { BoundProcess } from "./pool.ts";
@@ -172,20 +173,7 @@ async function readBody(req: Request, max: number): Promise<Uint8Array | null> {
     await req.body.cancel();
     throw tooLarge(max);
   }
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > max) throw tooLarge(max);
-    parts.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return await readUpTo(req.body, max, () => tooLarge(max));
 }
 
 function tooLarge(max: number): FaztError {

@@ -23,8 +23,9 @@ import type { FetchLike } from "./api_client.ts";
 import { loginCommand, REMOTE_COMMANDS, remoteCommand } from "./remote_commands.ts";
 import { remotesPath } from "./remotes.ts";
 import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
-import { formatBytes, progressBar, streamWithProgress } from "./progress.ts";
+import { progressBar, streamWithProgress } from "./progress.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
+import { formatBytes } from "../core/format.ts";
 
 /** Where the CLI writes and what environment it reads. */
 export interface CliIo {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatBytes } from "../core/format.ts";
 
 /** A progress bar drawn by {@linkcode progressBar}. */
 export interface ProgressBar {
@@ -30,26 +31,6 @@ const BAR_WIDTH = 20;
 
 /** Size of the chunks {@linkcode streamWithProgress} hands out. */
 const CHUNK_SIZE = 64 * 1024;
-
-const UNITS = ["KB", "MB", "GB", "TB", "PB"] as const;
-
-/**
- * Formats a byte count with 1000-based units and one decimal, e.g. `"512 B"`,
- * `"3.4 KB"`, `"1.2 MB"`.
- */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return `${n} B`;
-  if (n < 0) return `-${formatBytes(-n)}`;
-  if (Math.round(n) < 1000) return `${Math.round(n)} B`;
-  let value = n / 1000;
-  let unit = 0;
-  // Compare the rounded value so 999_960 reads "1.0 MB", not "1000.0 KB".
-  while (Number(value.toFixed(1)) >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${UNITS[unit]}`;
-}
 
 /** Renders the bar line (without the leading `\r`). */
 function renderLine(label: string, done: number, total: number): string {

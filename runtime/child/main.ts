@@ -19,6 +19,7 @@ import {
   toBase64,
   type ToChild,
 } from "../protocol.ts";
+import { concatBytes } from "../../kernel/core/bytes.ts";
 
 /** The largest piece of a response body sent in one message. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -162,7 +163,7 @@ async function readWhole(
     if (next === "later") break;
     pending = null;
     if (next.done) {
-      const bytes = parts.length === 1 ? parts[0] : concatBytes(parts, size);
+      const bytes = concatBytes(parts, size);
       return { done: true, bytes };
     }
     parts.push(next.value);
@@ -185,16 +186,6 @@ async function readWhole(
     }
   }
   return { done: false, rest: rest() };
-}
-
-function concatBytes(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function format(args: unknown[]): string {

@@ -371,12 +371,12 @@ Deno.test({
         assert.deepEqual(await bodyOf(server, "blog.localhost", "/"), [200, "<h1>Hello v1</h1>\n"]);
       });
 
-      await step("egress: set a 5 MB monthly limit, see it, remove it", async () => {
+      await step("egress: set a 5 MiB monthly limit, see it, remove it", async () => {
         const panel = page.getByRole("region", { name: "Egress & limits" });
         await panel.getByText("No limit").waitFor();
-        await panel.getByLabel("Monthly limit in MB").fill("5");
+        await panel.getByLabel("Monthly limit in MiB").fill("5");
         await panel.getByRole("button", { name: "Set limit" }).click();
-        await panel.locator("#egress-limit").getByText(/^5 MB \(\d+% used\)$/).waitFor();
+        await panel.locator("#egress-limit").getByText(/^5 MiB \(\d+% used\)$/).waitFor();
         const set = await (await server.api("GET", "/apps/blog/egress")).json();
         assert.equal(set.limitBytes, 5 * 1024 * 1024);
         await assertAccessible(page, "the egress panel");
@@ -386,12 +386,12 @@ Deno.test({
         const removed = await (await server.api("GET", "/apps/blog/egress")).json();
         assert.equal(removed.limitBytes, null);
         // The API's own message shows when it refuses (over 100,000,000 MB).
-        await panel.getByLabel("Monthly limit in MB").fill("100000001");
+        await panel.getByLabel("Monthly limit in MiB").fill("100000001");
         await panel.getByRole("button", { name: "Set limit" }).click();
         const refused = panel.getByRole("alert");
         await refused.getByText("Could not change the limit").waitFor();
         assert.match(await refused.innerText(), /100000000|100,000,000|too big|less than/i);
-        await panel.getByLabel("Monthly limit in MB").fill("");
+        await panel.getByLabel("Monthly limit in MiB").fill("");
       });
 
       await step("files, secrets, routes and data tabs", async () => {

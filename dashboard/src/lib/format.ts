@@ -1,37 +1,19 @@
 /**
  * Formatting for people: sizes, durations, relative times, numbers.
  *
- * Byte counts follow the CLI (`kernel/cli/progress.ts`): 1000-based units
- * (KB, MB, GB, TB, PB) with one decimal, so the dashboard and `fazt` show
- * the same number for the same size.
+ * Byte counts come from the kernel's own formatter (copied into
+ * `src/gen/format.ts`): binary units, so the dashboard, the CLI and the
+ * kernel's messages show the same number for the same size.
  *
  * @module
  */
 
-const UNITS = ["KB", "MB", "GB", "TB", "PB"] as const;
+import { formatBytes } from "../gen/format.ts";
 
-/** A byte count with 1000-based units and one decimal: `512 B`, `3.4 KB`, `1.2 MB`. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return `${n} B`;
-  if (n < 0) return `-${formatBytes(-n)}`;
-  if (Math.round(n) < 1000) return `${Math.round(n)} B`;
-  let value = n / 1000;
-  let unit = 0;
-  // Compare the rounded value so 999_960 reads "1.0 MB", not "1000.0 KB".
-  while (Number(value.toFixed(1)) >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+export { formatBytes };
 
 /** The unit of egress limits in the API (`apps.set_egress_limit`'s `limitMb`): 1,048,576 bytes. */
 export const LIMIT_MB = 1024 * 1024;
-
-/** An egress limit in the unit the owner sets it in: `5242880` → `5 MB`. */
-export function formatLimit(limitBytes: number): string {
-  return `${count(Math.round((limitBytes / LIMIT_MB) * 100) / 100)} MB`;
-}
 
 /** `1234` → `1,234`. */
 export function count(n: number): string {

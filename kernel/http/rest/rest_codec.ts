@@ -17,6 +17,7 @@ import type { Services } from "../../ops/services.ts";
 import { errorResponse, jsonResponse } from "../error_response.ts";
 import { sessionSetCookie } from "../session_cookie.ts";
 import { deviceSetCookie, readDeviceCookie } from "../device_cookie.ts";
+import { readUpTo } from "../../core/bytes.ts";
 
 /** Options for {@linkcode createRestCodec}. */
 export interface RestCodecOptions {
@@ -141,7 +142,7 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
  * Reads a body as UTF-8 text, refusing more than `max` bytes without
  * buffering them, and bytes that are not UTF-8 (`invalid_json`).
  */
-async function readLimited(req: Request, max: number): Promise<string> {
+async function readText(req: Request, max: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   const tooLarge = () =>
     new FaztError(
@@ -151,19 +152,7 @@ async function readLimited(req: Request, max: number): Promise<string> {
     );
   if (declared > max) throw tooLarge();
   if (!req.body) return "";
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > max) throw tooLarge();
-    parts.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
+  const all = await readUpTo(req.body, max, tooLarge);
   try {
     return UTF8.decode(all);
   } catch {
@@ -204,7 +193,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       };
     }
     if (op.http.method === "GET" || op.http.method === "DELETE") return {};
-    const text = await readLimited(req, op.http.maxBodyBytes ?? options.maxJsonBytes);
+    const text = await readText(req, op.http.maxBodyBytes ?? options.maxJsonBytes);
     // No body at all gives no fields (the operation's schema decides whether
     // that is enough); any byte makes it a JSON body, so whitespace is invalid
     // JSON, never "no input" (it once removed an app's egress limit).

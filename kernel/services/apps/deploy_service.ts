@@ -35,6 +35,7 @@ import { fileSource, openEntry, type RandomAccessSource } from "../../../apps/zi
 import { type AppManifest, parseManifest } from "../../../apps/manifest.ts";
 import { appNameProblem } from "../../../apps/app_name.ts";
 import { uploadTooLarge } from "../../http/upload_limit.ts";
+import { concatBytes } from "../../core/bytes.ts";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -221,7 +222,7 @@ async function checkFiles(src: RandomAccessSource, files: ArchiveFile[]): Promis
     }
     let bytes: Uint8Array | undefined;
     if (keep) {
-      bytes = parts.length === 1 ? parts[0] : concat(parts, file.size);
+      bytes = concatBytes(parts, file.size);
       kept += file.size;
     }
     out.push({ file, hash: hasher.digest("hex"), bytes });
@@ -274,16 +275,6 @@ async function precompress(
     if (worthIt(br)) v.br = new Uint8Array(br);
     if (worthIt(gz)) v.gzip = new Uint8Array(gz);
     out.set(c.hash, v);
-  }
-  return out;
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
   }
   return out;
 }

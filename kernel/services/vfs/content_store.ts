@@ -8,6 +8,7 @@
  * @module
  */
 import type { Connection } from "../../store/database.ts";
+import { concatBytes } from "../../core/bytes.ts";
 
 /** Size of one stored chunk. Files up to this size are a single row. */
 export const CHUNK_SIZE = 1024 * 1024;
@@ -83,15 +84,7 @@ export function readBlob(db: Connection, hash: string): Bytes | undefined {
     data: Bytes;
   }[];
   if (rows.length === 0) return undefined;
-  if (rows.length === 1) return rows[0].data;
-  const total = rows.reduce((n, r) => n + r.data.length, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const r of rows) {
-    out.set(r.data, at);
-    at += r.data.length;
-  }
-  return out;
+  return concatBytes(rows.map((r) => r.data)) as Bytes;
 }
 
 /** Reads one precompressed encoding of a blob, if stored. */

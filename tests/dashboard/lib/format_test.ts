@@ -1,32 +1,21 @@
 /**
- * The dashboard's formatting (dashboard/src/lib/format.ts): byte counts
- * read exactly as the CLI prints them, and egress limits in the unit the
- * owner sets them in.
+ * The dashboard's byte counts are the kernel's (`kernel/core/format.ts`,
+ * copied into `dashboard/src/gen/format.ts`), so the dashboard, the CLI and
+ * the kernel's messages read the same for the same size.
  */
 import assert from "node:assert/strict";
-import { formatBytes, formatLimit, LIMIT_MB } from "../../../dashboard/src/lib/format.ts";
-import { formatBytes as cliFormatBytes } from "../../../kernel/cli/progress.ts";
+import { formatBytes, LIMIT_MB } from "../../../dashboard/src/lib/format.ts";
+import { formatBytes as kernelFormatBytes } from "../../../kernel/core/format.ts";
 
-Deno.test("formatBytes: 1000-based units with one decimal", () => {
-  assert.equal(formatBytes(0), "0 B");
-  assert.equal(formatBytes(999), "999 B");
-  assert.equal(formatBytes(1000), "1.0 KB");
-  assert.equal(formatBytes(1536), "1.5 KB");
-  assert.equal(formatBytes(67_108_864), "67.1 MB");
-  assert.equal(formatBytes(999_960), "1.0 MB");
-  assert.equal(formatBytes(2.5e12), "2.5 TB");
-});
-
-Deno.test("formatBytes shows what the CLI shows for the same size", () => {
-  const sizes = [0, 1, 512, 999, 999.6, 1000, 1023, 1024, 99_949, 99_950, 999_949, 999_950];
-  for (let n = 1; n < 1e18; n = Math.floor(n * 3.7) + 1) sizes.push(n, n * 1000 - 1);
+Deno.test("the dashboard formats byte counts exactly as the kernel does", () => {
+  const sizes = [0, 1, 512, 1023, 1023.6, 1024, 1536, 1_048_575, 1_048_576, 10_485_760];
+  for (let n = 1; n < 1e18; n = Math.floor(n * 3.7) + 1) sizes.push(n, n * 1024 - 1);
   sizes.push(-1536, NaN, Infinity);
-  for (const n of sizes) assert.equal(formatBytes(n), cliFormatBytes(n), String(n));
+  for (const n of sizes) assert.equal(formatBytes(n), kernelFormatBytes(n), String(n));
 });
 
-Deno.test("formatLimit: egress limits count MB of 1,048,576 bytes, as apps.set_egress_limit takes them", () => {
+Deno.test("egress limits count MiB, as apps.set_egress_limit takes them", () => {
   assert.equal(LIMIT_MB, 1_048_576);
-  assert.equal(formatLimit(5 * LIMIT_MB), "5 MB");
-  assert.equal(formatLimit(1000 * LIMIT_MB), "1,000 MB");
-  assert.equal(formatLimit(1.5 * LIMIT_MB), "1.5 MB");
+  assert.equal(formatBytes(5 * LIMIT_MB), "5 MiB");
+  assert.equal(formatBytes(1.5 * LIMIT_MB), "1.5 MiB");
 });

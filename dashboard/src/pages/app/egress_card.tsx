@@ -1,14 +1,14 @@
 /**
  * An app's egress this calendar month (bytes served and fetched,
  * `apps.egress`) and its monthly limit, which the owner sets or removes
- * here (`apps.set_egress_limit`, in MB of 1,048,576 bytes).
+ * here (`apps.set_egress_limit`, in MiB: 1,048,576 bytes).
  *
  * @module
  */
 import type { VNode } from "preact";
 import { useState } from "preact/hooks";
 import { call } from "../../api.ts";
-import { count, formatBytes, formatLimit, LIMIT_MB, percent } from "../../lib/format.ts";
+import { count, formatBytes, LIMIT_MB, percent } from "../../lib/format.ts";
 import { useAction } from "../../lib/use_action.ts";
 import { useOp } from "../../lib/use_op.ts";
 import { Detail, DetailsList } from "../../components/details_list.tsx";
@@ -31,7 +31,7 @@ export function EgressCard({ app }: { app: AppDetail }): VNode {
     toast(
       limitMb === null
         ? `${app.name} has no egress limit now.`
-        : `${app.name} may now serve and fetch ${count(limitMb)} MB a month.`,
+        : `${app.name} may now serve and fetch ${count(limitMb)} MiB a month.`,
     );
     setLimit("");
     await egress.reload();
@@ -50,7 +50,7 @@ export function EgressCard({ app }: { app: AppDetail }): VNode {
             <Detail name="Monthly limit" id="egress-limit">
               {e.limitBytes === null
                 ? "No limit"
-                : `${formatLimit(e.limitBytes)} (${percent(used / e.limitBytes)} used)`}
+                : `${formatBytes(e.limitBytes)} (${percent(used / e.limitBytes)} used)`}
             </Detail>
           </DetailsList>
           {e.limitBytes !== null && (
@@ -76,7 +76,7 @@ export function EgressCard({ app }: { app: AppDetail }): VNode {
     >
       <TextField
         id="egress-limit-mb"
-        label="Monthly limit in MB"
+        label="Monthly limit in MiB"
         type="number"
         inputMode="numeric"
         required

@@ -6,7 +6,7 @@
  */
 import type { VNode } from "preact";
 import type { Output } from "../../api.ts";
-import { formatBytes, formatLimit, percent } from "../../lib/format.ts";
+import { formatBytes, percent } from "../../lib/format.ts";
 import { appPath } from "../../lib/router.ts";
 import { Empty } from "../../components/empty.tsx";
 import { Link } from "../../components/link.tsx";
@@ -31,7 +31,7 @@ export function EgressTable(
       cell: (e) =>
         e.limitBytes === null
           ? "none"
-          : `${formatLimit(e.limitBytes)} (${
+          : `${formatBytes(e.limitBytes)} (${
             percent((e.servedBytes + e.fetchedBytes) / e.limitBytes)
           })`,
     },

@@ -34,6 +34,7 @@ import {
 import { FaztError } from "../../../core/errors.ts";
 import { describe, utf8Length } from "../context.ts";
 import { isPlainObject } from "../json_value.ts";
+import { formatBytes } from "../../../core/format.ts";
 
 /** A value SQL returns: `null`, a number, text or bytes. */
 export type SqlValue = SQLOutputValue;
@@ -373,13 +374,6 @@ export function resultSize(rows: readonly Record<string, unknown>[]): number {
     for (const [name, value] of Object.entries(row)) bytes += utf8Length(name) + valueSize(value);
   }
   return bytes;
-}
-
-/** `n` bytes for people: "8 MiB", "512 KiB" or "1000 bytes". */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
 }
 
 function tooManyRows(rows: string, limit: number): FaztError {
