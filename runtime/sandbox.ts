@@ -17,6 +17,7 @@ import {
 import { LineWriter, pumpConnLines, pumpLines } from "./process/lines.ts";
 import type { RuntimeHost } from "./host.ts";
 import { deprioritize } from "./process/priority.ts";
+import { utf8Length } from "../kernel/core/text.ts";
 
 /** How to start a sandbox process. */
 export interface SpawnSpec {
@@ -50,22 +51,6 @@ export interface SandboxAnswer {
    * will come); undefined while its body still streams.
    */
   size?: number;
-}
-
-/** The UTF-8 size of a string, without encoding it. */
-export function utf8Length(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      // A surrogate pair: 4 bytes for its 2 code units.
-      i++;
-      n += 2;
-    } else n += 2;
-  }
-  return n;
 }
 
 interface Pending {

@@ -15,6 +15,7 @@ import { Upload } from "./upload.ts";
 import { FaztError } from "../core/errors.ts";
 import { jsonInput } from "./json_input.ts";
 import { escapedName } from "../../apps/archive.ts";
+import { zipStored } from "../../apps/zip_stored.ts";
 
 /** The most files one call may carry. */
 export const DEPLOY_FILES_MAX_FILES = 1000;
@@ -157,10 +158,7 @@ export const deployFiles = defineOperation({
   },
   cli: { words: ["app", "deploy-files"], positionals: ["app"] },
   handler: async ({ app, files }, ctx) => {
-    // Imported on use: fflate (and the node:worker_threads it loads) costs the server
-    // several MB of memory from boot otherwise.
-    const { zipSync } = await import("fflate");
-    const zip = zipSync(filesToEntries(files), { level: 0 });
+    const zip = await zipStored(filesToEntries(files));
     const result = await deployApp.handler({ app, archive: Upload.fromBytes(zip) }, ctx);
     return result as z.input<typeof deployApp.output>;
   },

@@ -11,7 +11,7 @@ import { FaztError } from "../../core/errors.ts";
 import type { AnyOperation, OperationContext } from "../../ops/operation.ts";
 import { execute } from "../../ops/executor.ts";
 import { Upload } from "../../ops/upload.ts";
-import { limitStream, uploadTooLarge } from "../upload_limit.ts";
+import { limitStream, uploadTooLarge } from "../../services/apps/upload_limit.ts";
 import type { Principal } from "../../services/auth/scopes.ts";
 import type { Services } from "../../ops/services.ts";
 import { errorResponse, jsonResponse } from "../error_response.ts";

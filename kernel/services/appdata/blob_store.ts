@@ -9,12 +9,11 @@ import { FaztError } from "../../core/errors.ts";
 import {
   checkPrefix,
   DEFAULT_LIST_LIMIT,
-  describe,
   listLimit,
   prefixRange,
   type StoreContext,
-  utf8Length,
 } from "./context.ts";
+import { describe, utf8Length } from "../../core/text.ts";
 
 /** The media type of a blob stored without one. */
 export const DEFAULT_BLOB_TYPE = "application/octet-stream";

@@ -7,6 +7,7 @@
  */
 import { FaztError } from "../../core/errors.ts";
 import type { AppStore } from "./app_store.ts";
+import { describe, utf8Length } from "../../core/text.ts";
 import type { AppSql } from "./sql/sql_process.ts";
 
 /** Size and count limits of app data. Every field is configurable. */
@@ -103,24 +104,6 @@ export function resolveLimits(overrides: Partial<AppDataLimits> = {}): Readonly<
   return Object.freeze(limits);
 }
 
-/** The length of `text` in UTF-8 bytes, without encoding it. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
 /**
  * Validates an optional list limit: a whole number from 1 to `max`,
  * `fallback` when absent.
@@ -192,28 +175,5 @@ export function decodeCursor(cursor: unknown): string {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw bad();
-  }
-}
-
-/** A short description of a value for error messages (never its full content). */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Uint8Array) return "bytes";
-  switch (typeof value) {
-    case "string":
-      return value.length > 40 ? `a ${value.length}-character string` : JSON.stringify(value);
-    case "number":
-    case "boolean":
-    case "bigint":
-      return String(value);
-    case "undefined":
-      return "undefined";
-    case "function":
-      return "a function";
-    case "symbol":
-      return "a symbol";
-    default:
-      return "an object";
   }
 }

@@ -13,7 +13,7 @@
  * @module
  */
 import { FaztError } from "../../core/errors.ts";
-import { describe } from "./context.ts";
+import { describe } from "../../core/text.ts";
 import { isPlainObject, jsonProblem } from "./json_value.ts";
 
 /** A value bound to a SQL parameter. */

@@ -7,7 +7,8 @@
  */
 import { FaztError } from "../../core/errors.ts";
 import type { StoreWriter } from "./app_store.ts";
-import { describe, type StoreContext, utf8Length } from "./context.ts";
+import { type StoreContext } from "./context.ts";
+import { describe, utf8Length } from "../../core/text.ts";
 import {
   compileFilter,
   compileSort,

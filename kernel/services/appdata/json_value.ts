@@ -8,7 +8,7 @@
  * @module
  */
 import { FaztError } from "../../core/errors.ts";
-import { utf8Length } from "./context.ts";
+import { utf8Length } from "../../core/text.ts";
 
 /** A JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;

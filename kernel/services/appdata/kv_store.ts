@@ -16,13 +16,12 @@ import {
   checkPrefix,
   decodeCursor,
   DEFAULT_LIST_LIMIT,
-  describe,
   encodeCursor,
   listLimit,
   prefixRange,
   type StoreContext,
-  utf8Length,
 } from "./context.ts";
+import { describe, utf8Length } from "../../core/text.ts";
 import { encodeJson } from "./json_value.ts";
 
 /** The longest ttl, in seconds: 10 years. Longer is what leaving the ttl out is for. */

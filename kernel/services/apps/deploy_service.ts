@@ -34,7 +34,7 @@ import {
 import { fileSource, openEntry, type RandomAccessSource } from "../../../apps/zip_reader.ts";
 import { type AppManifest, parseManifest } from "../../../apps/manifest.ts";
 import { appNameProblem } from "../../../apps/app_name.ts";
-import { uploadTooLarge } from "../../http/upload_limit.ts";
+import { uploadTooLarge } from "./upload_limit.ts";
 import { concatBytes } from "../../core/bytes.ts";
 
 const brotli = promisify(brotliCompress);

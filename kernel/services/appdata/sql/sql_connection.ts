@@ -32,7 +32,7 @@ import {
   type StatementSync,
 } from "node:sqlite";
 import { FaztError } from "../../../core/errors.ts";
-import { describe, utf8Length } from "../context.ts";
+import { describe, utf8Length } from "../../../core/text.ts";
 import { isPlainObject } from "../json_value.ts";
 import { formatBytes } from "../../../core/format.ts";
 

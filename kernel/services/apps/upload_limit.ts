@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../../core/errors.ts";
 
 /** The error for an upload over its byte limit, the same from every layer. */
 export function uploadTooLarge(limit: number): FaztError {
