@@ -33,7 +33,7 @@ export interface DispatcherOptions {
   capabilities?: readonly AnyCapability[];
 }
 
-/** Runs one capability call for an app. Rejects with a `FaztError`. */
+/** Runs one capability call for an app; rejects with a `FaztError` for anything the app can fix. */
 export type Dispatch = (
   appId: string,
   name: string,
