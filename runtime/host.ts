@@ -1,7 +1,8 @@
 /**
  * What the runtime needs from the kernel, and nothing more: the app's code,
- * capability calls (data, secrets, fetch) and logs, always keyed by the app
- * ID the kernel assigned to a sandbox.
+ * the names of the capabilities offered as `fazt.*`, capability calls (data,
+ * secrets, fetch) and logs, always keyed by the app ID the kernel assigned
+ * to a sandbox.
  *
  * @module
  */
@@ -10,7 +11,22 @@
 export interface RuntimeHost {
   /** The code files (path → source) of an app version, and its entry file. */
   code(appId: string, versionId: number): Promise<{ files: Record<string, string>; entry: string }>;
-  /** Runs one capability call (`kv.get`, `fetch`, …) for an app. */
+  /**
+   * The dotted names of the capabilities app code sees as `fazt.*`
+   * (`kv.get`, …); sent to each sandbox, which builds its `fazt` from them.
+   */
+  readonly capabilities: readonly string[];
+  /**
+   * The capabilities whose answers can hold bytes: only their answers are
+   * walked to tag bytes for the bridge (`bridge_values.ts`); without this
+   * set, every answer is.
+   */
+  readonly answersWithBytes?: ReadonlySet<string>;
+  /**
+   * Runs one capability call (`kv.get`, `fetch`, …) for an app. `args` come
+   * from the sandbox, decoded (bytes are `Uint8Array`s) but unchecked; the
+   * answer may hold bytes too.
+   */
   call(appId: string, op: string, args: unknown[], signal?: AbortSignal): Promise<unknown>;
   /** Records one log line of an app. */
   log(

@@ -1,9 +1,11 @@
 /**
  * The bridge protocol between the kernel and a sandbox process: one JSON
  * object per line over the sandbox's Unix socket, in both directions (the
- * line plumbing is runtime/process/lines.ts). Bodies travel base64-encoded. The child never names an
- * app: the kernel knows which app a process serves and attaches that ID to
- * every capability call itself.
+ * line plumbing is runtime/process/lines.ts). Bodies travel base64-encoded;
+ * the values of capability calls and their answers are encoded by
+ * `bridge_values.ts` (bytes tagged) when they need it. The child never names
+ * an app: the kernel knows which app a process serves and attaches that ID
+ * to every capability call itself.
  *
  * @module
  */
@@ -25,6 +27,11 @@ export type ToChild =
     files: Record<string, string>;
     /** The entry file, e.g. `api/main.js`. */
     entry: string;
+    /**
+     * The dotted names of the capabilities offered as `fazt.*` (`kv.get`, …):
+     * the child builds its `fazt` object from them.
+     */
+    capabilities: readonly string[];
   }
   | {
     t: "req";
@@ -40,7 +47,12 @@ export type ToChild =
   | { t: "pause"; id: number }
   /** Carry on sending a paused response body. */
   | { t: "resume"; id: number }
-  | { t: "ret"; id: number; ok: true; value: unknown }
+  /**
+   * A capability call's answer. `tagged`: `value` holds bytes or escaped
+   * objects (`bridge_values.ts`) and must be decoded; without it, it is
+   * plain JSON.
+   */
+  | { t: "ret"; id: number; ok: true; value: unknown; tagged?: true }
   | { t: "ret"; id: number; ok: false; error: { code: string; message: string } }
   | { t: "ping"; id: number };
 
@@ -67,7 +79,11 @@ export type FromChild =
   | { t: "chunk"; id: number; data: string }
   | { t: "end"; id: number }
   | { t: "fail"; id: number; message: string }
-  | { t: "call"; id: number; op: string; args: unknown[] }
+  /**
+   * A capability call. `tagged`: `args` hold bytes or escaped objects
+   * (`bridge_values.ts`) and must be decoded; without it, they are plain JSON.
+   */
+  | { t: "call"; id: number; op: string; args: unknown[]; tagged?: true }
   | {
     t: "log";
     level: "debug" | "info" | "warn" | "error";

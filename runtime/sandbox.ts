@@ -16,6 +16,7 @@ import {
 } from "./protocol.ts";
 import { LineWriter, pumpConnLines, pumpLines } from "./process/lines.ts";
 import type { RuntimeHost } from "./host.ts";
+import { decodeValue, encodeValue } from "./bridge_values.ts";
 import { deprioritize } from "./process/priority.ts";
 import { utf8Length } from "../kernel/core/text.ts";
 
@@ -328,19 +329,7 @@ export class Sandbox {
         return;
       }
       case "call":
-        this.#host.call(this.#appId, msg.op, msg.args).then(
-          (value) => this.#send({ t: "ret", id: msg.id, ok: true, value: value ?? null }),
-          (err) =>
-            this.#send({
-              t: "ret",
-              id: msg.id,
-              ok: false,
-              error: {
-                code: (err as { code?: string }).code ?? "internal",
-                message: err instanceof Error ? err.message : String(err),
-              },
-            }),
-        );
+        this.#call(msg.id, msg.op, msg.args, msg.tagged === true);
         return;
       case "log":
         if (this.#appId) this.#host.log(this.#appId, msg.level, msg.message, msg.requestId);
@@ -348,6 +337,31 @@ export class Sandbox {
       case "pong":
         this.#pings.get(msg.id)?.();
         return;
+    }
+  }
+
+  /** Runs a capability call for the bound app and answers it, whatever happens. */
+  async #call(id: number, op: string, args: unknown, tagged: boolean): Promise<void> {
+    try {
+      const list = tagged ? decodeValue(args) : args;
+      const value = (await this.#host.call(this.#appId, op, list as unknown[])) ?? null;
+      const bytes = this.#host.answersWithBytes?.has(op) ?? true;
+      const encoded = bytes ? encodeValue(value) : value;
+      this.#send(
+        encoded === value
+          ? { t: "ret", id, ok: true, value }
+          : { t: "ret", id, ok: true, value: encoded, tagged: true },
+      );
+    } catch (err) {
+      this.#send({
+        t: "ret",
+        id,
+        ok: false,
+        error: {
+          code: (err as { code?: string }).code ?? "internal",
+          message: err instanceof Error ? err.message : String(err),
+        },
+      });
     }
   }
 
@@ -365,7 +379,13 @@ export class Sandbox {
     this.#appId = app.id;
     const loaded = new Promise<void>((resolve, reject) => this.#loaded = { resolve, reject });
     this.#loadingSince = performance.now();
-    this.#send({ t: "init", app, files: code.files, entry: code.entry });
+    this.#send({
+      t: "init",
+      app,
+      files: code.files,
+      entry: code.entry,
+      capabilities: this.#host.capabilities,
+    });
     try {
       await loaded;
     } finally {

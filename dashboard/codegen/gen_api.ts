@@ -28,6 +28,7 @@ import {
   propertyName,
   schemaToTs,
 } from "../../kernel/core/json_schema_ts.ts";
+import { formatTs } from "../../kernel/core/ts_format.ts";
 
 type Json = { [key: string]: unknown };
 
@@ -300,45 +301,6 @@ async function copiedModule(name: keyof typeof COPIES): Promise<string> {
   ].join("\n");
 }
 
-/**
- * Formats TypeScript the way `deno fmt` does with the project's settings,
- * again until it no longer changes (one pass does not always settle nested
- * unions).
- */
-async function format(text: string): Promise<string> {
-  let out = text;
-  for (let pass = 0; pass < 4; pass++) {
-    const next = await formatOnce(out);
-    if (next === out) return out;
-    out = next;
-  }
-  throw new Error("gen_api: deno fmt does not settle on the generated text");
-}
-
-async function formatOnce(text: string): Promise<string> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "fmt",
-      "--config",
-      decodeURIComponent(new URL("deno.json", ROOT).pathname),
-      "--ext=ts",
-      "-",
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) {
-    throw new Error(`gen_api: deno fmt failed:\n${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
-
 /** The generated files' text. */
 export async function generateApi(): Promise<GeneratedFiles> {
   const doc = buildOpenApi(OPERATIONS, { version: "generated" });
@@ -346,9 +308,9 @@ export async function generateApi(): Promise<GeneratedFiles> {
     ? doc.components.schemas
     : {};
   return {
-    "api.ts": await format(apiModule(shapes(doc), components)),
-    "ignore.ts": await format(await copiedModule("ignore.ts")),
-    "format.ts": await format(await copiedModule("format.ts")),
+    "api.ts": await formatTs(apiModule(shapes(doc), components), "gen_api"),
+    "ignore.ts": await formatTs(await copiedModule("ignore.ts"), "gen_api"),
+    "format.ts": await formatTs(await copiedModule("format.ts"), "gen_api"),
   };
 }
 

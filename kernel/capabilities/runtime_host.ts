@@ -1,45 +1,30 @@
 /**
  * The kernel's side of the runtime bridge: it hands a sandbox its app's
- * code and answers its capability calls (data, secrets, stdlib, fetch)
- * against kernel services, always for the app ID the kernel bound to that
- * sandbox. Arguments from app code are untrusted and checked here.
+ * code and the names of the `fazt.*` capabilities, and answers its
+ * capability calls (data, secrets, stdlib, fetch) through the one
+ * dispatcher (`dispatch.ts`), always for the app ID the kernel bound to that
+ * sandbox. Arguments from app code are untrusted and checked there.
  *
  * @module
  */
 import type { Database } from "../store/database.ts";
 import { FaztError } from "../core/errors.ts";
 import type { RuntimeHost } from "../../runtime/host.ts";
-import { fromBase64, toBase64 } from "../../runtime/protocol.ts";
 import { versionFiles } from "../services/vfs/version_store.ts";
 import { readBlob } from "../services/vfs/content_store.ts";
 import type { AppDataService } from "../services/appdata/app_data_service.ts";
 import type { SecretService } from "../services/secrets/secret_service.ts";
 import type { LogService } from "../services/logs/log_service.ts";
 import type { AppResources } from "../services/cockpit/app_resources.ts";
-import { isStdlibName, loadStdlib } from "../../stdlib/mod.ts";
 import { apiEntryOf } from "../../apps/api_entry.ts";
+import type { EgressFetch, Permission } from "./capability.ts";
+import { createDispatcher } from "./dispatch.ts";
+import { FAZT_CAPABILITY_NAMES } from "./registry.ts";
 
 /** File types sent to a sandbox as code. */
 const CODE_FILE = /\.(?:js|mjs|cjs|ts|json)$/;
 /** Most code bytes sent to a sandbox. */
 const MAX_CODE_BYTES = 20 * 1024 * 1024;
-
-/** Fetch as the egress guard offers it. */
-export interface EgressFetch {
-  /** Performs a guarded request. */
-  fetch(
-    req: { url: string; method?: string; headers?: [string, string][]; body?: Uint8Array | null },
-    signal?: AbortSignal,
-  ): Promise<
-    {
-      status: number;
-      statusText: string;
-      headers: [string, string][];
-      body: Uint8Array;
-      url: string;
-    }
-  >;
-}
 
 /** What the host needs. */
 export interface RuntimeHostOptions {
@@ -59,99 +44,24 @@ export interface RuntimeHostOptions {
   meter: { fetched(appId: string, bytes: number): void; assertWithinLimit(appId: string): void };
   /** Per-app memory and CPU limits (optional: none without it). */
   resources?: Pick<AppResources, "sandboxBound" | "exitReason" | "admit">;
-}
-
-function str(v: unknown, what: string): string {
-  if (typeof v !== "string") throw new FaztError("invalid_input", `${what} must be a string.`);
-  return v;
-}
-
-function obj(v: unknown, what: string): Record<string, unknown> {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== "object" || Array.isArray(v)) {
-    throw new FaztError("invalid_input", `${what} must be an object.`);
-  }
-  return v as Record<string, unknown>;
+  /** Whether an app holds a permission (default: every app holds every permission). */
+  permits?: (appId: string, permission: Permission) => boolean;
 }
 
 /** Creates the runtime host. */
 export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
-  const { db, appData, secrets, logs, egress, disk, meter, resources } = options;
-  const WRITES = new Set([
-    "kv.set",
-    "kv.increment",
-    "docs.insert",
-    "docs.update",
-    "blobs.put",
-    "sql.exec",
-  ]);
+  const { db, logs, resources } = options;
+  const dispatcher = createDispatcher({
+    services: {
+      appData: options.appData,
+      secrets: options.secrets,
+      egress: options.egress,
+      meter: options.meter,
+    },
+    disk: options.disk,
+    permits: options.permits,
+  });
   const codeCache = new Map<number, { files: Record<string, string>; entry: string }>();
-
-  type Call = (appId: string, args: unknown[], signal?: AbortSignal) => unknown;
-  const calls: Record<string, Call> = {
-    "kv.get": (app, [key]) => appData.forApp(app).kv.get(str(key, "key")),
-    "kv.set": (app, [key, value, opts]) =>
-      appData.forApp(app).kv.set(str(key, "key"), value, obj(opts, "options") as { ttl?: number }),
-    "kv.delete": (app, [key]) => appData.forApp(app).kv.delete(str(key, "key")),
-    "kv.list": (app, [opts]) => appData.forApp(app).kv.list(obj(opts, "options")),
-    "kv.increment": (app, [key, by]) =>
-      appData.forApp(app).kv.increment(str(key, "key"), by === undefined ? 1 : by as number),
-    "docs.insert": (app, [c, doc]) =>
-      appData.forApp(app).docs.insert(str(c, "collection"), doc as Record<string, unknown>),
-    "docs.find": (app, [c, filter, opts]) =>
-      appData.forApp(app).docs.find(
-        str(c, "collection"),
-        obj(filter, "filter"),
-        obj(opts, "options"),
-      ),
-    "docs.findOne": (app, [c, filter]) =>
-      appData.forApp(app).docs.findOne(str(c, "collection"), obj(filter, "filter")),
-    "docs.update": (app, [c, filter, update]) =>
-      appData.forApp(app).docs.update(
-        str(c, "collection"),
-        obj(filter, "filter"),
-        obj(update, "update"),
-      ),
-    "docs.delete": (app, [c, filter]) =>
-      appData.forApp(app).docs.delete(str(c, "collection"), obj(filter, "filter")),
-    "docs.count": (app, [c, filter]) =>
-      appData.forApp(app).docs.count(str(c, "collection"), obj(filter, "filter")),
-    "blobs.put": (app, [path, data, opts]) =>
-      appData.forApp(app).blobs.put(
-        str(path, "path"),
-        fromBase64(str(data, "data")),
-        obj(opts, "options") as { type?: string },
-      ),
-    "blobs.get": async (app, [path]) => {
-      const blob = await appData.forApp(app).blobs.get(str(path, "path"));
-      return blob &&
-        { data: toBase64(blob.bytes), type: blob.type, size: blob.size, updatedAt: blob.updatedAt };
-    },
-    "blobs.delete": (app, [path]) => appData.forApp(app).blobs.delete(str(path, "path")),
-    "blobs.list": (app, [opts]) => appData.forApp(app).blobs.list(obj(opts, "options")),
-    "sql.query": (app, [sql, params]) =>
-      appData.forApp(app).sql.query(str(sql, "sql"), params as unknown[] | undefined),
-    "sql.exec": (app, [sql, params]) =>
-      appData.forApp(app).sql.exec(str(sql, "sql"), params as unknown[] | undefined),
-    "env.get": (app, [name]) => secrets.reveal(app, str(name, "name")) ?? null,
-    "stdlib": (_app, [name]) => {
-      const n = str(name, "name");
-      if (!isStdlibName(n)) throw new FaztError("not_found", `No stdlib library "${n}".`);
-      return loadStdlib(n);
-    },
-    "fetch": async (app, [req], signal) => {
-      const r = obj(req, "request");
-      meter.assertWithinLimit(app);
-      const res = await egress.fetch({
-        url: str(r.url, "url"),
-        method: typeof r.method === "string" ? r.method : "GET",
-        headers: Array.isArray(r.headers) ? r.headers as [string, string][] : [],
-        body: typeof r.body === "string" ? fromBase64(r.body) : null,
-      }, signal);
-      meter.fetched(app, res.body.byteLength);
-      return { ...res, body: toBase64(res.body) };
-    },
-  };
 
   return {
     code(_appId, versionId) {
@@ -180,13 +90,9 @@ export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
       codeCache.set(versionId, code);
       return Promise.resolve(code);
     },
-    async call(appId, op, args, signal) {
-      const fn = calls[op];
-      if (!fn) throw new FaztError("not_found", `Unknown capability "${op}".`);
-      if (WRITES.has(op)) disk.assertWritable("Saving app data");
-      if (!Array.isArray(args)) throw new FaztError("invalid_input", "Arguments must be a list.");
-      return await fn(appId, args, signal);
-    },
+    capabilities: FAZT_CAPABILITY_NAMES,
+    answersWithBytes: dispatcher.answersWithBytes,
+    call: dispatcher.call,
     log(appId, level, message, requestId) {
       logs.append({ appId, level, source: "app", message, requestId });
     },

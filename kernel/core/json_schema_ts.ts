@@ -10,7 +10,8 @@
  * something narrower than the schema allows.
  *
  * It imports nothing, so any generator can use it: the dashboard's API
- * client (`gen_api.ts`) and, later, the types for app authors.
+ * client (`gen_api.ts`) and the types for app authors
+ * (`kernel/capabilities/fazt_dts.ts`).
  *
  * @module
  */

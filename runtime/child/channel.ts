@@ -1,12 +1,14 @@
 /**
  * The child's end of the bridge: a Unix socket to the kernel, connected
  * before the process drops its permissions. It sends messages, receives
- * the kernel's, and turns capability calls into promises.
+ * the kernel's, and turns capability calls into promises; their values
+ * cross the bridge encoded by `../bridge_values.ts` (bytes included).
  *
  * @module
  */
 import type { FromChild, ToChild } from "../protocol.ts";
 import { LineWriter, pumpConnLines } from "../process/lines.ts";
+import { decodeValue, encodeValue } from "../bridge_values.ts";
 
 /** The child's connection to the kernel. */
 export interface Channel {
@@ -14,7 +16,10 @@ export interface Channel {
   send(msg: FromChild): void;
   /** Resolves when messages sent so far are nearly all written (at most `maxBacklog` characters left). */
   drain(maxBacklog: number): Promise<void>;
-  /** Calls a kernel capability and waits for its answer. */
+  /**
+   * Calls a kernel capability and waits for its answer. Trailing
+   * `undefined` arguments are left out (JSON would make them `null`).
+   */
   call(op: string, args: unknown[]): Promise<unknown>;
   /**
    * Hands every kernel message that is not a call's answer to `onMessage`,
@@ -52,10 +57,20 @@ export async function openChannel(path: string): Promise<Channel> {
     send,
     drain: (maxBacklog) => out.backlog <= maxBacklog ? Promise.resolve() : out.drained(),
     call(op, args) {
-      const id = nextId++;
       return new Promise((resolve, reject) => {
+        let given = args.length;
+        while (given > 0 && args[given - 1] === undefined) given--;
+        const list = given === args.length ? args : args.slice(0, given);
+        // Encoding may throw (a getter of the app's); then nothing is sent.
+        const encoded = encodeValue(list) as unknown[];
+        const id = nextId++;
+        const line = JSON.stringify(
+          (encoded === list
+            ? { t: "call", id, op, args: list }
+            : { t: "call", id, op, args: encoded, tagged: true }) satisfies FromChild,
+        );
         pending.set(id, { resolve, reject });
-        send({ t: "call", id, op, args });
+        out.push(line);
       });
     },
     listen(onMessage) {
@@ -65,8 +80,12 @@ export async function openChannel(path: string): Promise<Channel> {
         const p = pending.get(msg.id);
         pending.delete(msg.id);
         if (!p) return;
-        if (msg.ok) p.resolve(msg.value);
-        else p.reject(new BridgeError(msg.error.code, msg.error.message));
+        if (!msg.ok) return p.reject(new BridgeError(msg.error.code, msg.error.message));
+        try {
+          p.resolve(msg.tagged ? decodeValue(msg.value) : msg.value);
+        } catch (err) {
+          p.reject(err as Error);
+        }
       });
     },
   };

@@ -200,45 +200,33 @@ function format(args: unknown[]): string {
   }).join(" ");
 }
 
-function makeFazt(channel: Channel, app: SandboxApp): Record<string, unknown> {
-  const call = (op: string) => (...args: unknown[]) => channel.call(op, args);
-  return Object.freeze({
-    app: Object.freeze({ ...app }),
-    kv: Object.freeze({
-      get: call("kv.get"),
-      set: call("kv.set"),
-      delete: call("kv.delete"),
-      list: call("kv.list"),
-      increment: call("kv.increment"),
-    }),
-    docs: Object.freeze({
-      insert: call("docs.insert"),
-      find: call("docs.find"),
-      findOne: call("docs.findOne"),
-      update: call("docs.update"),
-      delete: call("docs.delete"),
-      count: call("docs.count"),
-    }),
-    blobs: Object.freeze({
-      put: async (path: string, bytes: Uint8Array | string, opts?: { type?: string }) => {
-        const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-        return await channel.call("blobs.put", [path, toBase64(data), opts ?? {}]);
-      },
-      get: async (path: string) => {
-        const r = await channel.call("blobs.get", [path]) as
-          | { data: string; type: string; size: number; updatedAt: number }
-          | null;
-        return r &&
-          { bytes: fromBase64(r.data), type: r.type, size: r.size, updatedAt: r.updatedAt };
-      },
-      delete: call("blobs.delete"),
-      list: call("blobs.list"),
-    }),
-    sql: Object.freeze({ query: call("sql.query"), exec: call("sql.exec") }),
-    env: Object.freeze({ get: call("env.get") }),
-  });
+/** A capability name the child makes a `fazt.<group>.<name>` function of. */
+const CAPABILITY_NAME = /^([a-z][A-Za-z0-9]*)\.([a-z][A-Za-z0-9]*)$/;
+
+/**
+ * The app's frozen `fazt` object: `fazt.app`, and one frozen group per
+ * capability group the kernel named (`kv.get` → `fazt.kv.get`), each
+ * function a call over the bridge with the arguments as given.
+ */
+function makeFazt(
+  channel: Channel,
+  app: SandboxApp,
+  capabilities: readonly string[],
+): Record<string, unknown> {
+  const groups = new Map<string, Record<string, unknown>>();
+  for (const name of capabilities) {
+    const parts = CAPABILITY_NAME.exec(name);
+    if (!parts || parts[1] === "app") continue;
+    let group = groups.get(parts[1]);
+    if (!group) groups.set(parts[1], group = {});
+    group[parts[2]] = (...args: unknown[]) => channel.call(name, args);
+  }
+  const fazt: Record<string, unknown> = { app: Object.freeze({ ...app }) };
+  for (const [name, group] of groups) fazt[name] = Object.freeze(group);
+  return Object.freeze(fazt);
 }
 
+/** The sandbox's `fetch`: the request goes to the kernel's egress guard. */
 function makeFetch(channel: Channel): typeof fetch {
   return async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input, init);
@@ -247,21 +235,23 @@ function makeFetch(channel: Channel): typeof fetch {
       url: req.url,
       method: req.method,
       headers: [...req.headers],
-      body: body ? toBase64(body) : null,
+      body,
     }]) as {
       status: number;
       statusText: string;
       headers: [string, string][];
-      body: string;
+      body: Uint8Array<ArrayBuffer>;
       url: string;
+      redirected: boolean;
     };
     const nullBody = res.status === 204 || res.status === 304 || req.method === "HEAD";
-    const response = new Response(nullBody ? null : fromBase64(res.body), {
+    const response = new Response(nullBody ? null : res.body, {
       status: res.status,
       statusText: res.statusText,
       headers: res.headers,
     });
     Object.defineProperty(response, "url", { value: res.url });
+    Object.defineProperty(response, "redirected", { value: res.redirected });
     return response;
   };
 }
@@ -308,7 +298,7 @@ async function main(): Promise<void> {
       entryUrl = modules.entryUrl(msg.entry);
       lock.setEntry(msg.entry, entryUrl);
       await modules.preload();
-      fazt = makeFazt(channel, msg.app);
+      fazt = makeFazt(channel, msg.app, msg.capabilities);
       g.fazt = fazt;
       g.require = modules.requireFrom(msg.entry);
       handler = pickHandler(await modules.loadEntry(msg.entry, { fazt }));
