@@ -61,6 +61,7 @@ import { OPERATIONS } from "../ops/registry.ts";
 import { health } from "../ops/system_ops.ts";
 import type { Services } from "../ops/services.ts";
 import { VERSION } from "../core/version.ts";
+import { createAppCodeReader } from "../services/vfs/app_code.ts";
 
 /** Everything a kernel needs to know. */
 export interface KernelConfig {
@@ -249,7 +250,7 @@ export async function createKernel(
   const ipLimiter = createIpRateLimiter({ rate: config.rateLimit });
   const runtime = createRuntime({
     host: createRuntimeHost({
-      db,
+      code: createAppCodeReader(db.read),
       appData,
       secrets,
       logs,

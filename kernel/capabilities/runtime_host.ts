@@ -7,29 +7,20 @@
  *
  * @module
  */
-import type { Database } from "../store/database.ts";
-import { FaztError } from "../core/errors.ts";
 import type { RuntimeHost } from "../../runtime/host.ts";
-import { versionFiles } from "../services/vfs/version_store.ts";
-import { readBlob } from "../services/vfs/content_store.ts";
+import type { AppCodeReader } from "../services/vfs/app_code.ts";
 import type { AppDataService } from "../services/appdata/app_data_service.ts";
 import type { SecretService } from "../services/secrets/secret_service.ts";
 import type { LogService } from "../services/logs/log_service.ts";
 import type { AppResources } from "../services/cockpit/app_resources.ts";
-import { apiEntryOf } from "../../apps/api_entry.ts";
 import type { EgressFetch, Permission } from "./capability.ts";
 import { createDispatcher } from "./dispatch.ts";
 import { FAZT_CAPABILITY_NAMES } from "./registry.ts";
 
-/** File types sent to a sandbox as code. */
-const CODE_FILE = /\.(?:js|mjs|cjs|ts|json)$/;
-/** Most code bytes sent to a sandbox. */
-const MAX_CODE_BYTES = 20 * 1024 * 1024;
-
 /** What the host needs. */
 export interface RuntimeHostOptions {
-  /** The kernel database (for code). */
-  db: Database;
+  /** Reads an app version's code. */
+  code: AppCodeReader;
   /** Per-app data. */
   appData: AppDataService;
   /** Per-app secrets. */
@@ -50,7 +41,7 @@ export interface RuntimeHostOptions {
 
 /** Creates the runtime host. */
 export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
-  const { db, logs, resources } = options;
+  const { logs, resources } = options;
   const dispatcher = createDispatcher({
     services: {
       appData: options.appData,
@@ -61,34 +52,14 @@ export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
     disk: options.disk,
     permits: options.permits,
   });
-  const codeCache = new Map<number, { files: Record<string, string>; entry: string }>();
 
   return {
-    code(_appId, versionId) {
-      const cached = codeCache.get(versionId);
-      if (cached) return Promise.resolve(cached);
-      const all = versionFiles(db.read, versionId);
-      const entry = apiEntryOf(all.map((f) => f.path));
-      if (!entry) {
-        return Promise.reject(new FaztError("not_found", "This app has no api/main.js."));
+    code: (_appId, versionId) => {
+      try {
+        return Promise.resolve(options.code(versionId));
+      } catch (err) {
+        return Promise.reject(err);
       }
-      const decoder = new TextDecoder();
-      const files: Record<string, string> = {};
-      let total = 0;
-      for (const f of all) {
-        if (!CODE_FILE.test(f.path)) continue;
-        total += f.size;
-        if (total > MAX_CODE_BYTES) {
-          return Promise.reject(
-            new FaztError("payload_too_large", `The app's code is over ${MAX_CODE_BYTES} bytes.`),
-          );
-        }
-        files[f.path] = decoder.decode(readBlob(db.read, f.hash) ?? new Uint8Array());
-      }
-      const code = { files, entry };
-      if (codeCache.size > 64) codeCache.delete(codeCache.keys().next().value!);
-      codeCache.set(versionId, code);
-      return Promise.resolve(code);
     },
     capabilities: FAZT_CAPABILITY_NAMES,
     answersWithBytes: dispatcher.answersWithBytes,

@@ -34,6 +34,7 @@ import {
 import { Sandbox } from "../../runtime/sandbox.ts";
 import { sandboxSpawnSpec } from "../../runtime/mod.ts";
 import { APP_A, APP_B } from "./appdata.ts";
+import { createAppCodeReader } from "../../kernel/services/vfs/app_code.ts";
 
 /** Real services on a temp data folder. */
 export interface CapabilityWorld {
@@ -124,7 +125,7 @@ export async function withSandbox(
   const sandbox = new Sandbox(
     spec,
     createRuntimeHost({
-      db: world.db,
+      code: createAppCodeReader(world.db.read),
       appData: world.appData,
       secrets: world.secrets,
       logs: world.logs,

@@ -10,6 +10,7 @@ import { Sandbox } from "../../../runtime/sandbox.ts";
 import { createRuntimeHost } from "../../../kernel/capabilities/runtime_host.ts";
 import { APP_A } from "../../_helpers/appdata.ts";
 import { withCapabilityWorld } from "../../_helpers/capabilities.ts";
+import { createAppCodeReader } from "../../../kernel/services/vfs/app_code.ts";
 
 /** Forged calls, each with the error code it must get. */
 const FORGED: [unknown, string][] = [
@@ -83,7 +84,7 @@ Deno.test({
           socketDir: dir,
         },
         createRuntimeHost({
-          db: world.db,
+          code: createAppCodeReader(world.db.read),
           appData: world.appData,
           secrets: world.secrets,
           logs: world.logs,
