@@ -27,7 +27,8 @@
  *
  * @module
  */
-import type { ConnInfo, HttpHandler } from "./handler.ts";
+import type { HttpHandler } from "./handler.ts";
+import type { ConnInfo } from "./request_info.ts";
 import { isWatched, type SendProgress, watchedResponse } from "./send_watch.ts";
 import { errorResponse } from "./error_response.ts";
 import { FaztError } from "../core/errors.ts";
