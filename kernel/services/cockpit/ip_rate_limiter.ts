@@ -23,7 +23,7 @@
  * ```ts
  * const limiter = createIpRateLimiter({ rate: 100 });
  * const wait = limiter.take(clientIp, peer);
- * if (wait > 0) return errorResponse(rateLimitedError(wait));
+ * if (wait > 0) throw rateLimitedError(wait); // the HTTP layer renders it: 429
  * ```
  *
  * @module

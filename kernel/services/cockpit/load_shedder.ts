@@ -14,7 +14,7 @@
  * ```ts
  * const shedder = createLoadShedder({});
  * const release = shedder.enter("user");
- * if (!release) return errorResponse(shedError("user"));
+ * if (!release) throw shedError("user"); // the HTTP layer renders it: 503
  * try { return await serve(req); } finally { release(); }
  * ```
  *
