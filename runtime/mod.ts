@@ -10,7 +10,6 @@ import { builtinModules } from "node:module";
 import { FaztError } from "../kernel/core/errors.ts";
 import { selfLauncher } from "./process/launcher.ts";
 import { refusingImportMap } from "./builtins.ts";
-import { watchSend } from "../kernel/http/send_watch.ts";
 import { type BoundProcess, createPool, type PoolStats } from "./pool.ts";
 import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -39,6 +38,18 @@ export interface RuntimeOptions {
   spare: boolean;
 }
 
+/** The runtime's answer to one `/api` request. */
+export interface RuntimeAnswer {
+  /** The app's response. */
+  res: Response;
+  /**
+   * True when the body streams from the app as it writes it (it can be
+   * large and slow): the caller's transport should watch for a client that
+   * stops reading it. False for a whole answer (or none).
+   */
+  streamed: boolean;
+}
+
 /** The runtime. */
 export interface Runtime {
   /** Answers one `/api` request of an app. */
@@ -47,7 +58,7 @@ export interface Runtime {
     target: RuntimeTarget,
     requestId: string,
     served?: (bytes: number) => void,
-  ): Promise<Response>;
+  ): Promise<RuntimeAnswer>;
   /** Pool state and counters. */
   stats(): PoolStats;
   /** Stops idle sandboxes (memory pressure); returns how many. */
@@ -324,7 +335,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     target: RuntimeTarget,
     requestId: string,
     served: (bytes: number) => void = () => {},
-  ): Promise<Response> {
+  ): Promise<RuntimeAnswer> {
     const waiting = enter(target.appId);
     if (waiting) await waiting;
     let left = false;
@@ -385,7 +396,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (size !== undefined || !res.body) {
         done();
         if (size) served(size);
-        return res;
+        return { res, streamed: false };
       }
       flight.streaming = true;
       const reader = res.body.getReader();
@@ -410,14 +421,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           return reader.cancel(reason);
         },
       });
-      // A streamed answer can be large: the listener watches for a client that stops reading.
-      return watchSend(
-        new Response(guarded, {
+      // A streamed answer can be large: the caller watches for a client that stops reading.
+      return {
+        res: new Response(guarded, {
           status: res.status,
           statusText: res.statusText,
           headers: res.headers,
         }),
-      );
+        streamed: true,
+      };
     } catch (err) {
       release();
       if (err instanceof SandboxError) {

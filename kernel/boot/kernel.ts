@@ -56,6 +56,8 @@ import { createContentCache } from "../services/vfs/content_cache.ts";
 import { createStaticServer } from "../http/static/static_serve.ts";
 import { createRestCodec } from "../http/rest/rest_codec.ts";
 import { createHttpHandler, type HttpHandler } from "../http/handler.ts";
+import { faztMounts } from "../http/fazt_mounts.ts";
+import { createAppTraffic } from "../http/app_traffic.ts";
 import { createMcpCodec } from "../http/mcp/mcp_codec.ts";
 import { OPERATIONS } from "../ops/registry.ts";
 import { health } from "../ops/system_ops.ts";
@@ -349,28 +351,34 @@ export async function createKernel(
     maxUploadBytes: config.maxUploadBytes,
   });
   const handler = createHttpHandler({
-    domain: config.domain,
-    version: VERSION,
     routes,
-    statics: createStaticServer({
-      db: db.read,
-      indexes,
-      content,
-      maxCachedBytes: config.maxCachedFileBytes,
-    }),
-    rest,
-    mcp: createMcpCodec({ operations: OPERATIONS, services, authenticate, version: VERSION }),
-    healthOp: health,
-    operations: OPERATIONS,
-    traffic,
     trustProxy: config.trustProxy,
-    runtime,
     shedder,
     gate,
-    meter,
     ipLimiter,
-    appLog: (appId, message, requestId) =>
-      logs.append({ appId, level: "warn", source: "kernel", message, requestId }),
+    mounts: faztMounts({
+      domain: config.domain,
+      version: VERSION,
+      routes,
+      rest,
+      mcp: createMcpCodec({ operations: OPERATIONS, services, authenticate, version: VERSION }),
+      healthOp: health,
+      operations: OPERATIONS,
+      trustProxy: config.trustProxy,
+      apps: createAppTraffic({
+        statics: createStaticServer({
+          db: db.read,
+          indexes,
+          content,
+          maxCachedBytes: config.maxCachedFileBytes,
+        }),
+        runtime,
+        traffic,
+        meter,
+        appLog: (appId, message, requestId) =>
+          logs.append({ appId, level: "warn", source: "kernel", message, requestId }),
+      }),
+    }),
   });
 
   const procReader = sysFiles ? await createProcReader(sysFiles) : null;

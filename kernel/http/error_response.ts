@@ -14,7 +14,18 @@ export interface ErrorResponseOptions {
   log?: (line: string, err: unknown) => void;
 }
 
-/** Turns anything thrown into the JSON error response. */
+/** Headers of every error response; an error's own headers cannot replace them. */
+const FIXED: readonly (readonly [string, string])[] = [
+  ["content-type", "application/json; charset=utf-8"],
+  ["cache-control", "no-store"],
+  ["x-content-type-options", "nosniff"],
+];
+
+/**
+ * Turns anything thrown into the JSON error response. Headers go in as a
+ * list, not a `Headers` object: guards refuse floods of requests with
+ * errors (429, 503) and this is most of what a refusal costs.
+ */
 export function errorResponse(err: unknown, options: ErrorResponseOptions = {}): Response {
   const e = err instanceof FaztError ? err : toFaztError(err);
   if (e.code === "internal") {
@@ -23,13 +34,19 @@ export function errorResponse(err: unknown, options: ErrorResponseOptions = {}):
       e.cause ?? e,
     );
   }
-  const headers = new Headers(e.headers);
-  headers.set("content-type", "application/json; charset=utf-8");
-  headers.set("cache-control", "no-store");
-  headers.set("x-content-type-options", "nosniff");
-  if (options.requestId) headers.set("x-request-id", options.requestId);
-  if (e.code === "unauthorized" && !headers.has("www-authenticate")) {
-    headers.set("www-authenticate", 'Bearer realm="fazt"');
+  const headers: [string, string][] = [...FIXED] as [string, string][];
+  let challenged = false;
+  for (const name in e.headers) {
+    const key = name.toLowerCase();
+    if (FIXED.some(([fixed]) => fixed === key) || (key === "x-request-id" && options.requestId)) {
+      continue;
+    }
+    if (key === "www-authenticate") challenged = true;
+    headers.push([key, e.headers[name]]);
+  }
+  if (options.requestId) headers.push(["x-request-id", options.requestId]);
+  if (e.code === "unauthorized" && !challenged) {
+    headers.push(["www-authenticate", 'Bearer realm="fazt"']);
   }
   return new Response(JSON.stringify(e.toJSON()), { status: e.status, headers });
 }

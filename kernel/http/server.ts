@@ -1,37 +1,42 @@
 /**
  * The HTTP listener around the kernel's handler: connection caps, header,
- * idle and request-body timeouts (slowloris), and graceful shutdown (stop
- * accepting, let in-flight requests finish, then close the kernel).
+ * idle and request-body timeouts (slowloris), slow readers of large
+ * responses, and graceful shutdown (stop accepting, let in-flight requests
+ * finish, then close the kernel).
  *
  * `Deno.serve` has no header or idle timeout and no connection cap, and
  * `node:http` (which has them) served 30–45% of its requests per second in
  * the same run. So fazt accepts TCP connections itself (`Deno.listen`) and
- * hands each one to Deno's own HTTP engine (hyper) through
- * `serveHttpOnConnection`, the per-connection entry point behind
- * `Deno.serve`: the request path stays Deno's, and owning the socket lets
- * the listener count connections and close one whose deadline passed.
- * Hyper reads the header bytes, so the listener cannot see them arrive: it
- * sees a request when its headers are complete. Each connection has one
- * deadline, reset by every request; one sweep closes connections past it
- * with hyper's graceful close, which drops a connection that is idle or
- * still reading headers at once and lets a response being written finish
- * first. Request bodies are tracked until read to their end, since hyper
- * must read a body (even one nobody wants) before the next request or a
- * graceful close; a client that stops sending one gets its connection cut.
- * See {@linkcode ConnectionLimits}. Measured cost against `Deno.serve`:
- * 5–13% of static requests per second (2 KB file), ~5 µs per request.
- *
- * That entry point is internal to Deno (`Deno[Deno.internal]`), so
- * {@linkcode listen} checks it exists and fails loudly if an upgrade removes
- * it; `tests/kernel/http/server_test.ts` pins the behaviour.
+ * hands each one to Deno's own HTTP engine (hyper) through the adapter in
+ * `deno_connection.ts`: the request path stays Deno's, and owning the
+ * socket lets the listener count connections and close or cut one whose
+ * deadline passed. Hyper reads the header bytes, so the listener cannot see
+ * them arrive: it sees a request when its headers are complete. Each
+ * connection has one deadline, reset by every request; one sweep
+ * (`connection_sweep.ts`) closes connections past it with hyper's graceful
+ * close, which drops a connection that is idle or still reading headers at
+ * once and lets a response being written finish first. Request bodies are
+ * tracked until read to their end, since hyper must read a body (even one
+ * nobody wants) before the next request or a graceful close; a client that
+ * stops sending one gets its connection cut. See
+ * {@linkcode ConnectionLimits}. Measured cost against `Deno.serve`: 5–13%
+ * of static requests per second (2 KB file), ~5 µs per request.
  *
  * @module
  */
-import type { ConnInfo, HttpHandler } from "./handler.ts";
+import type { HttpHandler } from "./handler.ts";
+import type { ConnInfo } from "./request_info.ts";
 import { isWatched, type SendProgress, watchedResponse } from "./send_watch.ts";
 import { errorResponse } from "./error_response.ts";
 import { FaztError } from "../core/errors.ts";
 import { refuseRequest } from "./request_gate.ts";
+import { denoConnectionServer } from "./deno_connection.ts";
+import {
+  type Connection,
+  cutConnection,
+  sweepConnections,
+  type TrackedBody,
+} from "./connection_sweep.ts";
 
 /** Connection limits the listener enforces. */
 export interface ConnectionLimits {
@@ -123,99 +128,6 @@ export interface Listener {
   finished: Promise<void>;
 }
 
-type ServeHandler = (
-  req: Request,
-  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-) => Response | Promise<Response>;
-
-/** What `serveHttpOnConnection` returns (the `Deno.serve` server, for one connection). */
-interface ServedConnection {
-  finished: Promise<void>;
-  shutdown(): Promise<void>;
-}
-
-type ServeHttpOnConnection = (
-  conn: Deno.Conn,
-  signal: AbortSignal,
-  handler: ServeHandler,
-  onError: (err: unknown) => Response | Promise<Response>,
-  onListen: (scheme: string) => void,
-) => ServedConnection;
-
-function serveHttpOnConnection(): ServeHttpOnConnection {
-  const deno = Deno as unknown as { internal?: symbol } & Record<symbol, unknown>;
-  const internal = deno.internal === undefined ? undefined : deno[deno.internal] as {
-    serveHttpOnConnection?: unknown;
-  };
-  const fn = internal?.serveHttpOnConnection;
-  if (typeof fn !== "function" || fn.length !== 5) {
-    throw new Error(
-      `This Deno (${Deno.version.deno}) has no serveHttpOnConnection(conn, signal, handler, onError, onListen); ` +
-        "fazt's listener (kernel/http/server.ts) needs it.",
-    );
-  }
-  return fn as ServeHttpOnConnection;
-}
-
-/**
- * A stand-in for the `AbortSignal` that `serveHttpOnConnection` takes: Deno
- * only subscribes to its "abort" event, and cancels the connection from that
- * listener. Calling the listener directly lets a cancel that comes too late
- * (the connection already closed: `BadResource`) be caught; thrown from a
- * real signal's listener it would be an uncaught error that ends the process.
- */
-function cancelHandle(): { signal: AbortSignal; cancel(): void } {
-  let onAbort: (() => void) | undefined;
-  const signal = {
-    aborted: false,
-    addEventListener: (_type: string, listener: () => void) => onAbort = listener,
-    removeEventListener: () => {},
-  } as unknown as AbortSignal;
-  return {
-    signal,
-    cancel: () => {
-      try {
-        onAbort?.();
-      } catch {
-        // Already closed.
-      }
-    },
-  };
-}
-
-/** A request body not yet read to its end. */
-interface Body {
-  /** Since when the client owes bytes (or when it last sent some). */
-  since: number;
-  /** A read waits for the client. */
-  reading: boolean;
-  /**
-   * The handler has returned or cancelled the body: from now on every moment
-   * without bytes counts, as hyper must read the body to its end anyway.
-   */
-  abandoned: boolean;
-  /** Fails the pending read, if any. */
-  fail(err: Error): void;
-}
-
-/** One accepted connection. */
-interface Connection {
-  /** When the connection is closed (gracefully) unless another request arrives first. */
-  deadline: number;
-  /** Set once its close began (graceful or cut). */
-  closing: boolean;
-  /**
-   * Request bodies not read to their end. While there are any the connection
-   * is never closed gracefully: hyper would wait for the rest of the body.
-   */
-  readonly bodies: Set<Body>;
-  /** Cuts the connection at once. */
-  readonly cancel: () => void;
-  /** The watched response body being sent, if any. */
-  sending: SendProgress | null;
-  served?: ServedConnection;
-}
-
 /**
  * `req` with a body tracked in `conn.bodies`, so that a client that stops
  * sending it is found. Reads pull from the original body one chunk at a
@@ -225,11 +137,11 @@ function trackedBody(
   req: Request,
   source: ReadableStream<Uint8Array>,
   conn: Connection,
-): { req: Request; body: Body } {
+): { req: Request; body: TrackedBody } {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let failed = false;
   let fail: (err: Error) => void = () => {};
-  const state: Body = {
+  const state: TrackedBody = {
     since: performance.now(),
     reading: false,
     abandoned: false,
@@ -289,18 +201,9 @@ function hasHiddenBody(req: Request): boolean {
   return (length !== null && length !== "0") || req.headers.has("transfer-encoding");
 }
 
-/**
- * Why a watched response body was failed. Deno logs a response body's error
- * as an internal error: one line, without a stack of fazt's timers.
- */
-const STALLED_SEND = Object.assign(
-  new Error("fazt cut a connection: the client stopped reading a large response."),
-  { stack: "fazt cut a connection: the client stopped reading a large response." },
-);
-
 /** Starts listening; the handler is attached once the kernel is ready. */
 export function listen(options: ListenOptions): Listener {
-  const serve = serveHttpOnConnection();
+  const serve = denoConnectionServer();
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   let handler: HttpHandler | undefined;
   const dispatch: HttpHandler = (req, info) =>
@@ -315,49 +218,7 @@ export function listen(options: ListenOptions): Listener {
   let stopping = false;
   const drained = Promise.withResolvers<void>();
 
-  function cut(c: Connection): void {
-    if (c.closing) return; // a graceful close cannot be cut short any more
-    c.closing = true;
-    c.cancel();
-  }
-
-  /**
-   * Closes every connection past its deadline (all of them once stopping)
-   * gracefully: hyper closes one that is idle or reading headers at once and
-   * lets a response being written finish first. Cuts a connection whose
-   * client stopped sending a body someone waits for or hyper must read.
-   */
-  function sweep(): void {
-    const now = performance.now();
-    for (const c of conns) {
-      const sending = c.sending;
-      if (
-        sending !== null && sending.idleSince >= 0 &&
-        now - sending.idleSince >= limits.sendTimeoutMs
-      ) {
-        // Erroring the body ends the response, and with it the connection,
-        // even when a graceful close already began.
-        c.sending = null;
-        sending.fail(STALLED_SEND);
-        cut(c);
-        continue;
-      }
-      if (c.closing) continue;
-      if (c.bodies.size === 0) {
-        if (stopping || c.deadline <= now) {
-          c.closing = true;
-          c.served?.shutdown().catch(() => {});
-        }
-        continue;
-      }
-      for (const b of c.bodies) {
-        if (!(b.reading || b.abandoned) || now - b.since < limits.bodyTimeoutMs) continue;
-        b.fail(new FaztError("bad_request", "The request body stalled."));
-        cut(c);
-        break;
-      }
-    }
-  }
+  const sweep = () => sweepConnections(conns, performance.now(), stopping, limits);
   // Often enough to hold each timeout within a tenth (at least every second).
   const sweepMs = Math.min(
     1000,
@@ -385,12 +246,10 @@ export function listen(options: ListenOptions): Listener {
     }
     // Streamed bodies go out as they are written, not held back by Nagle.
     tcp.setNoDelay(true);
-    const { signal, cancel } = cancelHandle();
     const c: Connection = {
       deadline: performance.now() + limits.headerTimeoutMs,
       closing: false,
       bodies: new Set(),
-      cancel,
       sending: null,
     };
     /** Watches a marked response's body (see send_watch.ts). */
@@ -401,16 +260,15 @@ export function listen(options: ListenOptions): Listener {
         if (c.sending === progress) c.sending = null;
         // The body could not be finished: a cut connection is the one way
         // the client learns that what it got is incomplete.
-        if (failed) cut(c);
+        if (failed) cutConnection(c);
       });
     };
     const answered = (res: Response | Promise<Response>) =>
       res instanceof Promise ? res.then(answer) : answer(res);
     const info: ConnInfo = { remoteAddr: tcp.remoteAddr };
     conns.add(c);
-    c.served = serve(
+    const served = serve(
       tcp,
-      signal,
       (req) => {
         const now = performance.now();
         // From the request's start (see ConnectionLimits.idleTimeoutMs).
@@ -456,9 +314,9 @@ export function listen(options: ListenOptions): Listener {
         return res.then(answer);
       },
       (err) => errorResponse(err),
-      () => {},
     );
-    c.served.finished.catch(() => {}).finally(() => release(c));
+    c.engine = served;
+    served.finished.catch(() => {}).finally(() => release(c));
   }
 
   const accepting = (async () => {

@@ -168,11 +168,12 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
             };
           }
         } else {
-          const res = content.response(
+          const res = content.derived(
             meta.hash,
             enc,
             meta,
             (bytes) => new Response(bytes, { status, headers: encodedHeaders(bytes) }),
+            cloneResponse,
           );
           if (res) return { res, bytes: Number(encodedLength(res)) };
         }
@@ -182,11 +183,12 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
       return { res: new Response(null, { status, headers: p.fullHeaders }), bytes: 0 };
     }
     if (status === 200 && meta.size <= maxCachedBytes) {
-      const res = content.response(
+      const res = content.derived(
         meta.hash,
         "identity",
         meta,
         (bytes) => new Response(bytes, { status, headers: p.fullHeaders }),
+        cloneResponse,
       );
       if (!res) throw new Error(`File ${meta.path} (${meta.hash}) is missing from the store.`);
       return { res, bytes: meta.size };
@@ -271,6 +273,9 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
     },
   };
 }
+
+/** Hands out a response kept in the content cache: a clone, cheaper than building a new one. */
+const cloneResponse = (kept: Response): Response => kept.clone();
 
 function page(status: number, html: string): Served {
   const res = htmlResponse(status, html);

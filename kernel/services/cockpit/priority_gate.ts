@@ -47,9 +47,10 @@ export interface PriorityGate {
   /**
    * Runs `work` now if this turn has time left and nobody is waiting;
    * otherwise queues it and returns a promise of its result. With the queue
-   * full ({@linkcode MAX_QUEUED}), returns `overflow()` at once instead.
+   * full ({@linkcode MAX_QUEUED}), returns null at once instead, without
+   * running `work` (the caller sheds the request; `work` must not return null).
    */
-  run<T>(work: () => T | Promise<T>, overflow: () => T): T | Promise<T>;
+  run<T>(work: () => T | Promise<T>): T | Promise<T> | null;
   /** Current counters. */
   stats(): PriorityGateStats;
 }
@@ -153,9 +154,9 @@ export function createPriorityGate(options: PriorityGateOptions): PriorityGate {
   }
 
   return {
-    run<T>(work: () => T | Promise<T>, overflow: () => T): T | Promise<T> {
+    run<T>(work: () => T | Promise<T>): T | Promise<T> | null {
       if (waiting() === 0 && hasTime()) return work();
-      if (waiting() >= MAX_QUEUED) return overflow();
+      if (waiting() >= MAX_QUEUED) return null;
       deferred++;
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });

@@ -33,17 +33,21 @@ export interface ContentCache {
    */
   get(hash: string, rep: Representation): Bytes | undefined;
   /**
-   * A response for a cached body: built once per `key` with `build` and
-   * kept with the cache entry (evicted together), then handed out as
-   * `clone()`s, which is much cheaper than building a Response per request.
-   * Bodies too large to cache get a freshly built response every time.
+   * A value built from a body's bytes once per `key` with `build` and kept
+   * with the cache entry (evicted together); every caller gets
+   * `share(kept)`. The static server keeps a prebuilt response per file
+   * this way and hands out clones, much cheaper than building one per
+   * request; the cache itself knows nothing of what it keeps. Bodies too
+   * large to cache get `build(bytes)` every time (nothing to share).
+   * Returns undefined when the representation is not stored.
    */
-  response(
+  derived<T>(
     hash: string,
     rep: Representation,
     key: object,
-    build: (bytes: Bytes) => Response,
-  ): Response | undefined;
+    build: (bytes: Bytes) => T,
+    share: (kept: T) => T,
+  ): T | undefined;
   /** Current counters. */
   stats(): ContentCacheStats;
   /** Drops entries until at most `bytes` are held. */
@@ -61,7 +65,8 @@ export interface ContentCacheOptions {
 interface Entry {
   bytes: Bytes;
   cached: boolean;
-  responses?: Map<object, Response>;
+  /** Values built from the bytes ({@linkcode ContentCache.derived}), by key. */
+  derived?: Map<object, unknown>;
 }
 
 /** Creates a content cache reading misses from `db`. */
@@ -109,17 +114,23 @@ export function createContentCache(db: Connection, options: ContentCacheOptions)
     get(hash, rep) {
       return lookup(hash, rep)?.bytes;
     },
-    response(hash, rep, key, build) {
+    derived<T>(
+      hash: string,
+      rep: Representation,
+      key: object,
+      build: (bytes: Bytes) => T,
+      share: (kept: T) => T,
+    ): T | undefined {
       const entry = lookup(hash, rep);
       if (!entry) return undefined;
       if (!entry.cached) return build(entry.bytes);
-      entry.responses ??= new Map();
-      let proto = entry.responses.get(key);
-      if (!proto) {
-        proto = build(entry.bytes);
-        entry.responses.set(key, proto);
+      entry.derived ??= new Map();
+      let kept = entry.derived.get(key) as T | undefined;
+      if (kept === undefined) {
+        kept = build(entry.bytes);
+        entry.derived.set(key, kept);
       }
-      return proto.clone();
+      return share(kept);
     },
     stats: () => ({ bytes, budget: options.budgetBytes, entries: entries.size, hits, misses }),
     shrink,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   createIpRateLimiter,
   isLoopback,
-  rateLimitedResponse,
+  rateLimitedError,
   rateLimitKey,
 } from "../../../../kernel/services/cockpit/ip_rate_limiter.ts";
 
@@ -162,15 +162,16 @@ Deno.test("rate 0 turns the limiter off", () => {
   assert.throws(() => createIpRateLimiter({ rate: -1 }), /rate limit/);
 });
 
-Deno.test("the 429 is the JSON error shape with Retry-After", async () => {
-  const res = rateLimitedResponse(3);
-  assert.equal(res.status, 429);
-  assert.equal(res.headers.get("retry-after"), "3");
-  assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8");
-  assert.equal(res.headers.get("cache-control"), "no-store");
-  const body = await res.json();
-  assert.equal(body.error.code, "rate_limited");
-  assert.match(body.error.message, /Try again in 3 seconds/);
-  assert.deepEqual(body.error.details, { retryAfterSeconds: 3 });
-  assert.match((await rateLimitedResponse(1).json()).error.message, /in 1 second\./);
+Deno.test("a limited request's error is `rate_limited` with Retry-After, made once per wait", () => {
+  const err = rateLimitedError(3);
+  assert.equal(err.code, "rate_limited");
+  assert.equal(err.status, 429);
+  assert.deepEqual(err.headers, { "retry-after": "3" });
+  assert.match(err.message, /Try again in 3 seconds/);
+  assert.deepEqual(err.details, { retryAfterSeconds: 3 });
+  assert.equal(rateLimitedError(3), err, "the same instance for the same wait");
+  assert.match(rateLimitedError(1).message, /in 1 second\./);
+  assert.throws(() => {
+    (err.details as Record<string, unknown>).retryAfterSeconds = 0;
+  }, TypeError);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   createLoadShedder,
   SHED_RETRY_AFTER_SECONDS,
-  shedResponse,
+  shedError,
 } from "../../../../kernel/services/cockpit/load_shedder.ts";
 
 Deno.test("each budget admits up to its concurrency and sheds beyond it", () => {
@@ -74,30 +74,36 @@ Deno.test("budgets must be positive whole numbers", () => {
   assert.throws(() => createLoadShedder({ cockpitConcurrency: 1.5 }), /cockpit concurrency/);
 });
 
-Deno.test("shedResponse() is a small JSON 503 with Retry-After", async () => {
-  const res = shedResponse();
-  assert.equal(res.status, 503);
-  assert.equal(res.headers.get("retry-after"), "5");
+Deno.test("a shed request's error is `unavailable` with Retry-After: 5, made once per budget", () => {
+  const user = shedError("user");
+  assert.equal(user.code, "unavailable");
+  assert.equal(user.status, 503);
   assert.equal(SHED_RETRY_AFTER_SECONDS, 5);
-  assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8");
-  assert.equal(res.headers.get("cache-control"), "no-store");
+  assert.deepEqual(user.headers, { "retry-after": "5" });
+  assert.deepEqual(user.details, {});
   assert.equal(
-    await res.text(),
-    '{"error":{"code":"unavailable","message":"fazt is under heavy load and is serving its owner first. Try again in a few seconds.","details":{}}}',
+    user.message,
+    "fazt is under heavy load and is serving its owner first. Try again in a few seconds.",
   );
-  const cockpit = shedResponse("cockpit");
-  assert.equal(cockpit.status, 503);
-  assert.equal(cockpit.headers.get("retry-after"), "5");
-  const body = await cockpit.json();
-  assert.equal(body.error.code, "unavailable");
-  assert.match(body.error.message, /cockpit/);
+  assert.equal(shedError(), user, "user traffic is the default");
+  assert.equal(shedError("user"), user, "the same instance every time: no new error per refusal");
+  const cockpit = shedError("cockpit");
+  assert.equal(cockpit.code, "unavailable");
+  assert.deepEqual(cockpit.headers, { "retry-after": "5" });
+  assert.match(cockpit.message, /cockpit/);
+  assert.throws(
+    () => {
+      (user.headers as Record<string, string>)["retry-after"] = "0";
+    },
+    TypeError,
+    "a shared error cannot be changed by one caller for the others",
+  );
 });
 
-Deno.test("shed() counts a request refused before its budget and answers 503", async () => {
+Deno.test("shed() counts a request refused before its budget and returns its error", () => {
   const shedder = createLoadShedder({});
-  const res = shedder.shed("user");
-  assert.equal(res.status, 503);
-  assert.equal((await res.json()).error.code, "unavailable");
+  const err = shedder.shed("user");
+  assert.equal(err, shedError("user"));
   assert.deepEqual(shedder.stats().user, { inflight: 0, shed: 1 });
   assert.deepEqual(shedder.stats().cockpit, { inflight: 0, shed: 0 });
 });

@@ -18,8 +18,8 @@ async function withYield(fn: (io: IoYield) => Promise<void>): Promise<void> {
 Deno.test("the gate runs user work at once while the turn has time", async () => {
   await withYield(async (io) => {
     const gate = createPriorityGate({ yieldToIo: io, turnMs: 50 });
-    assert.equal(gate.run(() => 42, () => 0), 42, "a plain value, not a promise");
-    const p = gate.run(() => Promise.resolve("async"), () => "full");
+    assert.equal(gate.run(() => 42), 42, "a plain value, not a promise");
+    const p = gate.run(() => Promise.resolve("async"));
     assert.ok(p instanceof Promise);
     assert.equal(await p, "async");
     assert.deepEqual(gate.stats(), { queued: 0, deferred: 0 });
@@ -37,7 +37,7 @@ Deno.test("past the turn, user work waits in order and its results and errors co
         order.push(i);
         if (i === 13) throw new Error("thirteen");
         return i * 2;
-      }, () => -1));
+      }));
     }
     const first = results.findIndex((r) => r instanceof Promise);
     assert.ok(
@@ -67,7 +67,7 @@ Deno.test("I/O that arrives while user work waits gets through after at most a t
         gate.run(() => {
           busy(2);
           done++;
-        }, () => {}));
+        }));
       // All 100 jobs (200 ms) are waiting; an echo needs two polls for I/O.
       await echo.roundTrip();
       const seen = done;
@@ -90,7 +90,7 @@ Deno.test("a turn counts the work after the handler too: cheap requests with cos
       const jobs = Array.from(
         { length: 200 },
         () =>
-          Promise.resolve(gate.run(() => busy(0.02), () => {})).then(() => {
+          Promise.resolve(gate.run(() => busy(0.02))).then(() => {
             busy(0.3);
             done++;
           }),
@@ -123,22 +123,22 @@ Deno.test("a closed I/O yield falls back to setImmediate and still resolves", as
       gate.run(() => {
         busy(0.05);
         return i;
-      }, () => -1)),
+      })),
   );
   assert.deepEqual(results, [...Array(10).keys()]);
 });
 
-Deno.test("with the queue full, the overflow answer comes back at once", async () => {
+Deno.test("with the queue full, run() returns null at once and never runs the work", async () => {
   await withYield(async (io) => {
     const gate = createPriorityGate({ yieldToIo: io, turnMs: 0.001 });
-    const results: (string | Promise<string>)[] = [];
+    const results: (string | Promise<string> | null)[] = [];
     for (let i = 0; i < MAX_QUEUED + 50; i++) {
       results.push(gate.run(() => {
         busy(0.002);
         return "ran";
-      }, () => "full"));
+      }));
     }
-    const full = results.filter((r) => r === "full").length;
+    const full = results.filter((r) => r === null).length;
     const atOnce = results.findIndex((r) => r instanceof Promise);
     assert.ok(atOnce >= 1 && atOnce <= 5, `${atOnce} ran at once`);
     assert.equal(full, 50 - atOnce, "every request past the queue's room overflowed");
