@@ -64,6 +64,7 @@ import { health } from "../ops/system_ops.ts";
 import type { Services } from "../ops/services.ts";
 import { VERSION } from "../core/version.ts";
 import { createAppCodeReader } from "../services/vfs/app_code.ts";
+import { streamBlob } from "../services/vfs/content_store.ts";
 
 /** Everything a kernel needs to know. */
 export interface KernelConfig {
@@ -367,7 +368,7 @@ export async function createKernel(
       trustProxy: config.trustProxy,
       apps: createAppTraffic({
         statics: createStaticServer({
-          db: db.read,
+          stream: (hash, start, end) => streamBlob(db.read, hash, start, end),
           indexes,
           content,
           maxCachedBytes: config.maxCachedFileBytes,

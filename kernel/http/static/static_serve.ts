@@ -9,8 +9,7 @@
 import type { LiveApp } from "../../services/routing/route_table.ts";
 import type { FileIndexCache, FileMeta, VersionIndex } from "../../services/vfs/file_index.ts";
 import type { ContentCache } from "../../services/vfs/content_cache.ts";
-import { type Encoding, streamBlob } from "../../services/vfs/content_store.ts";
-import type { Connection } from "../../store/database.ts";
+import type { Encoding } from "../../services/vfs/content_store.ts";
 import { type ResolvedPath, resolvePath } from "./path_resolver.ts";
 import { parseRange } from "./range.ts";
 import { httpDate, ifNoneMatchHits, ifRangeAllows, notModifiedSince } from "./conditional.ts";
@@ -20,8 +19,8 @@ import { notFoundPage } from "../pages.ts";
 
 /** Options for {@linkcode createStaticServer}. */
 export interface StaticServerOptions {
-  /** The read connection, for streaming large files. */
-  db: Connection;
+  /** Streams bytes `start`..`end` (inclusive) of a stored file, for files too large to cache. */
+  stream(hash: string, start: number, end: number): ReadableStream<Uint8Array>;
   /** Version indexes. */
   indexes: FileIndexCache;
   /** The content LRU. */
@@ -58,7 +57,7 @@ const HTML = "text/html; charset=utf-8";
 
 /** Creates the static server. */
 export function createStaticServer(options: StaticServerOptions): StaticServer {
-  const { indexes, content, db, maxCachedBytes } = options;
+  const { indexes, content, maxCachedBytes } = options;
   const prepared = new WeakMap<FileMeta, Prepared>();
 
   function prepare(meta: FileMeta): Prepared {
@@ -100,7 +99,7 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
       if (!bytes) throw new Error(`File ${meta.path} (${meta.hash}) is missing from the store.`);
       return start === 0 && end === meta.size - 1 ? bytes : bytes.subarray(start, end + 1);
     }
-    return streamBlob(db, meta.hash, start, end);
+    return options.stream(meta.hash, start, end);
   }
 
   function serveFile(req: Request, meta: FileMeta, status: number): Served {
