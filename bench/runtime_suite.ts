@@ -24,7 +24,7 @@
  */
 import { join } from "node:path";
 import { FAZT_FLAGS, faztCommand, ROOT } from "../tests/_helpers/server.ts";
-import { KERNEL_DEFAULTS } from "../kernel/boot/kernel.ts";
+import { KERNEL_DEFAULTS } from "../kernel/boot/config.ts";
 import {
   type Child,
   childProcesses,

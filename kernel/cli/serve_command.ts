@@ -7,7 +7,8 @@
  */
 import { join, resolve } from "node:path";
 import { FaztError } from "../core/errors.ts";
-import { createKernel, KERNEL_DEFAULTS } from "../boot/kernel.ts";
+import { createKernel } from "../boot/kernel.ts";
+import { KERNEL_DEFAULTS } from "../boot/config.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
 import { listen } from "../http/server.ts";
 import { VERSION } from "../core/version.ts";

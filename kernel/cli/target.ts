@@ -20,7 +20,8 @@ import { ensureOwnerToken, readOwnerToken } from "../services/auth/owner_credent
 import { createTokenService } from "../services/auth/token_service.ts";
 import { openDatabase } from "../store/database.ts";
 import { KERNEL_MIGRATIONS } from "../store/schema.ts";
-import { createKernel, type Kernel, KERNEL_DB_FILE } from "../boot/kernel.ts";
+import { createKernel, type Kernel } from "../boot/kernel.ts";
+import { KERNEL_DB_FILE } from "../boot/config.ts";
 import { type ApiClient, createApiClient } from "./api_client.ts";
 import { currentRemote, loadRemotes, normalizeUrl, remoteForUrl } from "./remotes.ts";
 

@@ -6,7 +6,8 @@
  * @module
  */
 import { zipSync } from "fflate";
-import { createKernel, type Kernel, type KernelConfig } from "../../kernel/boot/kernel.ts";
+import { createKernel, type Kernel } from "../../kernel/boot/kernel.ts";
+import type { KernelConfig } from "../../kernel/boot/config.ts";
 
 /** A kernel on a temp folder plus request helpers. */
 export interface TestKernel {

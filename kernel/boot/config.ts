@@ -1,0 +1,106 @@
+/**
+ * The kernel's configuration: every setting, its default, and the few
+ * derived names (the database file, public URLs). Flags and `FAZT_*`
+ * variables become these values in `kernel/cli/serve_command.ts`.
+ *
+ * @module
+ */
+import type { MemoryLimits } from "../services/cockpit/memory_guard.ts";
+import {
+  DEFAULT_APP_MEMORY_MB,
+  DEFAULT_CPU_BUDGET_MS,
+  type ResourceLimitsMode,
+} from "../services/cockpit/app_resources.ts";
+
+/** Everything a kernel needs to know. */
+export interface KernelConfig {
+  /** The data folder (created if missing). */
+  dataDir: string;
+  /** The primary domain; apps live at `<name>.<domain>`. */
+  domain: string;
+  /** The port users reach the server on, for URLs. */
+  publicPort: number;
+  /** How many previous versions to keep per app. */
+  keepVersions: number;
+  /** The largest upload accepted, in bytes. */
+  maxUploadBytes: number;
+  /** The content cache budget, in bytes. */
+  cacheBytes: number;
+  /** Files larger than this are never cached; they stream. */
+  maxCachedFileBytes: number;
+  /** How often buffered counters are written (ms). */
+  flushIntervalMs: number;
+  /** Trust `X-Forwarded-For`/`-Proto` headers (only behind your own proxy). */
+  trustProxy: boolean;
+  /** How long a login session lasts (ms). */
+  sessionTtlMs: number;
+  /** Log entries kept per app. */
+  logsPerApp: number;
+  /** Wall-clock limit of one `/api` request (ms). */
+  apiTimeoutMs: number;
+  /** `/api` requests in flight per app at most. */
+  apiConcurrency: number;
+  /** Largest `/api` request body (bytes). */
+  apiMaxBodyBytes: number;
+  /** Warm app sandboxes kept at most. */
+  warmApps: number;
+  /** Idle sandboxes stop after this long (ms); an app's SQL process after this or 2 min, if sooner. */
+  sandboxIdleMs: number;
+  /** Keep a spare sandbox started (servers: yes; the in-process CLI: no). */
+  sandboxSpare: boolean;
+  /** Heap cap of one sandbox (MB). */
+  sandboxHeapMb: number;
+  /** Writes are refused once the data volume is this full (0..1). */
+  diskLimitRatio: number;
+  /** Writes are refused once the data folder holds this many bytes (null: no quota). */
+  diskQuotaBytes: number | null;
+  /** Watch memory and trip the breakers (servers: yes; tests and the in-process CLI: optional). */
+  memoryGuard: boolean;
+  /** The memory guard's thresholds (null: derived from the box's RAM). */
+  memoryLimits: MemoryLimits | null;
+  /** User requests per second per client IP (burst 4× that); 0 = no limit. */
+  rateLimit: number;
+  /** How per-app memory and CPU limits are enforced (servers: `auto`; `off`: not at all). */
+  resourceLimits: ResourceLimitsMode;
+  /** The memory cap of an app whose owner set none, over all its processes (MB). */
+  appMemoryMb: number;
+  /** CPU an app may use with no request in flight, ms per second (0: no budget). */
+  cpuBudgetMs: number;
+}
+
+/** Defaults for every optional setting. */
+export const KERNEL_DEFAULTS = {
+  domain: "localhost",
+  publicPort: 4698,
+  keepVersions: 10,
+  maxUploadBytes: 200 * 1024 * 1024,
+  cacheBytes: 64 * 1024 * 1024,
+  maxCachedFileBytes: 5 * 1024 * 1024,
+  flushIntervalMs: 10_000,
+  trustProxy: false,
+  sessionTtlMs: 7 * 86_400_000,
+  logsPerApp: 10_000,
+  apiTimeoutMs: 10_000,
+  apiConcurrency: 32,
+  apiMaxBodyBytes: 10 * 1024 * 1024,
+  warmApps: 10,
+  sandboxIdleMs: 5 * 60_000,
+  sandboxSpare: false,
+  sandboxHeapMb: 128,
+  diskLimitRatio: 0.8,
+  diskQuotaBytes: null,
+  memoryGuard: false,
+  memoryLimits: null,
+  rateLimit: 100,
+  resourceLimits: "off",
+  appMemoryMb: DEFAULT_APP_MEMORY_MB,
+  cpuBudgetMs: DEFAULT_CPU_BUDGET_MS,
+} as const;
+
+/** The file name of the kernel database inside the data folder. */
+export const KERNEL_DB_FILE = "kernel.db";
+
+/** Builds the public URL for a host on this server. */
+export function publicUrl(host: string, port: number): string {
+  return `http://${host}${port === 80 ? "" : `:${port}`}/`;
+}

@@ -1,0 +1,44 @@
+/**
+ * The store subsystem: the data folder, its temp folder (emptied at every
+ * boot, so a crashed upload leaves nothing), and the kernel database with
+ * its migrations. Installed first, closed last: its shutdown writes every
+ * buffered counter, then closes the database.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Database, openDatabase } from "../../store/database.ts";
+import { KERNEL_MIGRATIONS } from "../../store/schema.ts";
+import { KERNEL_DB_FILE } from "../config.ts";
+import type { Subsystem } from "../subsystem.ts";
+
+declare module "../subsystem.ts" {
+  interface Parts {
+    /** The kernel database (a read connection and a serialized writer). */
+    db: Database;
+    /** `<data>/tmp`, for uploads in flight. */
+    tmpDir: string;
+    /** When this kernel started (ms). */
+    startedAt: number;
+  }
+}
+
+/** Opens the data folder and the kernel database. */
+export const store: Subsystem = {
+  name: "store",
+  async install(ctx) {
+    const { dataDir } = ctx.config;
+    ctx.provide("startedAt", Date.now());
+    await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const tmpDir = join(dataDir, "tmp");
+    await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(tmpDir, { recursive: true });
+    ctx.provide("tmpDir", tmpDir);
+    const db = openDatabase({ path: join(dataDir, KERNEL_DB_FILE), migrations: KERNEL_MIGRATIONS });
+    ctx.provide("db", db);
+    ctx.onClose(async () => {
+      await ctx.flushAll();
+      await db.close();
+    });
+  },
+};
