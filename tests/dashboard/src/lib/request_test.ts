@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { strToU8, zipSync } from "fflate";
-import { requestFor } from "../../../dashboard/src/lib/request.ts";
-import type { ApiRequest } from "../../../dashboard/src/lib/request.ts";
-import { startServer } from "../../_helpers/server.ts";
+import { requestFor } from "../../../../dashboard/src/lib/request.ts";
+import type { ApiRequest } from "../../../../dashboard/src/lib/request.ts";
+import { startServer } from "../../../_helpers/server.ts";
 
 Deno.test("path fields are URL-encoded into the path and leave the rest", () => {
   assert.deepEqual(requestFor("secrets.remove", { app: "my blog", name: "A/B" }), {

@@ -4,8 +4,8 @@
  * the kernel's messages read the same for the same size.
  */
 import assert from "node:assert/strict";
-import { formatBytes, LIMIT_MB } from "../../../dashboard/src/lib/format.ts";
-import { formatBytes as kernelFormatBytes } from "../../../kernel/core/format.ts";
+import { formatBytes, LIMIT_MB } from "../../../../dashboard/src/lib/format.ts";
+import { formatBytes as kernelFormatBytes } from "../../../../kernel/core/format.ts";
 
 Deno.test("the dashboard formats byte counts exactly as the kernel does", () => {
   const sizes = [0, 1, 512, 1023, 1023.6, 1024, 1536, 1_048_575, 1_048_576, 10_485_760];
