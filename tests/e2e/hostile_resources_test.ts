@@ -484,7 +484,11 @@ const OWNER_CAP: HostileCase = {
     assert.match(shown.memory.lastStop?.message ?? "", /memory cap of 96 MB/);
     const logs = await kernelLogs(ctx, "roomy");
     assert.ok(logs.some((l) => /memory cap is now 96 MB/.test(l)), logs.join("\n"));
-    assert.ok(logs.some((l) => /reached its memory cap of 96 MB/.test(l)), logs.join("\n"));
+    // The cgroup's own stop and the watchdog's sample race; either one is the cap enforced.
+    assert.ok(
+      logs.some((l) => /(reached|more than) its memory cap of 96 MB/.test(l)),
+      logs.join("\n"),
+    );
 
     // Cleared: back to the server default.
     const cleared = await server.api("PUT", "/apps/roomy/memory-limit", {});

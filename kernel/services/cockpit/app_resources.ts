@@ -701,10 +701,13 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
       }
       const outOfMemory = status.code === 133 || status.signal === "SIGTRAP" ||
         status.signal === "SIGABRT";
-      if (limiter && outOfMemory) {
-        const message = `The app ran out of memory under its memory cap of ${
+      // An allocation refused by a ceiling (rlimit) or by V8's heap limit:
+      // with the watchdog alone, a fast bomb can end its process this way
+      // between two of the watchdog's samples.
+      if (outOfMemory) {
+        const message = `The app ran out of memory (memory cap of ${
           mb(cap(appId))
-        } and its process was stopped. The next request starts a fresh one. ${capAdvice(appId)}`;
+        }) and its process was stopped. The next request starts a fresh one. ${capAdvice(appId)}`;
         memoryStopped(appId, message, inflight === 0);
         return message;
       }
