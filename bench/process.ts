@@ -246,6 +246,23 @@ export function childProcesses(pid: number): { pid: number; startTicks: number }
 }
 
 /**
+ * True when `pid` is a sandbox process: a deno process that is not an app
+ * SQL process (the kernel's `/proc` helpers are awk and sh). A sandbox
+ * renames itself to `deno` before app code loads, so its command line
+ * alone does not tell.
+ */
+export function isSandboxProcess(pid: number): boolean {
+  try {
+    const exe = Deno.readLinkSync(`/proc/${pid}/exe`);
+    const args = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+    const sql = args.some((a) => a.endsWith("sql_process_main.ts") || a === "__sql");
+    return /\/deno[^/]*$/.test(exe) && !sql;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Proportional set size of `pid` in bytes (/proc/<pid>/smaps_rollup: pages
  * shared with other processes, like the deno executable's, are divided
  * among them), or undefined when the kernel does not offer it.

@@ -29,6 +29,7 @@ import {
   type Child,
   childProcesses,
   commandText,
+  isSandboxProcess,
   processMemory,
   processPss,
   processStat,
@@ -302,7 +303,9 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       while (true) {
         const stats = (await api<{ runtime: RuntimeStats }>("/system/stats")).runtime;
         const bound = new Set(stats.processes.map((p) => p.pid));
-        const free = childProcesses(serverPid).filter((c) => !bound.has(c.pid));
+        const free = childProcesses(serverPid).filter((c) =>
+          !bound.has(c.pid) && isSandboxProcess(c.pid)
+        );
         if (stats.spare && free.length === 1) {
           await waitForQuiet(free[0].pid, 300);
           return free[0].pid;

@@ -14,14 +14,16 @@ export interface RuntimeHost {
   /**
    * The dotted names of the capabilities app code sees as `fazt.*`
    * (`kv.get`, …); sent to each sandbox, which builds its `fazt` from them.
+   * Asynchronous so the kernel can load its capabilities with the first
+   * sandbox rather than at boot.
    */
-  readonly capabilities: readonly string[];
+  capabilities(): Promise<readonly string[]>;
   /**
-   * The capabilities whose answers can hold bytes: only their answers are
-   * walked to tag bytes for the bridge (`bridge_values.ts`); without this
-   * set, every answer is.
+   * True when the answer of capability `op` can hold bytes: only those
+   * answers are walked to tag bytes for the bridge (`bridge_values.ts`);
+   * without this function, every answer is.
    */
-  readonly answersWithBytes?: ReadonlySet<string>;
+  answersWithBytes?(op: string): boolean;
   /**
    * Runs one capability call (`kv.get`, `fetch`, …) for an app. `args` come
    * from the sandbox, decoded (bytes are `Uint8Array`s) but unchecked; the

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { builtinModules } from "node:module";
 import { FaztError } from "../kernel/core/errors.ts";
 import { selfLauncher } from "./process/launcher.ts";
 import { refusingImportMap } from "./builtins.ts";
+import { NODE_BUILTINS } from "./node_builtins.ts";
 import { type BoundProcess, createPool, type PoolStats } from "./pool.ts";
 import { type Sandbox, type SandboxAnswer, SandboxError, type SpawnSpec } from "./sandbox.ts";
 import type { RuntimeHost, RuntimeTarget } from "./host.ts";
@@ -141,7 +141,7 @@ export async function sandboxSpawnSpec(heapMb = SANDBOX_HEAP_MB): Promise<SpawnS
   // (which is then the sandbox's main module too).
   await Deno.writeTextFile(
     importMap,
-    JSON.stringify(refusingImportMap(builtinModules, Deno.mainModule)),
+    JSON.stringify(refusingImportMap(NODE_BUILTINS, Deno.mainModule)),
   );
   const { HOME: _home, XDG_CACHE_HOME: _xdg, ...env } = launcher.env;
   return {

@@ -345,7 +345,7 @@ export class Sandbox {
     try {
       const list = tagged ? decodeValue(args) : args;
       const value = (await this.#host.call(this.#appId, op, list as unknown[])) ?? null;
-      const bytes = this.#host.answersWithBytes?.has(op) ?? true;
+      const bytes = this.#host.answersWithBytes?.(op) ?? true;
       const encoded = bytes ? encodeValue(value) : value;
       this.#send(
         encoded === value
@@ -376,6 +376,7 @@ export class Sandbox {
     code: { files: Record<string, string>; entry: string },
   ): Promise<void> {
     await this.#ready;
+    const capabilities = await this.#host.capabilities();
     this.#appId = app.id;
     const loaded = new Promise<void>((resolve, reject) => this.#loaded = { resolve, reject });
     this.#loadingSince = performance.now();
@@ -384,7 +385,7 @@ export class Sandbox {
       app,
       files: code.files,
       entry: code.entry,
-      capabilities: this.#host.capabilities,
+      capabilities,
     });
     try {
       await loaded;

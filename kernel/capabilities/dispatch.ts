@@ -43,6 +43,8 @@ export type Dispatch = (
 
 /** The dispatcher. */
 export interface Dispatcher {
+  /** The names offered to app code as `fazt.*` (internal capabilities left out). */
+  names: readonly string[];
   /** Runs one call. */
   call: Dispatch;
   /** The capabilities whose declared results can hold bytes. */
@@ -118,7 +120,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { services, disk, permits } = options;
   const entries = new Map<string, Entry>();
   const answersWithBytes = new Set<string>();
+  const names: string[] = [];
   for (const capability of options.capabilities ?? CAPABILITIES) {
+    if (!capability.internal) names.push(capability.name);
     if (entries.has(capability.name)) {
       throw new Error(`The capability "${capability.name}" is declared twice.`);
     }
@@ -165,5 +169,5 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
     return value;
   };
-  return { call, answersWithBytes };
+  return { names: Object.freeze(names), call, answersWithBytes };
 }

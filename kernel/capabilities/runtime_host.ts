@@ -14,8 +14,7 @@ import type { SecretService } from "../services/secrets/secret_service.ts";
 import type { LogService } from "../services/logs/log_service.ts";
 import type { AppResources } from "../services/cockpit/app_resources.ts";
 import type { EgressFetch, Permission } from "./capability.ts";
-import { createDispatcher } from "./dispatch.ts";
-import { FAZT_CAPABILITY_NAMES } from "./registry.ts";
+import type { Dispatcher } from "./dispatch.ts";
 
 /** What the host needs. */
 export interface RuntimeHostOptions {
@@ -42,16 +41,23 @@ export interface RuntimeHostOptions {
 /** Creates the runtime host. */
 export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
   const { logs, resources } = options;
-  const dispatcher = createDispatcher({
-    services: {
-      appData: options.appData,
-      secrets: options.secrets,
-      egress: options.egress,
-      meter: options.meter,
-    },
-    disk: options.disk,
-    permits: options.permits,
-  });
+  // The capabilities (their schemas, the dispatcher) load with the first
+  // sandbox: a server with only static apps never pays for them.
+  let loading: Promise<Dispatcher> | undefined;
+  let dispatcher: Dispatcher | undefined;
+  const load = () =>
+    loading ??= import("./dispatch.ts").then((m) =>
+      dispatcher = m.createDispatcher({
+        services: {
+          appData: options.appData,
+          secrets: options.secrets,
+          egress: options.egress,
+          meter: options.meter,
+        },
+        disk: options.disk,
+        permits: options.permits,
+      })
+    );
 
   return {
     code: (_appId, versionId) => {
@@ -61,9 +67,9 @@ export function createRuntimeHost(options: RuntimeHostOptions): RuntimeHost {
         return Promise.reject(err);
       }
     },
-    capabilities: FAZT_CAPABILITY_NAMES,
-    answersWithBytes: dispatcher.answersWithBytes,
-    call: dispatcher.call,
+    capabilities: async () => (await load()).names,
+    answersWithBytes: (op) => dispatcher?.answersWithBytes.has(op) ?? true,
+    call: async (appId, op, args, signal) => await (await load()).call(appId, op, args, signal),
     log(appId, level, message, requestId) {
       logs.append({ appId, level, source: "app", message, requestId });
     },

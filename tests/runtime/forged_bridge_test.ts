@@ -63,7 +63,7 @@ Deno.test({
     const calls: { appId: string; op: string }[] = [];
     const host: RuntimeHost = {
       code: () => Promise.resolve({ files: {}, entry: "api/main.js" }),
-      capabilities: [],
+      capabilities: () => Promise.resolve([]),
       call: (appId, op) => {
         calls.push({ appId, op });
         return Promise.resolve(null);

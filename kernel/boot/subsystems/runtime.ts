@@ -9,7 +9,8 @@
  */
 import { createRuntime, type Runtime, sandboxSpawnSpec } from "../../../runtime/mod.ts";
 import { createRuntimeHost } from "../../capabilities/runtime_host.ts";
-import { createEgressGuard } from "../../services/egress/egress_guard.ts";
+import type { EgressGuard } from "../../services/egress/egress_guard.ts";
+import type { EgressFetch } from "../../capabilities/capability.ts";
 import type { AppProcess } from "../../services/cockpit/app_resources.ts";
 import { FaztError } from "../../core/errors.ts";
 import type { Subsystem } from "../subsystem.ts";
@@ -35,7 +36,7 @@ export const runtime: Subsystem = {
         appData,
         secrets: ctx.get("secrets"),
         logs: ctx.get("logs"),
-        egress: createEgressGuard(),
+        egress: lazyEgressGuard(),
         disk: ctx.get("disk"),
         meter: ctx.get("meter"),
         resources: limits,
@@ -69,3 +70,17 @@ export const runtime: Subsystem = {
     ctx.onReady(prewarm);
   },
 };
+
+/**
+ * The egress guard, loaded on an app's first `fetch`: its transport (TLS,
+ * HTTP/1.1, decompression) costs the kernel memory from boot otherwise.
+ */
+function lazyEgressGuard(): EgressFetch {
+  let guard: Promise<EgressGuard> | undefined;
+  return {
+    async fetch(req, signal) {
+      guard ??= import("../../services/egress/egress_guard.ts").then((m) => m.createEgressGuard());
+      return await (await guard).fetch(req, signal);
+    },
+  };
+}
