@@ -18,8 +18,10 @@ export interface KernelConfig {
   dataDir: string;
   /** The primary domain; apps live at `<name>.<domain>`. */
   domain: string;
-  /** The port users reach the server on, for URLs. */
+  /** The port users reach the server on, for URLs (the HTTPS port when HTTPS is on). */
   publicPort: number;
+  /** HTTPS with certificates from an ACME CA (null: plain HTTP, e.g. behind a proxy). */
+  https: HttpsConfig | null;
   /** How many previous versions to keep per app. */
   keepVersions: number;
   /** The largest upload accepted, in bytes. */
@@ -68,10 +70,31 @@ export interface KernelConfig {
   cpuBudgetMs: number;
 }
 
+/** How fazt faces the internet itself: TLS on one port, ACME challenges and redirects on another. */
+export interface HttpsConfig {
+  /** The plain-HTTP port: ACME HTTP-01 challenges, and redirects to HTTPS. */
+  httpPort: number;
+  /** The ACME directory URL certificates are ordered from. */
+  acmeDirectory: string;
+  /** The contact email given to the CA (expiry notices), if any. */
+  acmeEmail: string | null;
+  /** Extra CA certificates (PEM) trusted for the ACME server itself (private or staging CAs). */
+  acmeCaPem: string[];
+  /** The `Strict-Transport-Security` value sent with every HTTPS response (null: none). */
+  hsts: string | null;
+}
+
+/** Let's Encrypt's production directory: the default CA. */
+export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+
+/** The HSTS header value sent by default: one year, this host only. */
+export const DEFAULT_HSTS = "max-age=31536000";
+
 /** Defaults for every optional setting. */
 export const KERNEL_DEFAULTS = {
   domain: "localhost",
   publicPort: 4698,
+  https: null,
   keepVersions: 10,
   maxUploadBytes: 200 * 1024 * 1024,
   cacheBytes: 64 * 1024 * 1024,
@@ -100,7 +123,8 @@ export const KERNEL_DEFAULTS = {
 /** The file name of the kernel database inside the data folder. */
 export const KERNEL_DB_FILE = "kernel.db";
 
-/** Builds the public URL for a host on this server. */
-export function publicUrl(host: string, port: number): string {
-  return `http://${host}${port === 80 ? "" : `:${port}`}/`;
+/** Builds the public URL for a host on this server (`https:` when `secure`). */
+export function publicUrl(host: string, port: number, secure = false): string {
+  const scheme = secure ? "https" : "http";
+  return `${scheme}://${host}${port === (secure ? 443 : 80) ? "" : `:${port}`}/`;
 }

@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import { FaztError } from "../core/errors.ts";
 import { createKernel } from "../boot/kernel.ts";
-import { KERNEL_DEFAULTS } from "../boot/config.ts";
+import { DEFAULT_HSTS, KERNEL_DEFAULTS, LETS_ENCRYPT_DIRECTORY } from "../boot/config.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
 import { listen } from "../http/server.ts";
 import { VERSION } from "../core/version.ts";
@@ -31,6 +31,38 @@ export const SERVE_FLAGS = [
     flag: "domain",
     env: "FAZT_DOMAIN",
     help: "Primary domain; apps at <name>.<domain> (default localhost).",
+  },
+  {
+    flag: "https",
+    env: "FAZT_HTTPS",
+    help:
+      "on, off or auto: serve HTTPS with certificates from an ACME CA, obtained on demand (auto: on when --domain is a public name and --trust-proxy is off; default auto).",
+  },
+  {
+    flag: "https-port",
+    env: "FAZT_HTTPS_PORT",
+    help: "HTTPS port when HTTPS is on (default 443).",
+  },
+  {
+    flag: "http-port",
+    env: "FAZT_HTTP_PORT",
+    help:
+      "Plain-HTTP port when HTTPS is on: ACME challenges and redirects to HTTPS (default 80).",
+  },
+  {
+    flag: "acme-directory",
+    env: "FAZT_ACME_DIRECTORY",
+    help: "ACME directory URL (default Let's Encrypt; use its staging URL to try things out).",
+  },
+  {
+    flag: "acme-email",
+    env: "FAZT_ACME_EMAIL",
+    help: "Contact email for the ACME account (the CA's expiry notices).",
+  },
+  {
+    flag: "acme-ca",
+    env: "FAZT_ACME_CA",
+    help: "PEM file of an extra CA to trust for the ACME server itself (a private CA).",
   },
   {
     flag: "keep-versions",
@@ -149,6 +181,45 @@ export interface ServeSettings {
   cpuBudgetMs: number;
   /** How memory caps are enforced. */
   resourceLimits: "auto" | "rlimit" | "watchdog";
+  /** HTTPS settings, or null for plain HTTP. */
+  https: HttpsSettings | null;
+}
+
+/** The HTTPS part of {@linkcode ServeSettings}. */
+export interface HttpsSettings {
+  /** The TLS port. */
+  port: number;
+  /** The plain-HTTP port (ACME challenges, redirects). */
+  httpPort: number;
+  /** The ACME directory URL. */
+  acmeDirectory: string;
+  /** The ACME contact email, if any. */
+  acmeEmail: string | null;
+  /** A PEM file of an extra CA for the ACME server, if any. */
+  acmeCaFile: string | null;
+}
+
+/**
+ * Top-level domains that never get public certificates (RFC 2606, 6761,
+ * 6762, 8375 and common private ones): `--https auto` stays plain HTTP there.
+ */
+const PRIVATE_TLDS = new Set([
+  "localhost",
+  "test",
+  "example",
+  "invalid",
+  "local",
+  "internal",
+  "lan",
+  "home",
+  "corp",
+  "arpa",
+]);
+
+/** True when `domain` can have a certificate from a public CA (a dotted name, not an IP, not a private TLD). */
+export function isPublicDomain(domain: string): boolean {
+  if (!domain.includes(".") || /^[\d.]+$/.test(domain)) return false;
+  return !PRIVATE_TLDS.has(domain.slice(domain.lastIndexOf(".") + 1));
 }
 
 function intSetting(
@@ -237,6 +308,58 @@ export function serveSettings(
     ),
     cpuBudgetMs: intSetting("cpu-budget", get("cpu-budget"), KERNEL_DEFAULTS.cpuBudgetMs, 0, 1000),
     resourceLimits: resourceLimitsSetting(get("resource-limits")),
+    https: httpsSetting(get, domain),
+  };
+}
+
+function httpsSetting(
+  get: (name: typeof SERVE_FLAGS[number]["flag"]) => string | undefined,
+  domain: string,
+): HttpsSettings | null {
+  const mode = (get("https") ?? "auto").toLowerCase();
+  if (mode !== "on" && mode !== "off" && mode !== "auto") {
+    throw new FaztError("invalid_input", `--https must be on, off or auto (got "${get("https")}").`);
+  }
+  const trustProxy = ["1", "true", "yes"].includes((get("trust-proxy") ?? "false").toLowerCase());
+  const on = mode === "on" || (mode === "auto" && isPublicDomain(domain) && !trustProxy);
+  if (!on) return null;
+  if (!domain.includes(".") || /^[\d.]+$/.test(domain)) {
+    throw new FaztError(
+      "invalid_input",
+      `--https on needs --domain set to a DNS name with a dot, like example.com (got "${domain}"): certificates are for names, and apps live at <name>.<domain>.`,
+    );
+  }
+  const directory = get("acme-directory") ?? LETS_ENCRYPT_DIRECTORY;
+  let url: URL | null = null;
+  try {
+    url = new URL(directory);
+  } catch {
+    // reported below
+  }
+  if (!url || url.protocol !== "https:") {
+    throw new FaztError(
+      "invalid_input",
+      `--acme-directory must be an https:// URL of an ACME directory (got "${directory}").`,
+    );
+  }
+  const port = intSetting("https-port", get("https-port"), 443, 0, 65535);
+  const httpPort = intSetting("http-port", get("http-port"), 80, 0, 65535);
+  if (port !== 0 && port === httpPort) {
+    throw new FaztError("invalid_input", "--https-port and --http-port must differ.");
+  }
+  const email = get("acme-email") ?? null;
+  if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new FaztError(
+      "invalid_input",
+      `--acme-email must be an email address (got "${email}").`,
+    );
+  }
+  return {
+    port,
+    httpPort,
+    acmeDirectory: url.href,
+    acmeEmail: email,
+    acmeCaFile: get("acme-ca") ? resolve(get("acme-ca")!) : null,
   };
 }
 

@@ -34,6 +34,7 @@ export const operations: Subsystem = {
     const onChange = () => changes.emit();
     const disk = ctx.get("disk");
     const memoryGuard = ctx.find("memoryGuard");
+    const secure = config.https !== null;
     ctx.provide("services", {
       apps: createAppService({ db, onChange }),
       deploy: createDeployService({
@@ -53,9 +54,9 @@ export const operations: Subsystem = {
         startedAt: ctx.get("startedAt"),
         dataDir: config.dataDir,
         schemaVersion: db.schemaVersion,
-        appUrl: (name) => publicUrl(`${name}.${config.domain}`, config.publicPort),
-        rootUrl: publicUrl(config.domain, config.publicPort),
-        adminUrl: () => publicUrl(routes.adminHost(), config.publicPort),
+        appUrl: (name) => publicUrl(`${name}.${config.domain}`, config.publicPort, secure),
+        rootUrl: publicUrl(config.domain, config.publicPort, secure),
+        adminUrl: () => publicUrl(routes.adminHost(), config.publicPort, secure),
         cacheStats: () => content.stats(),
         storageStats: () => storageStats(db, config.dataDir),
       },
