@@ -323,10 +323,10 @@ function httpsSetting(
   const trustProxy = ["1", "true", "yes"].includes((get("trust-proxy") ?? "false").toLowerCase());
   const on = mode === "on" || (mode === "auto" && isPublicDomain(domain) && !trustProxy);
   if (!on) return null;
-  if (!domain.includes(".") || /^[\d.]+$/.test(domain)) {
+  if (/^[\d.]+$/.test(domain) || domain.includes(":")) {
     throw new FaztError(
       "invalid_input",
-      `--https on needs --domain set to a DNS name with a dot, like example.com (got "${domain}"): certificates are for names, and apps live at <name>.<domain>.`,
+      `--https on needs --domain set to a DNS name like example.com (got the IP address "${domain}"): certificates are ordered for names, and apps live at <name>.<domain>.`,
     );
   }
   const directory = get("acme-directory") ?? LETS_ENCRYPT_DIRECTORY;
