@@ -180,6 +180,22 @@ export function createTlsService(options: TlsServiceOptions): TlsService {
     };
   }
 
+  /** A first order still in flight: nothing known yet. */
+  function pendingInfo(name: string): CertificateInfo {
+    return {
+      id: name,
+      names: [name],
+      source: "acme",
+      issuer: null,
+      notBefore: null,
+      notAfter: null,
+      renewAt: null,
+      lastError: null,
+      lastErrorAt: null,
+      retryAt: null,
+    };
+  }
+
   function indexManual(): void {
     const index = new Map<string, Entry>();
     for (const e of entries.values()) {
@@ -392,14 +408,17 @@ export function createTlsService(options: TlsServiceOptions): TlsService {
       return answers.get(token) ?? null;
     },
     list() {
-      return [...entries.values()].map(info).sort((a, b) => a.id.localeCompare(b.id));
+      const pending = [...inflight.keys()].filter((name) => !entries.has(name)).map(pendingInfo);
+      return [...[...entries.values()].map(info), ...pending]
+        .sort((a, b) => a.id.localeCompare(b.id));
     },
     infoFor(serverName) {
       const name = normalize(serverName);
       const manual = manualFor(name);
       if (manual) return info(manual);
       const e = entries.get(name);
-      return e ? info(e) : null;
+      if (e) return info(e);
+      return inflight.has(name) ? pendingInfo(name) : null;
     },
     async addManual(certPem, keyPem) {
       const checked = checkManualCertificate(certPem, keyPem, now());

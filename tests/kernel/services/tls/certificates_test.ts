@@ -389,6 +389,10 @@ Deno.test("close cancels an order in flight without recording an error, and orde
     const { service } = serviceFor(store, pebble, served);
     use(service);
     const pending = service.certificateFor("closing.example.test");
+    assert.deepEqual(service.list().map((c) => [c.id, c.notAfter, c.lastError]), [
+      ["closing.example.test", null, null],
+    ], "a first order in flight is listed");
+    assert.equal(service.infoFor("closing.example.test")?.source, "acme");
     await service.close();
     const result = await pending;
     assert.ok(result === null || result.certPem.includes("BEGIN CERTIFICATE"));
