@@ -72,7 +72,7 @@ interface Entry {
   lastErrorAt: number | null;
   retryAt: number | null;
   failures: number;
-  /** Not renewed before this (ms): a guard against a renewal loop when clocks disagree. */
+  /** Not renewed before this (ms): after an issuance (against a renewal loop when clocks disagree), or a day after a renewal found the name no longer served. */
   quietUntil: number;
 }
 
@@ -282,8 +282,10 @@ export function createTlsService(options: TlsServiceOptions): TlsService {
     if (!isAllowed(id)) {
       options.log(
         "info",
-        `Not renewing the certificate for ${id}: fazt no longer serves that name (remove it to forget it).`,
+        `Not renewing the certificate for ${id} now: fazt no longer serves that name (remove the certificate to forget it; fazt asks again in a day).`,
       );
+      e.quietUntil = now() + TIMER_SLICE_MS;
+      schedule(e);
       return;
     }
     options.log("info", `Renewing the certificate for ${id}.`);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { httpsRequest, type Pebble, startPebble } from "../../../_helpers/pebble.ts";
 import { type Http01Fixture, startHttp01Fixture } from "./http01_fixture.ts";
 import { serviceFor, startSniServer, testStore } from "./tls_test_kit.ts";
+import { eventually } from "../../../_helpers/process.ts";
 import type {
   CertificateKeyPair,
   TlsService,
@@ -27,7 +28,9 @@ Deno.test.afterAll(async () => {
 Deno.test("renewal at two thirds of the lifetime swaps the pair with no gap; a failed renewal keeps the old one and retries", async () => {
   const store = await testStore();
   const name = "renew.example.test";
-  const { service, logs } = serviceFor(store, pebble, new Set([name]), { retryBaseMs: 400 });
+  const gone = "gone.example.test";
+  const served = new Set([name, gone]);
+  const { service, logs } = serviceFor(store, pebble, served, { retryBaseMs: 400 });
   current = service;
   const sni = await startSniServer(() => service);
   try {
@@ -35,19 +38,22 @@ Deno.test("renewal at two thirds of the lifetime swaps the pair with no gap; a f
     assert.ok(first);
     const info = service.infoFor(name)!;
     assert.ok(info.notAfter! - info.notBefore! <= VALIDITY_S * 1000);
+    const goneFirst = await service.certificateFor(gone);
+    assert.ok(goneFirst);
+    served.delete(gone); // its app was deleted: no renewal
     service.start();
     const orders = await pebble.orders();
 
     // The renewal's challenge fails once: the old pair keeps serving.
     fixture.failing = true;
-    const served: CertificateKeyPair[] = [];
+    const seen: CertificateKeyPair[] = [];
     const serials = new Set<string>();
     let failedAt = 0;
     const deadline = info.notAfter!;
     while (Date.now() < deadline) {
       const pair = await service.certificateFor(name);
       assert.ok(pair, "a certificate at every moment of the renewal");
-      served.push(pair);
+      seen.push(pair);
       const answer = await httpsRequest({ port: sni.port, servername: name, ca: pebble.rootPem });
       assert.equal(answer.status, 200);
       serials.add(answer.peer.serialNumber);
@@ -62,18 +68,28 @@ Deno.test("renewal at two thirds of the lifetime swaps the pair with no gap; a f
       if (pair.version !== first.version) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const last = served[served.length - 1];
+    const last = seen[seen.length - 1];
     assert.ok(failedAt > 0, "the first renewal failed");
     assert.notEqual(last.version, first.version, "renewed before the old certificate expired");
     assert.ok(last.notAfter > first.notAfter);
     assert.equal(serials.size, 2, "clients saw the old, then the new certificate");
-    const versions = served.map((p) => p.version);
+    const versions = seen.map((p) => p.version);
     assert.deepEqual(
       [...new Set(versions)],
       [first.version, last.version],
       "old until the swap, then new",
     );
-    assert.equal(await pebble.orders(), orders + 2, "one failed renewal, one retry");
+    await eventually(
+      3_000,
+      "the renewal of the name no longer served is skipped",
+      () => logs.some((l) => l.message.startsWith(`Not renewing the certificate for ${gone} now`)),
+    );
+    assert.equal((await service.certificateFor(gone))?.version, goneFirst.version);
+    assert.equal(
+      await pebble.orders(),
+      orders + 2,
+      "one failed renewal, one retry, none for the other",
+    );
     const renewed = service.infoFor(name)!;
     assert.equal(renewed.lastError, null);
     assert.ok(renewed.renewAt! > info.renewAt!);

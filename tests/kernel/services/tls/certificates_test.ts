@@ -330,6 +330,17 @@ Deno.test("the owner's certificates: checked, preferred, wildcards cover one lab
     }
     assert.equal(service.list().length, 2);
 
+    const local = await ca.issue({ sans: ["DNS:localhost", "DNS:*.localhost"] });
+    const localInfo = await service.addManual(local.certPem, local.keyPem);
+    assert.equal(localInfo.id, "manual:*.localhost,localhost");
+    for (const name of ["localhost", "app.localhost"]) {
+      assert.ok(
+        await service.certificateFor(name),
+        `${name}: the owner's certificate, never ordered`,
+      );
+    }
+    await service.remove(localInfo.id);
+
     const removed = await service.remove("manual:*.example.test");
     assert.equal(removed.source, "manual");
     assert.equal(
