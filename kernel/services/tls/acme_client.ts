@@ -219,8 +219,25 @@ export function createAcmeClient(options: AcmeClientOptions): AcmeClient {
     }
   }
 
+  /** The body as text; a timeout or cut connection while reading it becomes a FaztError. */
+  async function bodyText(step: string, res: Response): Promise<string> {
+    try {
+      return await res.text();
+    } catch (err) {
+      if (options.signal?.aborted) throw cancelled(step);
+      throw fail(
+        "bad_gateway",
+        `The ACME server at ${origin} did not send its whole answer to ${step}: ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        step,
+        err,
+      );
+    }
+  }
+
   async function readJson<T>(step: string, res: Response): Promise<T> {
-    const text = await res.text();
+    const text = await bodyText(step, res);
     try {
       return JSON.parse(text) as T;
     } catch (err) {
@@ -524,12 +541,10 @@ export function createAcmeClient(options: AcmeClientOptions): AcmeClient {
       throw refused(readyStep, order.error ?? { detail: `the order is ${order.status}` });
     }
     const downloadStep = `the certificate download for ${label}`;
-    const pem = await (await post(
+    const pem = await bodyText(
       downloadStep,
-      order.certificate,
-      null,
-      "application/pem-certificate-chain",
-    )).text();
+      await post(downloadStep, order.certificate, null, "application/pem-certificate-chain"),
+    );
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
       throw fail(
         "bad_gateway",

@@ -186,7 +186,7 @@ Deno.test("badNonce is retried once, then reported", async () => {
   }
 });
 
-Deno.test("no CA, an untrusted CA, a silent CA, a wrong URL: each a clear FaztError", async () => {
+Deno.test("no CA, an untrusted CA, a silent CA, a stalled answer, a wrong URL: each a clear FaztError", async () => {
   const closed = `https://127.0.0.1:${freePort()}/dir`;
   const unreachable = createAcmeClient({
     directoryUrl: closed,
@@ -233,6 +233,33 @@ Deno.test("no CA, an untrusted CA, a silent CA, a wrong URL: each a clear FaztEr
     silent.close();
     await accepting.catch(() => {});
     for (const c of held) c.close();
+  }
+
+  const stalling = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const stalled: Deno.Conn[] = [];
+  const answering = (async () => {
+    for await (const conn of stalling) {
+      stalled.push(conn);
+      await conn.read(new Uint8Array(4096));
+      await conn.write(
+        new TextEncoder().encode('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"newNonce"'),
+      );
+    }
+  })();
+  const halfway = createAcmeClient({
+    directoryUrl: `http://127.0.0.1:${stalling.addr.port}/dir`,
+    accountKey: await generateAccountKey(),
+    requestTimeoutMs: 300,
+  });
+  try {
+    const err = await faztFailure(() => halfway.account());
+    assert.equal(err.code, "bad_gateway");
+    assert.match(err.message, /did not send its whole answer to the directory request/);
+  } finally {
+    halfway.close();
+    stalling.close();
+    await answering.catch(() => {});
+    for (const c of stalled) c.close();
   }
 
   const notAcme = Deno.serve(
