@@ -28,6 +28,8 @@ export interface Pebble {
   directoryUrl: string;
   /** The CA of pebble's own HTTPS listener: what an ACME client must trust to talk to it. */
   acmeCaPem: string;
+  /** The same CA in a file (for `--acme-ca FILE`); removed by `stop()`. */
+  acmeCaFile: string;
   /** Pebble's issuing root (made fresh at each start): what a TLS client trusts to verify issued certificates. */
   rootPem: string;
   /** The intermediate that signs the certificates (sent in the chain pebble issues). */
@@ -52,6 +54,7 @@ async function listenerCertificate(dir: string): Promise<string> {
     });
     await Deno.writeTextFile(join(dir, "listener.pem"), leaf.certPem);
     await Deno.writeTextFile(join(dir, "listener.key"), leaf.keyPem);
+    await Deno.writeTextFile(join(dir, "acme-ca.pem"), ca.caPem);
     return ca.caPem;
   } finally {
     await ca.remove();
@@ -202,6 +205,7 @@ async function attempt(dir: string, options: PebbleOptions, acmeCaPem: string): 
     return {
       directoryUrl,
       acmeCaPem,
+      acmeCaFile: join(dir, "acme-ca.pem"),
       rootPem,
       intermediatePem,
       orders: () => countLines(pebbleLog, /POST \/order-plz\b/),

@@ -84,6 +84,12 @@ Deno.test("an issuance against pebble: the chain verifies up to pebble's root an
       )!
         .map((b) => new X509Certificate(b));
       const root = new X509Certificate(pebble.rootPem);
+      assert.equal(await Deno.readTextFile(pebble.acmeCaFile), pebble.acmeCaPem);
+      assert.ok(intermediate.checkIssued(root) && leaf.checkIssued(intermediate));
+      assert.equal(
+        new X509Certificate(pebble.intermediatePem).fingerprint256,
+        intermediate.fingerprint256,
+      );
       assert.equal(leaf.subjectAltName, "DNS:app.example.test");
       assert.ok(leaf.verify(intermediate.publicKey), "the leaf is signed by the intermediate");
       assert.ok(intermediate.verify(root.publicKey), "the intermediate is signed by pebble's root");
