@@ -150,6 +150,9 @@ Deno.test("custom domains and certificates through the CLI, with HTTPS off", asy
       const tooBig = await fazt(["cert", "add", "--cert", big, "--key", key]);
       assert.equal(tooBig.code, 2);
       assert.match(tooBig.stderr, /--cert: ".*big\.pem" is 300 KiB, more than this command sends/);
+      const inline = await fazt(["cert", "add", "--certPem", "-----BEGIN", "--key", key]);
+      assert.equal(inline.code, 2);
+      assert.match(inline.stderr, /Unknown flag --certPem\. Usage: fazt cert add --cert FILE/);
       const help = await fazt(["cert", "add", "--help"]);
       assert.match(help.stdout, /^Usage: fazt cert add --cert FILE --key FILE \[--json\]$/m);
     });
