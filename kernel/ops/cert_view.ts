@@ -47,7 +47,7 @@ export interface CertificateStatus {
 export const HTTPS_OFF: CertificateStatus = {
   state: "off",
   status:
-    "HTTPS is off (fazt serves plain HTTP; start it with --domain <your domain> to turn HTTPS on)",
+    "HTTPS is off (fazt serves plain HTTP; start it with --domain set to a public name, or --https on, to turn HTTPS on)",
 };
 
 const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString();
@@ -107,7 +107,7 @@ export function requireTls(services: Services): TlsService {
   if (services.tls) return services.tls;
   throw new FaztError(
     "conflict",
-    "HTTPS is off: fazt serves plain HTTP and keeps no certificates. Start it with --domain <your domain> to turn HTTPS on.",
+    "HTTPS is off: fazt serves plain HTTP and keeps no certificates. Start it with --domain set to a public name, or --https on, to turn HTTPS on.",
     { details: { https: false } },
   );
 }

@@ -79,6 +79,7 @@ export const operations: Subsystem = {
         resources: ctx.get("resources"),
       },
       limits: ctx.get("limits"),
+      tls: ctx.find("tls"),
     });
   },
 };

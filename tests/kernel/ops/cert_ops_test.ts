@@ -22,7 +22,10 @@ Deno.test("certs.* with HTTPS off: conflict, saying HTTPS is off and how to turn
       assert.equal(res.status, 409, `${method} ${path}`);
       const { error } = await res.json();
       assert.equal(error.code, "conflict");
-      assert.match(error.message, /^HTTPS is off: .*--domain <your domain> to turn HTTPS on\.$/);
+      assert.match(
+        error.message,
+        /^HTTPS is off: .*--domain set to a public name, or --https on, to turn HTTPS on\.$/,
+      );
       assert.deepEqual(error.details, { https: false });
     }
   });

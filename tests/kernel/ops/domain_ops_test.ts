@@ -43,7 +43,7 @@ Deno.test("domains.add/list/remove over REST, with HTTPS off in every status", a
       certificate: null,
       state: "off",
       status:
-        "HTTPS is off (fazt serves plain HTTP; start it with --domain <your domain> to turn HTTPS on)",
+        "HTTPS is off (fazt serves plain HTTP; start it with --domain set to a public name, or --https on, to turn HTTPS on)",
     });
     assert.ok(!Number.isNaN(Date.parse(added.createdAt)));
 
