@@ -32,11 +32,16 @@ function PemFile(
 export function AddCertForm({ onAdded }: { onAdded: () => Promise<void> }): VNode {
   const [cert, setCert] = useState<File>();
   const [key, setKey] = useState<File>();
+  // Bumped after each success: the file inputs start empty again.
+  const [round, setRound] = useState(0);
 
   const add = useAction(async () => {
     if (!cert || !key) return;
     const added = await call("certs.add", { certPem: await cert.text(), keyPem: await key.text() });
     toast(`Certificate for ${added.names.join(", ")} added.`);
+    setCert(undefined);
+    setKey(undefined);
+    setRound(round + 1);
     await onAdded();
   });
 
@@ -49,8 +54,13 @@ export function AddCertForm({ onAdded }: { onAdded: () => Promise<void> }): VNod
       error={add.error}
       errorTitle="Could not add the certificate"
     >
-      <PemFile id="cert-file" label="Certificate chain (PEM)" onFile={setCert} />
-      <PemFile id="key-file" label="Private key (PEM)" onFile={setKey} />
+      <PemFile
+        key={`cert-${round}`}
+        id="cert-file"
+        label="Certificate chain (PEM)"
+        onFile={setCert}
+      />
+      <PemFile key={`key-${round}`} id="key-file" label="Private key (PEM)" onFile={setKey} />
       <div class="form-end">
         <SubmitButton busy={add.busy} busyLabel="Adding…" disabled={!cert || !key}>
           Add certificate

@@ -25,15 +25,26 @@ import { DomainTable } from "./domain_table.tsx";
 type Domain = Output<"domains.list">[number];
 type Cert = Output<"certs.list">[number];
 
-/** The certificates card: the list, or why there is none (HTTPS off). */
-function Certificates(): VNode {
+/**
+ * The certificates card: the list, or why there is none (HTTPS off).
+ * `onChange` runs after a certificate is added or removed (the domains'
+ * statuses follow).
+ */
+function Certificates({ onChange }: { onChange: () => Promise<void> }): VNode {
   const list = useOp("certs.list", {});
   const [removing, setRemoving] = useState<Cert>();
   // The API answers `conflict` while fazt serves plain HTTP.
   const off = list.error?.code === "conflict";
   return (
     <>
-      {list.data && <AddCertForm onAdded={list.reload} />}
+      {list.data && (
+        <AddCertForm
+          onAdded={async () => {
+            await list.reload();
+            await onChange();
+          }}
+        />
+      )}
       <section class="card card-flush" aria-labelledby="certs-title">
         <div class="card-head">
           <h2 id="certs-title">Certificates</h2>
@@ -67,6 +78,7 @@ function Certificates(): VNode {
             await call("certs.remove", { id: removing.id });
             toast("Certificate removed.");
             await list.reload();
+            await onChange();
           }}
           onClose={() => setRemoving(undefined)}
         >
@@ -106,7 +118,7 @@ export function DomainsPage(): VNode {
             <DomainTable domains={list.data} onRemove={setRemoving} />
           )}
         </section>
-        <Certificates />
+        <Certificates onChange={list.reload} />
       </div>
       {removing && (
         <Confirm
