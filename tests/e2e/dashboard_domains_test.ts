@@ -89,7 +89,7 @@ Deno.test({
         assert.match(await alert.innerText(), /"xn--bcher-kva\.example"/);
         await page.getByLabel("Domain", { exact: true }).fill("shop.localhost");
         await page.getByRole("button", { name: "Add domain" }).click();
-        await alert.getByText(/localhost names/).waitFor();
+        await alert.getByText(/fazt route add shop <app>/).waitFor();
       });
 
       await step("add a domain: listed with its app and status, and serving the app", async () => {

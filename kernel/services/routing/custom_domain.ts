@@ -109,12 +109,6 @@ export function checkCustomDomain(raw: string, primaryDomain: string): string {
       : "";
     throw invalid(raw, problem + alias);
   }
-  if (name === "localhost" || name.endsWith(".localhost")) {
-    throw invalid(
-      raw,
-      "localhost names always reach the machine itself and serve the dashboard, never an app.",
-    );
-  }
   if (name === primaryDomain) {
     throw invalid(
       raw,
@@ -130,6 +124,12 @@ export function checkCustomDomain(raw: string, primaryDomain: string): string {
         : `it is under the primary domain ${primaryDomain}, whose subdomains are app names and aliases.${
           label.includes(".") ? "" : ` Add an alias instead: \`fazt route add ${label} <app>\`.`
         }`,
+    );
+  }
+  if (name === "localhost" || name.endsWith(".localhost")) {
+    throw invalid(
+      raw,
+      "localhost names always point at the visitor's own machine, so they cannot be a name of your own for an app.",
     );
   }
   return name;

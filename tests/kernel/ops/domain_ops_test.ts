@@ -71,8 +71,8 @@ Deno.test("domains.add refuses names that are not custom domains, with the reaso
     const cases: [string, RegExp][] = [
       ["shop", /at least one dot/],
       ["bücher.example", /"xn--bcher-kva\.example"/],
-      ["shop.localhost", /localhost names/],
-      ["admin.localhost", /localhost names/],
+      ["shop.localhost", /fazt route add shop <app>/],
+      ["admin.localhost", /kept for fazt itself/],
       ["127.0.0.1", /IP address/],
       ["a..b", /empty label/],
       ["-a.example.org", /hyphen/],

@@ -61,7 +61,7 @@ Deno.test("checkCustomDomain refuses every other name with invalid_input naming 
     ["[::1]", /at least one dot/],
     ["[::1].example", /holds characters other than/],
     ["localhost", /at least one dot/],
-    ["app.localhost", /localhost names always reach the machine itself/],
+    ["app.localhost", /localhost names always point at the visitor's own machine/],
     ["example.com", /the primary domain.*fazt route add @ <app>/],
     ["EXAMPLE.COM.", /the primary domain/],
     ["admin.example.com", /"admin" under the primary domain is kept for fazt itself/],
