@@ -125,6 +125,8 @@ export async function sendResponse(
   const status = res.status;
   const reason = res.statusText || undefined;
   const body = res.body;
+  // A write after the client left must not become an uncaught error.
+  out.on("error", () => {});
   if (body === null || head) {
     body?.cancel().catch(() => {});
     out.writeHead(status, reason, headers).end();

@@ -269,7 +269,14 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
     c.inflight++;
     out.once("close", () => c.inflight--);
     const now = performance.now();
-    const headers = incomingHeaders(incoming);
+    let headers: Headers;
+    try {
+      headers = incomingHeaders(incoming);
+    } catch {
+      incoming.resume();
+      const err = new FaztError("bad_request", "The request's headers are not valid HTTP.");
+      return respond(c, incoming, out, errorResponse(err));
+    }
     const method = incoming.method ?? "";
     const host = headers.get("host");
     const hasBody = declaresBody(headers);

@@ -597,6 +597,25 @@ Deno.test("the handler gets the peer address; before it is set, requests get 503
   }
 });
 
+Deno.test("the request's signal aborts when the client goes away before the response", async () => {
+  const aborted = Promise.withResolvers<boolean>();
+  const handler: HttpHandler = (req) =>
+    new Promise((resolve) => {
+      req.signal.addEventListener("abort", () => {
+        aborted.resolve(true);
+        resolve(new Response("too late"));
+      });
+    });
+  await withTls(SHORT, handler, async (l) => {
+    const c = await TlsClient.open(l.port);
+    await c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    await sleep(100);
+    await c.close();
+    const result = await Promise.race([aborted.promise, sleep(2_000).then(() => false)]);
+    assert.equal(result, true, "the signal did not abort");
+  });
+});
+
 Deno.test("shutdown finishes an in-flight response, closes idle connections and stops accepting", async () => {
   const handler: HttpHandler = () => {
     let n = 0;
