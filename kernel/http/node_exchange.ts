@@ -116,19 +116,34 @@ export async function sendResponse(
   watch: SendWatch,
 ): Promise<void> {
   const headers: string[] = [];
-  let hasLength = false;
+  let length: string | null = null;
   for (const [name, value] of res.headers) {
     headers.push(name, value);
-    if (name === "content-length") hasLength = true;
+    if (name === "content-length") length = value;
   }
   for (const field of extra) headers.push(field);
   const status = res.status;
   const reason = res.statusText || undefined;
-  const body = res.body;
   // A write after the client left must not become an uncaught error.
   out.on("error", () => {});
-  if (body === null || head) {
-    body?.cancel().catch(() => {});
+  if (head) {
+    res.body?.cancel().catch(() => {});
+    out.writeHead(status, reason, headers).end();
+    return;
+  }
+  if (length !== null && Number(length) <= SEND_PIECE_BYTES && !res.bodyUsed) {
+    // Small and of known length (fazt's static files): taken whole, which
+    // for a body built from bytes or a string skips building a stream.
+    const bytes = await res.bytes();
+    if (bytes.byteLength !== Number(length)) {
+      throw new Error(`The response declared ${length} bytes but has ${bytes.byteLength}.`);
+    }
+    out.writeHead(status, reason, headers).end(bytes);
+    return;
+  }
+  const hasLength = length !== null;
+  const body = res.body;
+  if (body === null) {
     out.writeHead(status, reason, headers).end();
     return;
   }

@@ -116,6 +116,27 @@ export interface TlsListenOptions {
   hsts?: string | null;
 }
 
+/**
+ * A request whose `signal` is made only when asked for (most handlers never
+ * ask) and aborts when the client leaves before its response is done.
+ */
+class NodeRequest extends Request {
+  #aborter: AbortController | undefined;
+  #aborted = false;
+
+  override get signal(): AbortSignal {
+    this.#aborter ??= new AbortController();
+    if (this.#aborted) this.#aborter.abort();
+    return this.#aborter.signal;
+  }
+
+  /** The client has gone. */
+  abort(): void {
+    this.#aborted = true;
+    this.#aborter?.abort();
+  }
+}
+
 /** A TLS connection as the sweep sees it, with the requests it has in flight. */
 interface TlsConnection extends Connection {
   /** Requests whose responses are not yet done. */
@@ -313,16 +334,12 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
     }
     const url = `https://${host}${path}`;
     const info: ConnInfo = { remoteAddr: peerAddress(socket) };
-    let aborter: AbortController | undefined;
-    out.once("close", () => {
-      if (!out.writableFinished) aborter?.abort();
-    });
-    let req: Request;
+    let req: NodeRequest;
     let settled: (() => void) | undefined;
     try {
       if (!hasBody || method === "GET" || method === "HEAD") {
         untracked();
-        req = new Request(url, { method, headers });
+        req = new NodeRequest(url, { method, headers });
       } else {
         const source = incomingBody(incoming);
         const { stream, state } = trackBody(source.stream, c);
@@ -331,14 +348,17 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
         incoming.once("close", gone);
         out.once("finish", source.discard);
         settled = () => abandonBody(state, performance.now());
-        req = new Request(url, { method, headers, body: stream, duplex: "half" } as RequestInit);
+        req = new NodeRequest(
+          url,
+          { method, headers, body: stream, duplex: "half" } as RequestInit,
+        );
       }
     } catch (err) {
       incoming.resume();
       return respond(c, incoming, out, errorResponse(err));
     }
-    Object.defineProperty(req, "signal", {
-      get: () => (aborter ??= new AbortController()).signal,
+    out.once("close", () => {
+      if (!out.writableFinished) req.abort();
     });
     let res: Response | Promise<Response>;
     try {

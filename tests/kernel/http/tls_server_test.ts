@@ -573,6 +573,20 @@ Deno.test("streamed responses go out chunk by chunk; one-chunk bodies get a leng
   });
 });
 
+Deno.test("a body shorter than its declared length is never sent as if complete", async () => {
+  const handler: HttpHandler = () => new Response("abc", { headers: { "content-length": "10" } });
+  await withTls(SHORT, handler, async (l) => {
+    const c = await TlsClient.open(l.port);
+    try {
+      await c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      await c.closedWithin(1_000);
+      assert.doesNotMatch(c.received, /abc/);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 Deno.test("the handler gets the peer address; before it is set, requests get 503", async () => {
   const l = await listenTls({
     hostname: "127.0.0.1",
