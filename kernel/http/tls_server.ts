@@ -150,11 +150,15 @@ function peerAddress(socket: Socket): { transport: "tcp"; hostname: string; port
   return { transport: "tcp", hostname, port: socket.remotePort ?? 0 };
 }
 
-/** `res` as raw HTTP/1.1 bytes that close the connection (for refusals node never parsed). */
-async function rawResponse(res: Response): Promise<Uint8Array> {
+/**
+ * `res` as raw HTTP/1.1 bytes, `extra` header fields added, that close the
+ * connection (for refusals of requests node would not hand over).
+ */
+async function rawResponse(res: Response, extra: readonly string[]): Promise<Uint8Array> {
   const body = new Uint8Array(await res.arrayBuffer());
   let head = `HTTP/1.1 ${res.status} ${STATUS_CODES[res.status] ?? "Error"}\r\n`;
   for (const [name, value] of res.headers) head += `${name}: ${value}\r\n`;
+  for (let i = 0; i < extra.length; i += 2) head += `${extra[i]}: ${extra[i + 1]}\r\n`;
   head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
   const bytes = new TextEncoder().encode(head);
   const all = new Uint8Array(bytes.byteLength + body.byteLength);
@@ -163,13 +167,17 @@ async function rawResponse(res: Response): Promise<Uint8Array> {
   return all;
 }
 
-/** Writes `res` on `socket` and closes it (for errors before node built a request). */
-function refuseOnSocket(socket: Socket, res: Response | undefined): void {
+/** Writes `res` on `socket` and closes it; without `res`, just closes it. */
+function refuseOnSocket(
+  socket: Socket,
+  res: Response | undefined,
+  extra: readonly string[],
+): void {
   if (res === undefined || !socket.writable) {
     socket.destroy();
     return;
   }
-  rawResponse(res).then(
+  rawResponse(res, extra).then(
     (bytes) => socket.end(bytes, () => socket.destroy()),
     () => socket.destroy(),
   );
@@ -183,6 +191,7 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
   const limits: TlsConnectionLimits = { ...DEFAULT_TLS_CONNECTION_LIMITS, ...options.limits };
   const hsts = options.hsts === undefined ? DEFAULT_HSTS : options.hsts;
   const slot = handlerSlot();
+  const extraHeaders = hsts === null ? [] : ["strict-transport-security", hsts];
   const contextFor = sniContexts(options.certificate);
   const conns = new Map<Socket, TlsConnection>();
   /** TCP connections still in their handshake, by peer address and port. */
@@ -230,18 +239,25 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
   // a bare status like node's own, unless a response is being written.
   server.on("clientError", (err: Error & { code?: string }, socket: Socket) => {
     if ((conns.get(socket)?.inflight ?? 0) > 0) return void socket.destroy();
-    if (err.code === "HPE_INVALID_METHOD") return refuseOnSocket(socket, refusal("", null));
+    if (err.code === "HPE_INVALID_METHOD") {
+      return refuseOnSocket(socket, refusal("", null), extraHeaders);
+    }
     if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
-      return refuseOnSocket(socket, new Response(null, { status: 408 }));
+      return refuseOnSocket(socket, new Response(null, { status: 408 }), extraHeaders);
     }
     if (err.code?.startsWith("HPE_")) {
       const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-      return refuseOnSocket(socket, new Response(null, { status: tooLarge ? 431 : 400 }));
+      const status = tooLarge ? 431 : 400;
+      return refuseOnSocket(socket, new Response(null, { status }), extraHeaders);
     }
     socket.destroy();
   });
   server.on("connect", (req: IncomingMessage, socket: Socket) => {
-    refuseOnSocket(socket, refusal(req.method ?? "CONNECT", req.headers.host ?? null));
+    refuseOnSocket(
+      socket,
+      refusal(req.method ?? "CONNECT", req.headers.host ?? null),
+      extraHeaders,
+    );
   });
 
   function connectionOf(socket: Socket): TlsConnection {
@@ -266,8 +282,6 @@ export async function listenTls(options: TlsListenOptions): Promise<Listener> {
     socket.once("close", () => conns.delete(socket));
     return c;
   }
-
-  const extraHeaders = hsts === null ? [] : ["strict-transport-security", hsts];
 
   function respond(
     c: TlsConnection,
