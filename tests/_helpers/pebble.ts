@@ -299,6 +299,10 @@ export interface HttpsRequestOptions {
   host?: string;
   /** Method (default GET). */
   method?: string;
+  /** More request headers. */
+  headers?: Record<string, string>;
+  /** A request body. */
+  body?: string;
 }
 
 /**
@@ -314,7 +318,7 @@ export function httpsRequest(options: HttpsRequestOptions): Promise<HttpsAnswer>
       ca: options.ca,
       path: options.path ?? "/",
       method: options.method ?? "GET",
-      headers: { host: options.host ?? options.servername },
+      headers: { ...options.headers, host: options.host ?? options.servername },
       agent: false,
       rejectUnauthorized: true,
     }, (res) => {
@@ -337,6 +341,6 @@ export function httpsRequest(options: HttpsRequestOptions): Promise<HttpsAnswer>
     });
     req.setTimeout(10_000, () => req.destroy(new Error("HTTPS request timed out after 10 s")));
     req.on("error", reject);
-    req.end();
+    req.end(options.body);
   });
 }

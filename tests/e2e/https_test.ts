@@ -17,6 +17,7 @@ import {
   type TestServer,
 } from "../_helpers/server.ts";
 import { freePort, httpsRequest, type Pebble, startPebble } from "../_helpers/pebble.ts";
+import { createTestCa } from "../_helpers/openssl.ts";
 
 const DOMAIN = "fazt.test";
 
@@ -146,6 +147,65 @@ Deno.test({
       assert.ok(Date.parse(shop.certificate?.notAfter ?? "") > Date.now());
       assert.equal(shop.state, "active");
       assert.equal(shop.certificate?.lastError, null);
+    });
+
+    await t.step("the owner's session cookie is __Host- and Secure over HTTPS", async () => {
+      const link = server.output().match(/https:\/\/\S+\/_fazt\/setup\?token=(\S+)/);
+      assert.ok(link, server.output());
+      assert.ok(link[0].startsWith(`https://${DOMAIN}:${httpsPort}/`), link[0]);
+      const res = await httpsRequest({
+        port: httpsPort,
+        servername: DOMAIN,
+        ca: pebble.rootPem,
+        path: "/_fazt/api/auth/setup",
+        // As a browser sends it: with the port.
+        host: `${DOMAIN}:${httpsPort}`,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          origin: `https://${DOMAIN}:${httpsPort}`,
+        },
+        body: JSON.stringify({
+          token: decodeURIComponent(link[1]),
+          email: "owner@fazt.test",
+          password: "correct horse battery staple",
+        }),
+      });
+      assert.equal(res.status, 201, res.body);
+      const cookie = String(res.headers["set-cookie"]);
+      assert.match(cookie, /^__Host-fazt_session=/);
+      assert.match(cookie, /; Secure/);
+      assert.match(cookie, /; Path=\//);
+      assert.doesNotMatch(cookie, /Domain=/i);
+    });
+
+    await t.step("the owner's own certificate serves a custom domain with no order", async () => {
+      const ca = await createTestCa("owner's internal CA");
+      const certDir = await Deno.makeTempDir({ prefix: "fazt-https-cert-" });
+      try {
+        const leaf = await ca.issue({ sans: ["DNS:intranet.example.net"] });
+        const certFile = join(certDir, "intranet.pem");
+        const keyFile = join(certDir, "intranet.key");
+        await Deno.writeTextFile(certFile, leaf.certPem);
+        await Deno.writeTextFile(keyFile, leaf.keyPem);
+        await fazt(server, ["cert", "add", "--cert", certFile, "--key", keyFile]);
+        await fazt(server, ["domain", "add", "intranet.example.net", "--app", "blog"]);
+        const before = await pebble.orders();
+        const res = await httpsRequest({
+          port: httpsPort,
+          servername: "intranet.example.net",
+          ca: ca.caPem,
+        });
+        assert.equal(res.status, 200);
+        assert.match(res.body, /blog home/);
+        assert.equal(await pebble.orders(), before);
+        const certs = (await fazt(server, ["cert", "list", "--json"])).stdout;
+        assert.match(certs, /intranet\.example\.net/);
+        assert.match(certs, /"manual"/);
+      } finally {
+        await ca.remove();
+        await Deno.remove(certDir, { recursive: true });
+      }
     });
 
     await t.step("the plain port redirects to HTTPS", async () => {
