@@ -272,3 +272,31 @@ Deno.test({
     }
   }
 });
+
+Deno.test("a taken HTTPS port stops serve before it touches data, naming the flag", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dataDir = await Deno.makeTempDir({ prefix: "fazt-https-taken-" });
+  try {
+    const res = await cli([
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      dataDir,
+      "--domain",
+      DOMAIN,
+      "--https",
+      "on",
+      "--https-port",
+      String(taken.addr.port),
+      "--http-port",
+      String(freePort()),
+    ]);
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, new RegExp(`Port ${taken.addr.port} is already in use.*--https-port`));
+    assert.deepEqual([...Deno.readDirSync(dataDir)], []);
+  } finally {
+    taken.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

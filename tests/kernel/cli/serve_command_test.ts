@@ -36,3 +36,60 @@ Deno.test("bad per-app limits are refused with a message naming the flag", () =>
     );
   }
 });
+
+Deno.test("--https auto: on for a public domain, off for local names, IPs and behind a proxy", () => {
+  const on = settings(["--domain", "example.com"]).https;
+  assert.deepEqual(on, {
+    port: 443,
+    httpPort: 80,
+    acmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+    acmeEmail: null,
+    acmeCaFile: null,
+  });
+  for (const domain of ["localhost", "fazt.test", "box.local", "nas.lan", "10.0.0.5", "intranet"]) {
+    assert.equal(settings(["--domain", domain]).https, null, domain);
+  }
+  assert.equal(settings(["--domain", "example.com", "--trust-proxy"]).https, null);
+  assert.equal(settings(["--domain", "example.com", "--https", "off"]).https, null);
+  assert.equal(settings([]).https, null);
+});
+
+Deno.test("--https on: ports, ACME directory, email and CA from flags or the environment", () => {
+  const s = settings(
+    ["--domain", "fazt.test", "--https", "on", "--https-port", "8443", "--acme-ca", "ca.pem"],
+    {
+      FAZT_HTTP_PORT: "8080",
+      FAZT_ACME_DIRECTORY: "https://127.0.0.1:14000/dir",
+      FAZT_ACME_EMAIL: "me@fazt.test",
+    },
+  ).https;
+  assert.ok(s);
+  assert.deepEqual([s.port, s.httpPort, s.acmeDirectory, s.acmeEmail], [
+    8443,
+    8080,
+    "https://127.0.0.1:14000/dir",
+    "me@fazt.test",
+  ]);
+  assert.ok(s.acmeCaFile?.endsWith("/ca.pem"));
+  assert.ok(settings(["--https", "on"]).https, "localhost with the owner's own certificate");
+});
+
+Deno.test("bad HTTPS settings are refused with a message naming the flag", () => {
+  for (
+    const [argv, pattern] of [
+      [["--https", "yes"], /--https must be on, off or auto/],
+      [["--domain", "10.0.0.5", "--https", "on"], /IP address/],
+      [["--domain", "example.com", "--acme-directory", "http://ca/dir"], /--acme-directory must/],
+      [["--domain", "example.com", "--acme-email", "me"], /--acme-email must be an email/],
+      [["--domain", "example.com", "--https-port", "80"], /must differ/],
+      [["--domain", "example.com", "--http-port", "70000"], /--http-port must be a whole number/],
+    ] as const
+  ) {
+    assert.throws(
+      () => settings([...argv]),
+      (e: unknown) =>
+        e instanceof FaztError && e.code === "invalid_input" && pattern.test(e.message),
+      argv.join(" "),
+    );
+  }
+});
