@@ -134,7 +134,9 @@ export async function sendResponse(
   if (length !== null && Number(length) <= SEND_PIECE_BYTES && !res.bodyUsed) {
     // Small and of known length (fazt's static files): taken whole, which
     // for a body built from bytes or a string skips building a stream.
-    const bytes = await res.bytes();
+    const gone = new Promise<null>((resolve) => out.once("close", () => resolve(null)));
+    const bytes = await Promise.race([res.bytes(), gone]);
+    if (bytes === null) return; // the client left first
     if (bytes.byteLength !== Number(length)) {
       throw new Error(`The response declared ${length} bytes but has ${bytes.byteLength}.`);
     }
@@ -185,6 +187,9 @@ export async function sendResponse(
       return;
     }
   }
+  // A body longer or shorter than its declared length throws (and so cuts
+  // the connection) instead of breaking the framing of the next response.
+  out.strictContentLength = hasLength;
   out.writeHead(status, reason, headers);
   for (;;) {
     for (let at = 0; at < chunk.byteLength && !stopped; at += SEND_PIECE_BYTES) {

@@ -2,16 +2,25 @@
  * The HTTPS listener: TLS with a certificate per server name (SNI), asked
  * of the TLS service at each hello and swapped without a restart
  * (`sni_contexts.ts`), driving the same `HttpHandler` as the plain
- * listener (`server.ts`) through `node_exchange.ts`.
+ * listener (`server.ts`) through `node_exchange.ts`. There is no default
+ * certificate: a name the TLS service has none for, a client that sends no
+ * server name and one that connects to an IP address (clients send no name
+ * then) get a failed handshake.
  *
  * Why `node:https` and not `Deno.serve`: over TLS `Deno.serve` takes one
  * certificate (no SNI choice, no swap while running) and stalled ~40 ms per
- * response on a kept-alive connection. `node:https` inside Deno has a
- * server-name callback and node's own connection limits; measured (wrk,
- * 2 KB body, 50 connections, same machine): ~29,000 requests/s kept alive,
- * ~2,500 handshakes/s, against ~60,000 and ~19,000 for the plain listener.
- * HTTP/2 (`node:http2`, ALPN h2) served 14,000–20,000 requests/s in the
- * same runs, so fazt offers HTTP/1.1 only.
+ * response on a kept-alive connection; `Deno.listenTls` has an unstable SNI
+ * resolver, but it keeps each name's first answer for the listener's life.
+ * `node:https` inside Deno has a server-name callback and node's own
+ * connection limits. Measured (wrk -t2 -c50, 2 KB body with its
+ * length, 2 cores shared with wrk, Deno 2.9.6): 24,000–31,000 requests/s
+ * kept alive and 1,000–2,700 handshakes/s (`Connection: close`; noisy),
+ * against 51,000–67,000 and 11,000–21,000 for the plain listener and
+ * 62,000–76,000 and 4,800–8,000 for nginx over TLS (2 workers). HTTP/1.1
+ * only: `node:http2` (ALPN h2, measured with h2load) served 15,000–20,000
+ * requests/s with one stream per connection and 27,000–38,000 with ten,
+ * against 44,000–45,000 for `node:https` HTTP/1.1 without fazt's adapter,
+ * and crashed Deno (segmentation fault) once under that load.
  *
  * Every protection of the plain listener holds (see `ConnectionLimits` in
  * `listener.ts`), partly node's own, partly the shared sweep's:
@@ -20,7 +29,8 @@
  *   connections, handshakes included; one beyond it is closed at once.
  * - **Handshake timeout** (node's `handshakeTimeout`): a connection that has
  *   not finished its TLS handshake in `handshakeTimeoutMs` (one that never
- *   sends a hello, too) is closed.
+ *   sends a hello, too) is closed. It also bounds how long a hello waits
+ *   for its certificate (an order started on demand).
  * - **Header timeout** (node's `headersTimeout`): a request's headers must be
  *   complete within `headerTimeoutMs` of the handshake's end (the first
  *   request) or of the request's first byte (later ones); node answers 408

@@ -299,6 +299,27 @@ Deno.test("a TCP connection that never sends a TLS hello is closed at the handsh
   });
 });
 
+Deno.test("a hello waits for its certificate at most the handshake timeout; a late answer harms nothing", async () => {
+  const late = certificates();
+  const slow = async (name: string) => {
+    if (name === "a.test") await sleep(1_200);
+    return await late(name);
+  };
+  await withTls(SHORT, echoUrl, async (l) => {
+    const started = performance.now();
+    await assert.rejects(TlsClient.open(l.port, "a.test"));
+    const ms = performance.now() - started;
+    assert.ok(ms >= 500 && ms < 1_100, `the handshake ended after ${ms.toFixed(0)} ms`);
+    await sleep(900); // the certificate arrives after the connection is gone
+    const raw = await exchange(
+      l.port,
+      "GET / HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n",
+      "b.test",
+    );
+    assert.match(raw, /^HTTP\/1\.1 200 OK/);
+  }, { certificate: slow });
+});
+
 Deno.test("headers trickling in over TLS are cut off at the header timeout", async () => {
   await withTls({ ...SHORT, idleTimeoutMs: 5_000 }, echoUrl, async (l) => {
     const c = await TlsClient.open(l.port);
@@ -572,15 +593,30 @@ Deno.test("streamed responses go out chunk by chunk; one-chunk bodies get a leng
 });
 
 Deno.test("a body shorter than its declared length is never sent as if complete", async () => {
-  const handler: HttpHandler = () => new Response("abc", { headers: { "content-length": "10" } });
+  const streamed = (parts: string[]) =>
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const part = parts.shift();
+        if (part === undefined) controller.close();
+        else controller.enqueue(enc.encode(part));
+      },
+    });
+  const handler: HttpHandler = (req) => {
+    const size = new URL(req.url).pathname === "/large" ? 100_000 : 10;
+    const body = size === 10 ? "abc" : streamed(["abc", "def"]);
+    return new Response(body, { headers: { "content-length": String(size) } });
+  };
   await withTls(SHORT, handler, async (l) => {
-    const c = await TlsClient.open(l.port);
-    try {
-      await c.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
-      await c.closedWithin(1_000);
-      assert.doesNotMatch(c.received, /abc/);
-    } finally {
-      await c.close();
+    for (const path of ["/small", "/large"]) {
+      const c = await TlsClient.open(l.port);
+      try {
+        await c.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+        // Closed at once: a response that looks complete would keep the connection.
+        await c.closedWithin(1_000);
+        if (path === "/small") assert.doesNotMatch(c.received, /abc/);
+      } finally {
+        await c.close();
+      }
     }
   });
 });
