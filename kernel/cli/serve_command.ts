@@ -11,9 +11,7 @@ import { createKernel, type Kernel } from "../boot/kernel.ts";
 import { KERNEL_DEFAULTS, LETS_ENCRYPT_DIRECTORY } from "../boot/config.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
 import { listen } from "../http/server.ts";
-import { listenTls } from "../http/tls_server.ts";
 import type { Listener } from "../http/listener.ts";
-import { createPlainPortHandler } from "../http/plain_port_handler.ts";
 import { VERSION } from "../core/version.ts";
 import { OWNER_TOKEN_FILE } from "../services/auth/owner_credential.ts";
 import { flag, type ParsedArgs } from "./args.ts";
@@ -466,6 +464,11 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
   };
   try {
     if (https) {
+      // Loaded only with HTTPS on: node's TLS stack costs ~13 MB resident.
+      const [{ listenTls }, { createPlainPortHandler }] = await Promise.all([
+        import("../http/tls_server.ts"),
+        import("../http/plain_port_handler.ts"),
+      ]);
       secure = await bound("--https-port", https.port, () =>
         listenTls({
           hostname: settings.host,

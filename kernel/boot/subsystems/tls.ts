@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { createTlsService } from "../../services/tls/certificates.ts";
 import type { TlsService } from "../../services/tls/tls_service.ts";
 import { isIpHost } from "../../services/routing/route_table.ts";
 import type { Subsystem } from "../subsystem.ts";
@@ -23,9 +22,11 @@ declare module "../subsystem.ts" {
 /** Builds the TLS service when HTTPS is on. */
 export const tls: Subsystem = {
   name: "tls",
-  install(ctx) {
+  async install(ctx) {
     const https = ctx.config.https;
     if (!https) return;
+    // Loaded only with HTTPS on (the ACME client, X.509 parsing).
+    const { createTlsService } = await import("../../services/tls/certificates.ts");
     const routes = ctx.get("routes");
     const service = createTlsService({
       db: ctx.get("db"),

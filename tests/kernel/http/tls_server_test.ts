@@ -169,7 +169,7 @@ async function exchange(
   const c = await TlsClient.open(port, serverName);
   try {
     await c.write(request);
-    await c.closedWithin(3_000);
+    await c.closedWithin(10_000);
     return c.received;
   } finally {
     await c.close();
