@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { serverNameOf, sniContexts } from "../../../kernel/http/sni_contexts.ts";
 import type { CertificateKeyPair } from "../../../kernel/services/tls/tls_service.ts";
-import { makeTestCa } from "../../_helpers/test_ca.ts";
+import { createTestCa } from "../../_helpers/openssl.ts";
 
 Deno.test("server names are lowercased without a trailing dot; none, IPs and junk are no name", () => {
   assert.equal(serverNameOf("Shop.Example.ORG."), "shop.example.org");
@@ -12,10 +12,10 @@ Deno.test("server names are lowercased without a trailing dot; none, IPs and jun
 });
 
 Deno.test("one context per name and version: reused while the version holds, rebuilt when it changes", async () => {
-  const ca = await makeTestCa();
+  const ca = await createTestCa();
   try {
-    const first = await ca.issue(["a.test", "b.test"]);
-    const second = await ca.issue(["a.test", "b.test"]);
+    const first = await ca.issue({ sans: ["DNS:a.test", "DNS:b.test"] });
+    const second = await ca.issue({ sans: ["DNS:a.test", "DNS:b.test"] });
     let pair: CertificateKeyPair = { ...first, version: "v1", notAfter: 0 };
     const asked: string[] = [];
     const contextFor = sniContexts((name) => {

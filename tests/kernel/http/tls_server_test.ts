@@ -8,7 +8,11 @@ import { listenTls, type TlsConnectionLimits } from "../../../kernel/http/tls_se
 import type { Listener } from "../../../kernel/http/listener.ts";
 import type { HttpHandler } from "../../../kernel/http/handler.ts";
 import type { CertificateKeyPair } from "../../../kernel/services/tls/tls_service.ts";
-import { makeTestCa, type TestCa, type TestLeaf } from "../../_helpers/test_ca.ts";
+import {
+  createTestCa,
+  type IssuedCertificate as TestLeaf,
+  type TestCa,
+} from "../../_helpers/openssl.ts";
 import { withKernel } from "../../_helpers/kernel.ts";
 
 const enc = new TextEncoder();
@@ -24,9 +28,11 @@ const SHORT: Partial<TlsConnectionLimits> = {
 };
 
 /** One CA and a leaf each for `localhost`, `a.test` and `b.test`, made once for the file. */
-const ca: TestCa = await makeTestCa();
+const ca: TestCa = await createTestCa();
 const leaves: Record<string, TestLeaf> = {};
-for (const name of ["localhost", "a.test", "b.test"]) leaves[name] = await ca.issue([name]);
+for (const name of ["localhost", "a.test", "b.test"]) {
+  leaves[name] = await ca.issue({ sans: [`DNS:${name}`] });
+}
 globalThis.addEventListener("unload", () => void ca.remove().catch(() => {}));
 
 /** Certificates by name (version "1"), recording every name asked for. */
@@ -218,9 +224,9 @@ Deno.test("a name without a certificate, or no server name at all, fails the han
 });
 
 Deno.test("a new certificate version serves new handshakes while open connections keep working", async () => {
-  const otherCa = await makeTestCa("fazt second CA");
+  const otherCa = await createTestCa("fazt second CA");
   try {
-    const renewed = await otherCa.issue(["a.test"]);
+    const renewed = await otherCa.issue({ sans: ["DNS:a.test"] });
     let current: CertificateKeyPair = { ...leaves["a.test"], version: "1", notAfter: 0 };
     const contexts = new Set<string>();
     await withTls(SHORT, echoUrl, async (l) => {
