@@ -9,6 +9,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { createTestCa } from "../../../_helpers/openssl.ts";
 
 /** A private certificate authority. */
 export interface TestCa {
@@ -18,88 +19,18 @@ export interface TestCa {
   issue(sans: string[]): Promise<{ cert: string; key: string }>;
 }
 
-async function openssl(dir: string, args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", {
-    args,
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  if (!out.success) {
-    throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
 let shared: Promise<TestCa> | null = null;
 
-/** The test CA, made once per test file (ECDSA P-256, valid two days). */
+/** The test CA, made once per test file (ECDSA P-256, from `tests/_helpers/openssl.ts`). */
 export function testCa(): Promise<TestCa> {
-  shared ??= makeCa();
-  return shared;
-}
-
-async function makeCa(): Promise<TestCa> {
-  const dir = await Deno.makeTempDir({ prefix: "fazt-egress-ca-" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await openssl(dir, [
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=fazt egress test CA",
-  ]);
-  const caPem = await Deno.readTextFile(`${dir}/ca.pem`);
-  let serial = 0;
-  return {
-    caPem,
+  shared ??= createTestCa("fazt egress test CA").then((ca) => ({
+    caPem: ca.caPem,
     async issue(sans) {
-      const n = ++serial;
-      await Deno.writeTextFile(
-        `${dir}/leaf${n}.cnf`,
-        `subjectAltName=${sans.join(",")}\nbasicConstraints=CA:FALSE\n` +
-          "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
-      );
-      await openssl(dir, [
-        "req",
-        ...ec,
-        "-keyout",
-        `leaf${n}.key`,
-        "-out",
-        `leaf${n}.csr`,
-        "-subj",
-        "/CN=fazt egress test server",
-      ]);
-      await openssl(dir, [
-        "x509",
-        "-req",
-        "-in",
-        `leaf${n}.csr`,
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-set_serial",
-        String(n),
-        "-days",
-        "2",
-        "-out",
-        `leaf${n}.pem`,
-        "-extfile",
-        `leaf${n}.cnf`,
-      ]);
-      return {
-        cert: await Deno.readTextFile(`${dir}/leaf${n}.pem`),
-        key: await Deno.readTextFile(`${dir}/leaf${n}.key`),
-      };
+      const leaf = await ca.issue({ sans });
+      return { cert: leaf.certPem, key: leaf.keyPem };
     },
-  };
+  }));
+  return shared;
 }
 
 /** What a request looked like when it reached a {@linkcode startRecordingServer}. */
