@@ -231,12 +231,15 @@ export async function installService(options: InstallOptions): Promise<string[]>
 export async function uninstallService(root?: string): Promise<string[]> {
   const unitPath = join(UNIT_DIR, SERVICE_NAME);
   const done: string[] = [];
+  const running = !root && await systemdRunning();
   if (!root) {
-    await requireSystemd();
+    requireLinux();
     await requireRoot("fazt service uninstall");
-    // Stopping a unit that is not loaded fails; that is fine here.
-    await run("systemctl", ["disable", "--now", SERVICE_NAME], "systemd");
-    done.push(`stopped and disabled ${SERVICE_NAME}`);
+    if (running) {
+      // Stopping a unit that is not loaded fails; that is fine here.
+      await run("systemctl", ["disable", "--now", SERVICE_NAME], "systemd");
+      done.push(`stopped and disabled ${SERVICE_NAME}`);
+    } else done.push("systemd is not running on this machine: nothing to stop");
   }
   const file = root ? join(root, unitPath) : unitPath;
   try {
@@ -249,7 +252,7 @@ export async function uninstallService(root?: string): Promise<string[]> {
     }
     done.push(`${unitPath} was not there`);
   }
-  if (!root) await must("systemctl", ["daemon-reload"], "systemd");
+  if (running) await must("systemctl", ["daemon-reload"], "systemd");
   done.push(
     `The data folder, the service user and ${INSTALLED_BINARY} stay; remove them yourself if you no longer want them.`,
   );
