@@ -24,6 +24,7 @@ import { loginCommand, REMOTE_COMMANDS, remoteCommand } from "./remote_commands.
 import { remotesPath } from "./remotes.ts";
 import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
 import { progressBar, streamWithProgress } from "./progress.ts";
+import { SERVICE_COMMANDS, serviceCommand } from "./service_command.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
 import { formatBytes } from "../core/format.ts";
 
@@ -133,6 +134,9 @@ export function topHelp(): string {
     "",
     "Remotes:",
     ...REMOTE_COMMANDS.map((c) => `  ${c.words.padEnd(22)} ${c.summary}`),
+    "",
+    "This machine:",
+    ...SERVICE_COMMANDS.map((c) => `  ${c.words.padEnd(22)} ${c.summary}`),
   ];
   let group = "";
   for (const op of OPERATIONS) {
@@ -317,6 +321,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       json = argv.includes("--json");
       return await loginCommand(argv, io);
     }
+    if (argv[0] === "service") return await serviceCommand(argv, io);
     if (argv[0] === "remote" || argv[0] === "remotes") {
       json = argv.includes("--json");
       return await remoteCommand(argv, io);
