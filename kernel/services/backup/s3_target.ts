@@ -403,9 +403,17 @@ export function createS3Target(options: S3TargetOptions): BackupTarget {
     async fetch(name, toFile) {
       checkName(name);
       const attempt = { doing: `downloading ${name}`, name };
-      const res = await call("GET", urlOf(prefix + name), attempt);
-      const expected = Number(res.headers["content-length"]);
       const partial = `${toFile}.partial`;
+      // A local problem (no such folder, no permission) shows as itself, before any download.
+      await Deno.writeFile(partial, new Uint8Array(), { mode: 0o600 });
+      let res: Response;
+      try {
+        res = await call("GET", urlOf(prefix + name), attempt);
+      } catch (err) {
+        await Deno.remove(partial).catch(() => {});
+        throw err;
+      }
+      const expected = Number(res.headers["content-length"]);
       let received = 0;
       try {
         await pipeline(

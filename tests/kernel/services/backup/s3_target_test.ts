@@ -5,7 +5,7 @@
  * cannot produce (silence, an error that quotes a key).
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { FaztError } from "../../../../kernel/core/errors.ts";
 import {
@@ -14,6 +14,7 @@ import {
   parseS3Location,
   type S3TargetOptions,
 } from "../../../../kernel/services/backup/s3_target.ts";
+import { signV4 } from "../../../../kernel/services/backup/s3_signer.ts";
 import { S3RVER_ACCESS_KEY_ID, withS3rver } from "../../../_helpers/s3rver.ts";
 
 const SECRET = "s3cr3t-Key/with+chars";
@@ -124,6 +125,11 @@ Deno.test("put, list with a prefix over several pages, fetch byte-exact, remove"
       "a failed fetch leaves the file alone",
     );
     await rejectsWith(target.put("../x.tar", big), "invalid_input", /not a backup name/);
+    await assert.rejects(
+      () => target.fetch("b5.tar", join(dir, "no-such-folder", "x.tar")),
+      Deno.errors.NotFound,
+      "a local folder problem shows as itself, not as a network one",
+    );
   });
 });
 
@@ -219,5 +225,54 @@ Deno.test("S3's error code and message reach the error, with any key in it maske
     assert.equal(err.details.status, 403);
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("an upload sends a Content-Length, the file's SHA-256 and a signature over what was sent", async () => {
+  const seen: { method: string; url: string; headers: Headers }[] = [];
+  const bodies: Uint8Array[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    seen.push({ method: req.method, url: req.url, headers: new Headers(req.headers) });
+    bodies.push(new Uint8Array(await req.arrayBuffer()));
+    return new Response(null, { status: 200 });
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "a b+c.tar");
+    const bytes = randomBytes(200_000);
+    await Deno.writeFile(file, bytes);
+    const endpoint = `http://127.0.0.1:${server.addr.port}/base`;
+    await createS3Target(options(endpoint, "s3://backups/p q")).put("a b+c.tar", file);
+    const [req] = seen;
+    assert.equal(req.method, "PUT");
+    assert.equal(new URL(req.url).pathname, "/base/backups/p%20q/a%20b%2Bc.tar");
+    assert.equal(req.headers.get("content-length"), String(bytes.length), "not chunked");
+    assert.equal(req.headers.get("transfer-encoding"), null);
+    assert.deepEqual(bodies[0], new Uint8Array(bytes));
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    assert.equal(req.headers.get("x-amz-content-sha256"), sha256);
+    assert.equal(req.headers.get("x-amz-security-token"), TOKEN);
+
+    // Signing again what arrived, at the time it was signed, gives the same signature:
+    // the path, host and headers sent are the ones signed.
+    const signedNames = /SignedHeaders=([^,]+)/.exec(req.headers.get("authorization")!)![1];
+    const headers = Object.fromEntries(
+      signedNames.split(";").filter((h) =>
+        !["host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"].includes(h)
+      ).map((h) => [h, req.headers.get(h)!]),
+    );
+    const again = await signV4({
+      method: "PUT",
+      url: new URL(req.url.replace(/^http:\/\/[^/]+/, `http://${req.headers.get("host")}`)),
+      headers,
+      payloadHash: sha256,
+      region: "us-east-1",
+      datetime: req.headers.get("x-amz-date")!,
+    }, { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: SECRET, sessionToken: TOKEN });
+    assert.equal(req.headers.get("authorization"), again.authorization);
+    assert.match(signedNames, /^host;x-amz-content-sha256;x-amz-date;x-amz-security-token$/);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
   }
 });
