@@ -45,7 +45,7 @@ export const setBackupTarget = defineOperation({
   name: "backups.set_target",
   summary: "Save an S3 backup target",
   description:
-    "Saves how to reach an S3-compatible bucket for backups: the endpoint (for MinIO, R2, B2 and the like; omit it for AWS S3), the region and the keys. The secret key and session token are encrypted at rest and never shown again. On the command line they are read from FAZT_S3_SECRET_ACCESS_KEY and FAZT_S3_SESSION_TOKEN or, for the secret key, from standard input, never from a flag.",
+    "Saves how to reach an S3-compatible bucket for backups: the endpoint (for MinIO, R2, B2 and the like; omit it for AWS S3), the region and the keys. The secret key and session token are encrypted at rest and never shown again. On the command line they are read from FAZT_S3_SECRET_ACCESS_KEY and FAZT_S3_SESSION_TOKEN or, for the secret key, from standard input, never from a flag. Before saving, fazt lists the bucket once with these keys, so a wrong bucket, key or endpoint shows now rather than at the next backup.",
   input: z.strictObject({
     location,
     endpoint: z.string().min(1).max(500).optional().describe(
@@ -59,6 +59,9 @@ export const setBackupTarget = defineOperation({
     sessionToken: z.string().min(1).max(8192).optional().describe(
       "A session token, for temporary credentials.",
     ),
+    check: z.boolean().optional().describe(
+      "List the bucket with these keys before saving (default true; --check=false skips it).",
+    ),
   }),
   output: S3TargetView,
   access: "admin",
@@ -70,7 +73,8 @@ export const setBackupTarget = defineOperation({
     flagAliases: { "access-key-id": "accessKeyId" },
     secretInputs: S3_SECRET_ENV,
   },
-  handler: async (input, { services }) => view(await services.backupTargets.set(input)),
+  handler: async ({ check, ...input }, { services }) =>
+    view(await services.backupTargets.set(input, { check: check !== false })),
 });
 
 /** `backups.list_targets` */

@@ -1675,7 +1675,8 @@ export interface Operations {
    * like; omit it for AWS S3), the region and the keys. The secret key and session token are
    * encrypted at rest and never shown again. On the command line they are read from
    * FAZT_S3_SECRET_ACCESS_KEY and FAZT_S3_SESSION_TOKEN or, for the secret key, from standard
-   * input, never from a flag.
+   * input, never from a flag. Before saving, fazt lists the bucket once with these keys, so a wrong
+   * bucket, key or endpoint shows now rather than at the next backup.
    */
   "backups.set_target": {
     input: {
@@ -1691,6 +1692,8 @@ export interface Operations {
       secretAccessKey: string;
       /** A session token, for temporary credentials. */
       sessionToken?: string;
+      /** List the bucket with these keys before saving (default true; --check=false skips it). */
+      check?: boolean;
     };
     output: {
       location: string;

@@ -51,8 +51,11 @@ export interface S3TargetInfo {
 
 /** Saved S3 targets. */
 export interface S3CredentialStore {
-  /** Saves (creates or replaces) the target for a location. */
-  set(input: S3TargetInput): Promise<S3TargetInfo>;
+  /**
+   * Saves (creates or replaces) the target for a location; with `check`,
+   * first lists the bucket with these keys and saves nothing if that fails.
+   */
+  set(input: S3TargetInput, options?: { check?: boolean }): Promise<S3TargetInfo>;
   /** Every saved target, by location. */
   list(): S3TargetInfo[];
   /** Forgets a location's target; `not_found` when none is saved. */
@@ -124,7 +127,7 @@ export function createS3CredentialStore(options: S3CredentialStoreOptions): S3Cr
   }
 
   return {
-    async set(input) {
+    async set(input, setOptions = {}) {
       const { location } = parseS3Location(input.location);
       const region = input.region ?? "us-east-1";
       if (!REGION.test(region)) {
@@ -145,14 +148,16 @@ export function createS3CredentialStore(options: S3CredentialStoreOptions): S3Cr
         throw invalid("The session token must be visible characters with no spaces.");
       }
       const endpoint = input.endpoint?.trim() || null;
-      // Checks the endpoint the way a backup will use it.
-      createS3Target({
+      // Checks the endpoint the way a backup will use it, and the bucket when asked.
+      const target = createS3Target({
         location,
         endpoint: endpoint ?? undefined,
         region,
         accessKeyId,
         secretAccessKey: secret,
+        sessionToken: token,
       });
+      if (setOptions.check) await target.check();
       const t = now();
       const saved = await db.write((w) =>
         w.prepare(

@@ -4,15 +4,13 @@
  * prefix, uploaded with a single signed PUT (at most 5 GiB) whose body is
  * covered by the signature: the file's SHA-256 is computed first, so S3
  * refuses bytes that differ from the file on disk, even over plain HTTP
- * to a server on the local network. Requests go through `node:http(s)`
- * because `fetch` cannot stream a body with a Content-Length (Deno sends it
- * chunked, which S3 refuses). Every request fails when no byte moves for
- * `timeoutMs`.
+ * to a server on the local network. Requests go through `node:http` over
+ * a Deno socket (see `s3_socket.ts` for why neither `fetch` nor
+ * `node:https`). Every request fails when no byte moves for `timeoutMs`.
  *
  * @module
  */
-import { type IncomingMessage, request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent, type IncomingMessage, request as httpRequest } from "node:http";
 import { createReadStream, createWriteStream } from "node:fs";
 import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
@@ -21,6 +19,7 @@ import { formatBytes } from "../../core/format.ts";
 import type { BackupTarget, StoredBackup } from "./backup_target.ts";
 import { EMPTY_SHA256, type S3Credentials, signV4 } from "./s3_signer.ts";
 import { parseListPage, parseS3Error } from "./s3_xml.ts";
+import { openSocket } from "./s3_socket.ts";
 
 /** The largest object one PUT may create (S3's limit). */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
@@ -42,6 +41,8 @@ export interface S3TargetOptions extends S3Credentials {
   timeoutMs?: number;
   /** Objects per ListObjectsV2 page (1–1000, default 1000). */
   pageSize?: number;
+  /** Extra root certificates (PEM) to trust: a self-hosted server with a private CA, tests. */
+  caCerts?: string[];
 }
 
 /** A parsed `s3://` location. */
@@ -136,11 +137,17 @@ type Response = IncomingMessage & { statusCode: number };
 /** The largest error or listing body read into memory. */
 const MAX_XML_BYTES = 8 * 1024 * 1024;
 
+/** A backup target in an S3-compatible bucket. */
+export interface S3Target extends BackupTarget {
+  /** Lists one key under the prefix: fails as a backup would when the bucket, keys or endpoint are wrong. */
+  check(): Promise<void>;
+}
+
 /**
  * Creates a backup target for an S3-compatible bucket. Nothing is sent
  * until a method is called; options are checked at once.
  */
-export function createS3Target(options: S3TargetOptions): BackupTarget {
+export function createS3Target(options: S3TargetOptions): S3Target {
   const { bucket, prefix, location } = parseS3Location(options.location);
   const region = options.region ?? "us-east-1";
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -186,22 +193,39 @@ export function createS3Target(options: S3TargetOptions): BackupTarget {
       credentials,
     );
     if (body) headers["content-length"] = String(body.size);
-    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+    headers.host = url.host;
+    headers.connection = "close";
     return await new Promise<Response>((resolve, reject) => {
       let answered = false;
       // A server that refuses an upload may answer and close before it reads
       // the body: its answer says more than the broken pipe, so wait for it.
       const fail = (err: unknown) => {
-        const code = (err as { code?: string }).code;
-        if (code !== "EPIPE" && code !== "ECONNRESET") return reject(networkError(err, attempt));
+        const broken = err instanceof Deno.errors.BrokenPipe ||
+          err instanceof Deno.errors.ConnectionReset ||
+          ["EPIPE", "ECONNRESET"].includes((err as { code?: string }).code ?? "");
+        if (!broken) return reject(networkError(err, attempt));
         setTimeout(() => answered || reject(networkError(err, attempt)), 1000);
       };
-      const req = request(url, { method, headers, agent: false }, (res) => {
+      // node:http asks the request's agent for its socket.
+      const agent = Object.assign(new Agent({ keepAlive: false }), {
+        createConnection: () =>
+          openSocket(url, {
+            caCerts: options.caCerts,
+            idleMs: timeoutMs,
+            onIdle: () => timedOut(attempt),
+          }),
+      });
+      const req = httpRequest({
+        host: url.hostname,
+        port: Number(url.port) || (url.protocol === "https:" ? 443 : 80),
+        method,
+        path: url.pathname + url.search,
+        headers,
+        agent,
+      }, (res) => {
         answered = true;
-        res.setTimeout(timeoutMs, () => res.destroy(timedOut(attempt)));
         resolve(res as Response);
       });
-      req.setTimeout(timeoutMs, () => req.destroy(timedOut(attempt)));
       req.on("error", fail);
       if (body) pipeline(createReadStream(body.file), req).catch(fail);
       else req.end();
@@ -332,8 +356,34 @@ export function createS3Target(options: S3TargetOptions): BackupTarget {
     }
   }
 
+  /** Reads one ListObjectsV2 page of up to `maxKeys` keys. */
+  async function listPage(maxKeys: number, token: string | undefined, attempt: Attempt) {
+    const query: Record<string, string> = {
+      "list-type": "2",
+      "max-keys": String(maxKeys),
+      prefix,
+    };
+    if (token) query["continuation-token"] = token;
+    const xml = await readText(await call("GET", urlOf("", query), attempt), attempt);
+    try {
+      return parseListPage(xml);
+    } catch (err) {
+      throw new FaztError(
+        "bad_gateway",
+        `The S3 server at ${origin} gave a listing fazt cannot read while ${attempt.doing} at ${location}: ${
+          (err as Error).message
+        } Is the endpoint an S3 server?`,
+        { details: { location }, cause: err },
+      );
+    }
+  }
+
   return {
     location,
+
+    async check() {
+      await listPage(1, undefined, { doing: "checking the bucket" });
+    },
 
     async put(name, file) {
       checkName(name);
@@ -362,25 +412,7 @@ export function createS3Target(options: S3TargetOptions): BackupTarget {
       const found: StoredBackup[] = [];
       let token: string | undefined;
       do {
-        const query: Record<string, string> = {
-          "list-type": "2",
-          "max-keys": String(pageSize),
-          prefix,
-        };
-        if (token) query["continuation-token"] = token;
-        const xml = await readText(await call("GET", urlOf("", query), attempt), attempt);
-        let page;
-        try {
-          page = parseListPage(xml);
-        } catch (err) {
-          throw new FaztError(
-            "bad_gateway",
-            `The S3 server at ${origin} gave a listing fazt cannot read while ${attempt.doing} at ${location}: ${
-              (err as Error).message
-            } Is the endpoint an S3 server?`,
-            { details: { location }, cause: err },
-          );
-        }
+        const page = await listPage(pageSize, token, attempt);
         if (page.nextToken !== undefined && page.nextToken === token) {
           throw new FaztError(
             "bad_gateway",

@@ -9,6 +9,7 @@ import { withKernel } from "../../_helpers/kernel.ts";
 import { cli } from "../../_helpers/server.ts";
 import { type CliIo, runCli } from "../../../kernel/cli/cli.ts";
 import { createKernel } from "../../../kernel/boot/kernel.ts";
+import { S3RVER_ACCESS_KEY_ID, withS3rver } from "../../_helpers/s3rver.ts";
 
 /** A data folder with a kernel store in it, as `fazt serve` leaves one. */
 async function dataFolder(): Promise<string> {
@@ -30,6 +31,7 @@ Deno.test("backups.set_target, list_targets and remove_target over REST: admin o
         accessKeyId: "AKIDEXAMPLE",
         secretAccessKey: SECRET,
         sessionToken: TOKEN,
+        check: false,
       },
     });
     const setText = await set.text();
@@ -112,7 +114,15 @@ function fakeIo(env: Record<string, string>, stdin?: string) {
 Deno.test("fazt backup target set: the secret comes from the environment or stdin, never a flag", async () => {
   const dataDir = await dataFolder();
   try {
-    const base = ["backup", "target", "set", "s3://backups/fazt", "--data", dataDir];
+    const base = [
+      "backup",
+      "target",
+      "set",
+      "s3://backups/fazt",
+      "--data",
+      dataDir,
+      "--check=false",
+    ];
     const flag = fakeIo({});
     assert.equal(
       await runCli([...base, "--access-key-id", "AKID", "--secretAccessKey", SECRET], flag.io),
@@ -166,33 +176,75 @@ Deno.test("fazt backup target set: the secret comes from the environment or stdi
   }
 });
 
-Deno.test("the real fazt process reads the secret from its standard input", async () => {
-  const dataDir = await dataFolder();
-  try {
-    const res = await cli(
-      [
-        "backup",
-        "target",
-        "set",
-        "s3://backups",
-        "--access-key-id",
-        "AKID",
-        "--data",
-        dataDir,
-        "--json",
-      ],
-      {},
-      { stdin: `${SECRET}\n` },
-    );
-    assert.equal(res.code, 0, res.stderr);
-    assert.equal(JSON.parse(res.stdout).secretAccessKey, "****");
-    assert.equal((res.stdout + res.stderr).includes(SECRET), false);
-    const env = await cli(["backup", "target", "list", "--data", dataDir], {
-      FAZT_S3_SECRET_ACCESS_KEY: "unused-here",
+Deno.test("the real fazt process reads the secret from stdin and checks the bucket", async () => {
+  await withS3rver(async (endpoint) => {
+    const dataDir = await dataFolder();
+    try {
+      const set = (location: string) =>
+        cli(
+          [
+            "backup",
+            "target",
+            "set",
+            location,
+            "--endpoint",
+            endpoint,
+            "--access-key-id",
+            S3RVER_ACCESS_KEY_ID,
+            "--data",
+            dataDir,
+            "--json",
+          ],
+          {},
+          { stdin: `${SECRET}\n` },
+        );
+      const missing = await set("s3://no-such-bucket");
+      assert.equal(missing.code, 1);
+      assert.equal(JSON.parse(missing.stderr).error.code, "not_found");
+      assert.match(
+        JSON.parse(missing.stderr).error.message,
+        /The bucket "no-such-bucket" does not exist/,
+      );
+      const res = await set("s3://backups/box");
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(JSON.parse(res.stdout).secretAccessKey, "****");
+      assert.equal((res.stdout + res.stderr + missing.stderr).includes(SECRET), false);
+      const list = await cli(["backup", "target", "list", "--data", dataDir]);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stdout, /s3:\/\/backups\/box .*S3RVER.*\*\*\*\*/);
+      assert.equal(list.stdout.includes("no-such-bucket"), false, "a failed check saves nothing");
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("backups.set_target checks the bucket with the keys first and saves nothing that fails", async () => {
+  await withS3rver(async (endpoint) => {
+    await withKernel(async (t) => {
+      const body = (location: string, accessKeyId = S3RVER_ACCESS_KEY_ID) => ({
+        body: { location, endpoint, accessKeyId, secretAccessKey: SECRET },
+      });
+      const missing = await t.api("PUT", "/backups/targets", body("s3://no-such-bucket/fazt"));
+      assert.equal(missing.status, 404);
+      assert.match(
+        (await missing.json()).error.message,
+        /The bucket "no-such-bucket" does not exist/,
+      );
+      const stranger = await t.api(
+        "PUT",
+        "/backups/targets",
+        body("s3://backups/fazt", "AKIDNOPE"),
+      );
+      assert.equal(stranger.status, 403);
+      const strangerText = await stranger.text();
+      assert.match(strangerText, /InvalidAccessKeyId/);
+      assert.equal(strangerText.includes(SECRET), false);
+      assert.deepEqual(t.kernel.services.backupTargets.list(), [], "nothing saved");
+
+      const ok = await t.api("PUT", "/backups/targets", body("s3://backups/fazt"));
+      assert.equal(ok.status, 200, await ok.clone().text());
+      assert.equal(t.kernel.services.backupTargets.list().length, 1);
     });
-    assert.equal(env.code, 0, env.stderr);
-    assert.match(env.stdout, /s3:\/\/backups.*AKID.*\*\*\*\*/);
-  } finally {
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });

@@ -154,6 +154,7 @@ const EXAMPLES: Record<string, Example> = {
       location: "s3://backups/matrix",
       accessKeyId: "AKIDEXAMPLE",
       secretAccessKey: "matrix-secret",
+      check: false,
     },
   }),
   "backups.list_targets": () => ({ method: "GET", path: "/backups/targets" }),

@@ -16,6 +16,7 @@ import {
 } from "../../../../kernel/services/backup/s3_target.ts";
 import { signV4 } from "../../../../kernel/services/backup/s3_signer.ts";
 import { S3RVER_ACCESS_KEY_ID, withS3rver } from "../../../_helpers/s3rver.ts";
+import { makeTestCa } from "../../../_helpers/test_ca.ts";
 
 const SECRET = "s3cr3t-Key/with+chars";
 const TOKEN = "session-token-value";
@@ -274,5 +275,40 @@ Deno.test("an upload sends a Content-Length, the file's SHA-256 and a signature 
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("over HTTPS the server's certificate is verified; a trusted one serves a listing", async () => {
+  const ca = await makeTestCa();
+  const leaf = await ca.issue(["localhost"]);
+  const hosts: string[] = [];
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: leaf.certPem,
+    key: leaf.keyPem,
+    onListen() {},
+  }, (req) => {
+    hosts.push(req.headers.get("host") ?? "");
+    return new Response(
+      `<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>fazt/a.tar</Key><Size>3</Size><LastModified>2026-12-07T21:00:00Z</LastModified></Contents></ListBucketResult>`,
+    );
+  });
+  try {
+    const endpoint = `https://localhost:${server.addr.port}`;
+    const trusted = createS3Target(options(endpoint, "s3://backups/fazt", { caCerts: [ca.caPem] }));
+    assert.deepEqual(await trusted.list(), [
+      { name: "a.tar", bytes: 3, modifiedAt: Date.UTC(2026, 11, 7, 21) },
+    ]);
+    assert.deepEqual(hosts, [`localhost:${server.addr.port}`]);
+    await rejectsWith(
+      createS3Target(options(endpoint, "s3://backups/fazt")).list(),
+      "unavailable",
+      /Could not reach the S3 server at https:\/\/localhost:\d+ while listing backups/,
+    );
+    assert.equal(hosts.length, 1, "an untrusted server is sent no request");
+  } finally {
+    await server.shutdown();
+    await ca.remove();
   }
 });
