@@ -236,20 +236,24 @@ export function createS3Target(options: S3TargetOptions): S3Target {
     return new FaztError(
       "gateway_timeout",
       `The S3 server at ${origin} sent or took nothing for ${
-        Math.round(timeoutMs / 1000)
-      } s while ${attempt.doing} at ${location}. Check the network and the endpoint, then try again.`,
+        timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`
+      } while ${attempt.doing} at ${location}. Check the network and the endpoint, then try again.`,
       { details: { location } },
     );
   }
 
   function networkError(err: unknown, attempt: Attempt): FaztError {
     if (err instanceof FaztError) return err;
-    const code = (err as { code?: string }).code;
+    const reason = (err as { code?: string }).code ??
+      (err instanceof Error ? err.message.slice(0, 200) : "");
+    const untrusted = /certificate/i.test(reason)
+      ? " and that its TLS certificate is valid for that name"
+      : "";
     return new FaztError(
       "unavailable",
       `Could not reach the S3 server at ${origin} while ${attempt.doing} at ${location}${
-        code ? ` (${code})` : ""
-      }. Check the endpoint URL and that the server is running.`,
+        reason ? ` (${scrub(reason)})` : ""
+      }. Check the endpoint URL, that the server is running${untrusted}.`,
       { details: { location }, cause: err },
     );
   }
