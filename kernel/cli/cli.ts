@@ -20,7 +20,7 @@ import { type FieldInfo, inputFields } from "./fields.ts";
 import { formatOutput } from "./output.ts";
 import { openTarget, type Target } from "./target.ts";
 import type { FetchLike } from "./api_client.ts";
-import { loginCommand, REMOTE_COMMANDS, remoteCommand } from "./remote_commands.ts";
+import { loginCommand, readPassword, REMOTE_COMMANDS, remoteCommand } from "./remote_commands.ts";
 import { remotesPath } from "./remotes.ts";
 import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
 import { progressBar, streamWithProgress } from "./progress.ts";
@@ -79,7 +79,9 @@ function usage(op: AnyOperation): string {
     const label = op.name === "apps.deploy" && p === "archive" ? "dir|zip" : p;
     return f.optional ? `[${label}]` : `<${label}>`;
   });
-  const flags = fields.filter((f) => !(op.cli.positionals ?? []).includes(f.name)).map((f) => ({
+  const flags = fields.filter((f) =>
+    !(op.cli.positionals ?? []).includes(f.name) && !op.cli.secretInputs?.[f.name]
+  ).map((f) => ({
     ...f,
     name: flagOf(op, f.name),
     file: fileFlagOf(op, f.name) !== undefined,
@@ -100,8 +102,12 @@ function commandHelp(op: AnyOperation): string {
   if (fields.length) {
     lines.push("Arguments and flags:");
     for (const f of fields) {
-      const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${flagOf(op, f.name)}`;
+      const env = op.cli.secretInputs?.[f.name];
+      const name = (op.cli.positionals ?? []).includes(f.name) || env
+        ? f.name
+        : `--${flagOf(op, f.name)}`;
       const notes = [
+        ...(env ? [`from ${env}${f.optional ? "" : " or standard input"}, never a flag`] : []),
         ...(fileFlagOf(op, f.name) ? ["a file: its text is sent"] : []),
         ...(f.kind === "array" ? ["repeatable"] : []),
         ...(f.nullable ? ['"none" for null'] : []),
@@ -175,7 +181,7 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
   const fields = inputFields(op);
   const positionals = op.cli.positionals ?? [];
   const input: Record<string, unknown> = {};
-  const [, , ...rest] = args.positionals;
+  const rest = args.positionals.slice(op.cli.words.length);
   const extra = rest.length - positionals.length;
   if (extra > 0) {
     throw new FaztError("invalid_input", `Too many arguments. Usage: ${usage(op)}`);
@@ -188,6 +194,13 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
   for (const [given, values] of args.flags) {
     if (globals.has(given)) continue;
     const name = op.cli.flagAliases?.[given] ?? op.cli.fileFlags?.[given] ?? given;
+    const env = op.cli.secretInputs?.[name];
+    if (env) {
+      throw new FaztError(
+        "invalid_input",
+        `--${given} is never a flag (its value would show in the process list). Set ${env} or type it when asked.`,
+      );
+    }
     const f = fields.find((x) => x.name === name);
     if (!f || positionals.includes(name) || flagOf(op, name) !== given && fileFlagOf(op, name)) {
       throw new FaztError("invalid_input", `Unknown flag --${given}. Usage: ${usage(op)}`);
@@ -198,7 +211,7 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
       : value;
   }
   for (const f of fields) {
-    if (!f.optional && input[f.name] === undefined) {
+    if (!f.optional && input[f.name] === undefined && !op.cli.secretInputs?.[f.name]) {
       const or = f.nullable ? ' (or "none")' : "";
       const file = fileFlagOf(op, f.name);
       throw new FaztError(
@@ -208,6 +221,32 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
     }
   }
   return input;
+}
+
+/**
+ * Fills the operation's secret inputs from their environment variables; a
+ * required one left unset is read from standard input (prompting, without
+ * echo, on a terminal).
+ */
+async function readSecretInputs(
+  op: AnyOperation,
+  input: Record<string, unknown>,
+  io: CliIo,
+): Promise<void> {
+  for (const [field, env] of Object.entries(op.cli.secretInputs ?? {})) {
+    const f = inputFields(op).find((x) => x.name === field);
+    const given = io.env(env)?.trim() || undefined;
+    const value = given ?? (f?.optional ? undefined : (
+      await (io.readPassword ?? readPassword)(`${field} (or set ${env}): `)
+    ).trim());
+    if (value) input[field] = value;
+    else if (!f?.optional) {
+      throw new FaztError(
+        "invalid_input",
+        `Missing ${field}: set ${env} or give it on standard input. Usage: ${usage(op)}`,
+      );
+    }
+  }
 }
 
 /**
@@ -351,6 +390,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const input = buildInput(op, args);
     await readFileFlags(op, input);
+    await readSecretInputs(op, input, io);
     if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
     const finish = input.finish as (() => void) | undefined;
     delete input.finish;

@@ -60,6 +60,13 @@ export interface OperationCli {
    * The CLI reads the file, so a key never sits on the command line.
    */
   fileFlags?: Readonly<Record<string, string>>;
+  /**
+   * Input fields that are secrets, each with the environment variable the
+   * CLI reads it from, e.g. `{ secretAccessKey: "FAZT_S3_SECRET_ACCESS_KEY" }`.
+   * They take no flag (a flag's value shows in the process list); a required
+   * one the variable does not give is read from standard input.
+   */
+  secretInputs?: Readonly<Record<string, string>>;
 }
 
 /** Behaviour hints (mirrored into MCP tool annotations). */

@@ -17,6 +17,7 @@ import type { ActionLimiter } from "../services/cockpit/action_limiter.ts";
 import type { LoginThrottle } from "../services/auth/login_throttle.ts";
 import type { KnownDeviceService } from "../services/auth/known_devices.ts";
 import type { SecretService } from "../services/secrets/secret_service.ts";
+import type { S3CredentialStore } from "../services/backup/s3_credentials.ts";
 import type { LogService } from "../services/logs/log_service.ts";
 import type { AppDataService } from "../services/appdata/app_data_service.ts";
 import type { Runtime } from "../../runtime/mod.ts";
@@ -100,6 +101,8 @@ export interface Services {
   devices: KnownDeviceService;
   /** Per-app secrets. */
   secrets: SecretService;
+  /** The owner's S3 backup targets (keys sealed). */
+  backupTargets: S3CredentialStore;
   /** Per-app logs. */
   logs: LogService;
   /** Rate limits. */

@@ -63,7 +63,7 @@ export const LAYERS: Readonly<Record<string, Layer>> = {
   services: {
     paths: ["kernel/services/"],
     mayImport: ["core", "store", "appFormat", "stdlib", "runtime"],
-    npm: ["zod", "fflate"],
+    npm: ["zod", "fflate", "aws4fetch"],
     role: "domain services; no transport, no operation, no composition root",
   },
   capabilities: {

@@ -1667,6 +1667,81 @@ export interface Operations {
       };
     };
   };
+
+  /**
+   * Save an S3 backup target: `PUT /backups/targets`, needs `admin`.
+   *
+   * Saves how to reach an S3-compatible bucket for backups: the endpoint (for MinIO, R2, B2 and the
+   * like; omit it for AWS S3), the region and the keys. The secret key and session token are
+   * encrypted at rest and never shown again. On the command line they are read from
+   * FAZT_S3_SECRET_ACCESS_KEY and FAZT_S3_SESSION_TOKEN or, for the secret key, from standard
+   * input, never from a flag. Before saving, fazt lists the bucket once with these keys, so a wrong
+   * bucket, key or endpoint shows now rather than at the next backup.
+   */
+  "backups.set_target": {
+    input: {
+      /** Where backups go: s3://bucket or s3://bucket/prefix. */
+      location: string;
+      /** The server's base URL, like https://s3.example.com (path-style); omit for AWS S3. */
+      endpoint?: string;
+      /** The region to sign for (default us-east-1; auto for R2). */
+      region?: string;
+      /** The access key ID. */
+      accessKeyId: string;
+      /** The secret access key. */
+      secretAccessKey: string;
+      /** A session token, for temporary credentials. */
+      sessionToken?: string;
+      /** List the bucket with these keys before saving (default true; --check=false skips it). */
+      check?: boolean;
+    };
+    output: {
+      location: string;
+      endpoint: string | null;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: "****";
+      sessionToken: "****" | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+
+  /**
+   * List S3 backup targets: `GET /backups/targets`, needs `admin`.
+   *
+   * Lists the saved S3 backup targets with their endpoint, region and access key ID; secret keys
+   * and session tokens show as ****.
+   */
+  "backups.list_targets": {
+    input: Record<string, never>;
+    output: {
+      location: string;
+      endpoint: string | null;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: "****";
+      sessionToken: "****" | null;
+      createdAt: string;
+      updatedAt: string;
+    }[];
+  };
+
+  /**
+   * Forget an S3 backup target: `DELETE /backups/targets`, needs `admin`.
+   *
+   * Deletes the saved endpoint and keys of an S3 backup target. The backups in the bucket stay.
+   */
+  "backups.remove_target": {
+    input: {
+      /** Where backups go: s3://bucket or s3://bucket/prefix. */
+      location: string;
+    };
+    output: {
+      location: string;
+      removed: true;
+    };
+  };
 }
 
 /** An operation's name. */
@@ -1764,4 +1839,7 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
   "apps.set_egress_limit": { method: "PUT", path: "/apps/{app}/egress-limit", rest: "body" },
   "apps.egress": { method: "GET", path: "/apps/{app}/egress" },
   "apps.set_memory_limit": { method: "PUT", path: "/apps/{app}/memory-limit", rest: "body" },
+  "backups.set_target": { method: "PUT", path: "/backups/targets", rest: "body" },
+  "backups.list_targets": { method: "GET", path: "/backups/targets" },
+  "backups.remove_target": { method: "DELETE", path: "/backups/targets", rest: "query" },
 };

@@ -10,6 +10,7 @@ import { createAppService } from "../../services/apps/app_service.ts";
 import { createDeployService } from "../../services/apps/deploy_service.ts";
 import { createRouteService } from "../../services/routing/route_service.ts";
 import { createDomainService } from "../../services/routing/domain_service.ts";
+import { createS3CredentialStore } from "../../services/backup/s3_credentials.ts";
 import type { Database } from "../../store/database.ts";
 import type { Services, StorageStats } from "../../ops/services.ts";
 import { VERSION } from "../../core/version.ts";
@@ -66,6 +67,7 @@ export const operations: Subsystem = {
       owners: ctx.get("owners"),
       devices: ctx.get("devices"),
       secrets: ctx.get("secrets"),
+      backupTargets: createS3CredentialStore({ db, key: ctx.get("secretKey") }),
       logs: ctx.get("logs"),
       appData: ctx.get("appData"),
       runtime: ctx.get("runtime"),

@@ -147,6 +147,26 @@ const EXAMPLES: Record<string, Example> = {
     await c.t.kernel.services.secrets.set(demo.id, name, "to be removed");
     return { method: "DELETE", path: `/apps/demo/secrets/${name}` };
   },
+  "backups.set_target": () => ({
+    method: "PUT",
+    path: "/backups/targets",
+    body: {
+      location: "s3://backups/matrix",
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: "matrix-secret",
+      check: false,
+    },
+  }),
+  "backups.list_targets": () => ({ method: "GET", path: "/backups/targets" }),
+  "backups.remove_target": async (c) => {
+    const location = `s3://backups/${c.unique("old")}`;
+    await c.t.kernel.services.backupTargets.set({
+      location,
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: "to-be-removed",
+    });
+    return { method: "DELETE", path: `/backups/targets?location=${encodeURIComponent(location)}` };
+  },
   "logs.query": () => ({ method: "GET", path: "/apps/demo/logs?limit=5" }),
   "logs.tail": () => ({ method: "GET", path: "/apps/demo/logs/stream?backlog=1" }),
   "tokens.create": (c) => ({
