@@ -1,0 +1,301 @@
+/**
+ * `fazt upgrade` end to end with real processes: releases (stand-in
+ * binaries running the real fazt, see tests/_helpers/releases.ts) served by
+ * a loopback HTTP server with manifests signed by a test key; the
+ * installed binary is swapped, the server restarted, health waited for,
+ * and failures rolled back (binary and data).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ReleaseShop } from "../_helpers/releases.ts";
+import { eventually, isAlive } from "../_helpers/process.ts";
+import { generateReleaseKeyPair } from "../../kernel/services/upgrade/release_manifest.ts";
+
+interface Box {
+  root: string;
+  bin: string;
+  data: string;
+  shop: ReleaseShop;
+  /** Runs the installed `fazt` with `args`. */
+  fazt(...args: string[]): Promise<{ code: number; out: string }>;
+  /** What the data folder's server answers on health (undefined: nothing answers). */
+  health(): Promise<string | undefined>;
+  /** Calls the running server's API with the owner token. */
+  api(method: string, path: string, body?: unknown): Promise<unknown>;
+  /** The installed binary's text. */
+  binary(): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function serverRecord(data: string): Promise<{ url: string; pid: number } | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(data, "server.json")));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A box with fazt `version` installed and its server running on a fresh data folder. */
+async function box(version: string): Promise<Box> {
+  const root = await Deno.makeTempDir({ prefix: "fazt-upgrade-" });
+  const bin = join(root, "bin", "fazt");
+  const data = join(root, "data");
+  await Deno.mkdir(join(root, "bin"));
+  const shop = new ReleaseShop(root, bin);
+  await shop.start();
+  const first = await shop.build(version);
+  await Deno.copyFile(first.file, bin);
+  await Deno.chmod(bin, 0o755);
+  const b: Box = {
+    root,
+    bin,
+    data,
+    shop,
+    async fazt(...args) {
+      const out = await new Deno.Command(bin, {
+        args: [...args, "--data", data],
+        cwd: root,
+        env: { NO_COLOR: "1" },
+        stdin: "null",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      return { code: out.code, out: text };
+    },
+    async health() {
+      const record = await serverRecord(data);
+      if (!record) return undefined;
+      try {
+        const res = await fetch(new URL("/_fazt/health", record.url), {
+          signal: AbortSignal.timeout(2000),
+        });
+        return res.ok ? (await res.json()).version : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async api(method, path, body) {
+      const record = (await serverRecord(data))!;
+      const token = (await Deno.readTextFile(join(data, "owner.token"))).trim();
+      const res = await fetch(new URL(`/_fazt/api${path}`, record.url), {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+      return await res.json();
+    },
+    binary: () => Deno.readTextFile(bin),
+    async close() {
+      const record = await serverRecord(data);
+      if (record && isAlive(record.pid)) {
+        Deno.kill(record.pid, "SIGTERM");
+        await eventually(15_000, "the server stops", () => !isAlive(record.pid));
+      }
+      await shop.close();
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+  // The first server: started like a user would, in its own session.
+  new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      'exec "$0" serve --port 0 --data "$1" >"$2" 2>&1',
+      bin,
+      data,
+      join(root, "serve.log"),
+    ],
+    cwd: root,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn().unref();
+  await eventually(30_000, `fazt ${version} answers`, async () => await b.health() === version);
+  return b;
+}
+
+async function keepToken(b: Box): Promise<string> {
+  const created = await b.api("POST", "/tokens", { name: "kept", scopes: ["apps:read"] }) as {
+    id: string;
+  };
+  return created.id;
+}
+
+async function tokenIds(b: Box): Promise<string[]> {
+  const list = await b.api("GET", "/tokens") as { id: string }[];
+  return list.map((t) => t.id);
+}
+
+Deno.test("upgrade: a good release replaces the binary, restarts, keeps data; --rollback returns", async () => {
+  const b = await box("0.1.0-t1");
+  try {
+    const token = await keepToken(b);
+    const oldBinary = await b.binary();
+    const next = await b.shop.build("0.1.0-t2", "migrates");
+    await b.shop.publish(next);
+    const up = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+    assert.equal(up.code, 0, up.out);
+    assert.match(up.out, /upgraded from 0\.1\.0-t1 to 0\.1\.0-t2; the server answers/);
+    assert.equal(await b.health(), "0.1.0-t2");
+    assert.equal(await b.binary(), await Deno.readTextFile(next.file));
+    assert.equal(await Deno.readTextFile(`${b.bin}.prev`), oldBinary);
+    assert.ok((await tokenIds(b)).includes(token), "the data came through");
+
+    const back = await b.fazt("upgrade", "--rollback");
+    assert.equal(back.code, 0, back.out);
+    assert.match(back.out, /rolled back from 0\.1\.0-t2 to 0\.1\.0-t1/);
+    assert.equal(await b.health(), "0.1.0-t1");
+    assert.equal(await b.binary(), oldBinary);
+    // 0.1.0-t2 added a migration: the old binary serves the data from before the upgrade.
+    assert.ok((await tokenIds(b)).includes(token));
+    assert.match(back.out, /data of 0\.1\.0-t2 is kept in/);
+
+    const again = await b.fazt("upgrade", "--rollback");
+    assert.equal(again.code, 1);
+    assert.match(again.out, /no upgrade to roll back/);
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("upgrade: a bad checksum or a bad signature is refused before anything changes", async () => {
+  const b = await box("0.1.0-t1");
+  try {
+    const before = await b.binary();
+    const record = await serverRecord(b.data);
+    const forged = await b.shop.build("0.1.0-t2");
+    await b.shop.publish(forged, { wrongSha256: true });
+    const sum = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+    assert.equal(sum.code, 1, sum.out);
+    assert.match(sum.out, /SHA-256 .* differs from its signed manifest/);
+
+    const stranger = await generateReleaseKeyPair();
+    const other = await b.shop.build("0.1.0-t3");
+    await b.shop.publish(other, { signWith: stranger.privateKey });
+    const sig = await b.fazt("upgrade", "--to", "0.1.0-t3", "--releases", b.shop.url);
+    assert.equal(sig.code, 1, sig.out);
+    assert.match(sig.out, /signature of release 0\.1\.0-t3 does not match/);
+    // The binary of a wrongly signed release is never even downloaded.
+    assert.equal(b.shop.hits.get("/0.1.0-t3/fazt"), undefined);
+
+    assert.equal(await b.binary(), before);
+    assert.equal(await b.health(), "0.1.0-t1");
+    assert.deepEqual(await serverRecord(b.data), record, "the same server process serves");
+    for (
+      const leftover of [`${b.bin}.new`, `${b.bin}.prev`, join(b.data, "upgrade", "state.json")]
+    ) {
+      await assert.rejects(Deno.lstat(leftover), Deno.errors.NotFound);
+    }
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("upgrade: a release whose server fails health is rolled back (binary and data)", async () => {
+  const b = await box("0.1.0-t1");
+  try {
+    const token = await keepToken(b);
+    const before = await b.binary();
+    for (
+      const [version, kind, reason] of [
+        ["0.1.0-t2", "exits", /exited right after it started/],
+        ["0.1.0-t3", "lies", /reports version 0\.1\.0-t3-other, not 0\.1\.0-t3/],
+      ] as const
+    ) {
+      await b.shop.publish(await b.shop.build(version, kind));
+      const up = await b.fazt("upgrade", "--to", version, "--releases", b.shop.url);
+      assert.equal(up.code, 1, up.out);
+      assert.match(up.out, reason);
+      assert.match(up.out, /rolled back to 0\.1\.0-t1 \(binary and data\)/);
+      assert.equal(await b.health(), "0.1.0-t1");
+      assert.equal(await b.binary(), before);
+      // "lies" migrated the store to a schema the old binary refuses: it serves only because
+      // the snapshot came back.
+      assert.ok((await tokenIds(b)).includes(token));
+      await assert.rejects(Deno.lstat(join(b.data, "upgrade", "state.json")), Deno.errors.NotFound);
+    }
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("upgrade: kill -9 during the download leaves the old server serving, untouched", async () => {
+  const b = await box("0.1.0-t1");
+  try {
+    const before = await b.binary();
+    const record = await serverRecord(b.data);
+    await b.shop.publish(await b.shop.build("0.1.0-t2"));
+    b.shop.stall = "/0.1.0-t2/fazt";
+    const child = new Deno.Command(b.bin, {
+      args: ["upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url, "--data", b.data],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await eventually(15_000, "the download began", () => b.shop.hits.has("/0.1.0-t2/fazt"));
+    child.kill("SIGKILL");
+    await child.status;
+    assert.equal(await b.health(), "0.1.0-t1");
+    assert.deepEqual(await serverRecord(b.data), record);
+    assert.equal(await b.binary(), before);
+    // The next upgrade starts over (the partial download is simply replaced).
+    b.shop.stall = null;
+    const up = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+    assert.equal(up.code, 0, up.out);
+    assert.equal(await b.health(), "0.1.0-t2");
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("upgrade: kill -9 while the new server starts; --rollback stops it and serves the old state", async () => {
+  const b = await box("0.1.0-t1");
+  try {
+    const token = await keepToken(b);
+    const before = await b.binary();
+    await b.shop.publish(await b.shop.build("0.1.0-t2", "hangs"));
+    const child = new Deno.Command(b.bin, {
+      args: ["upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url, "--data", b.data],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const statePath = join(b.data, "upgrade", "state.json");
+    let started = 0;
+    await eventually(30_000, "the new server was started", async () => {
+      try {
+        started = JSON.parse(await Deno.readTextFile(statePath)).startedPid ?? 0;
+      } catch {
+        started = 0;
+      }
+      return started > 0;
+    });
+    child.kill("SIGKILL");
+    await child.status;
+    assert.equal(await b.health(), undefined, "nothing serves: the old server was stopped");
+    assert.ok(isAlive(started), "the new server still runs");
+
+    // A new upgrade refuses until the interrupted one is rolled back.
+    const refused = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+    assert.equal(refused.code, 1);
+    assert.match(refused.out, /was interrupted \(at "starting"\)\. Run `fazt upgrade --rollback`/);
+
+    const back = await b.fazt("upgrade", "--rollback");
+    assert.equal(back.code, 0, back.out);
+    assert.equal(await b.health(), "0.1.0-t1");
+    assert.equal(await b.binary(), before);
+    assert.equal(isAlive(started), false, "the hung new server was stopped");
+    assert.ok((await tokenIds(b)).includes(token));
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("upgrade: fazt run from source refuses, there is no binary to replace", async () => {
+  const { cli } = await import("../_helpers/server.ts");
+  const result = await cli(["upgrade", "--to", "9.9.9"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /runs from source .* no fazt executable to replace/);
+});
