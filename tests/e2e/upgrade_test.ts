@@ -116,6 +116,10 @@ async function box(version: string): Promise<Box> {
   return b;
 }
 
+async function schemaVersion(b: Box): Promise<number> {
+  return (await b.api("GET", "/system/info") as { schemaVersion: number }).schemaVersion;
+}
+
 async function keepToken(b: Box): Promise<string> {
   const created = await b.api("POST", "/tokens", { name: "kept", scopes: ["apps:read"] }) as {
     id: string;
@@ -133,6 +137,7 @@ Deno.test("upgrade: a good release replaces the binary, restarts, keeps data; --
   try {
     const token = await keepToken(b);
     const oldBinary = await b.binary();
+    const oldSchema = await schemaVersion(b);
     const next = await b.shop.build("0.1.0-t2", "migrates");
     await b.shop.publish(next);
     const up = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
@@ -142,6 +147,7 @@ Deno.test("upgrade: a good release replaces the binary, restarts, keeps data; --
     assert.equal(await b.binary(), await Deno.readTextFile(next.file));
     assert.equal(await Deno.readTextFile(`${b.bin}.prev`), oldBinary);
     assert.ok((await tokenIds(b)).includes(token), "the data came through");
+    assert.equal(await schemaVersion(b), oldSchema + 1, "the new binary ran its migration");
 
     const back = await b.fazt("upgrade", "--rollback");
     assert.equal(back.code, 0, back.out);
@@ -149,6 +155,7 @@ Deno.test("upgrade: a good release replaces the binary, restarts, keeps data; --
     assert.equal(await b.health(), "0.1.0-t1");
     assert.equal(await b.binary(), oldBinary);
     // 0.1.0-t2 added a migration: the old binary serves the data from before the upgrade.
+    assert.equal(await schemaVersion(b), oldSchema);
     assert.ok((await tokenIds(b)).includes(token));
     assert.match(back.out, /data of 0\.1\.0-t2 is kept in/);
 
@@ -298,4 +305,24 @@ Deno.test("upgrade: fazt run from source refuses, there is no binary to replace"
   const result = await cli(["upgrade", "--to", "9.9.9"]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /runs from source .* no fazt executable to replace/);
+});
+
+Deno.test("upgrade: a data folder written by a newer fazt is refused clearly (what rollbacks restore data for)", async () => {
+  const { cli } = await import("../_helpers/server.ts");
+  const { DatabaseSync } = await import("node:sqlite");
+  const data = await Deno.makeTempDir({ prefix: "fazt-newer-" });
+  try {
+    const db = new DatabaseSync(join(data, "kernel.db"));
+    db.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)",
+    );
+    db.exec("INSERT INTO schema_migrations VALUES (999, 'future', 0)");
+    db.close();
+    const result = await cli(["serve", "--port", "0", "--data", data]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /schema version 999, newer than this fazt knows/);
+    assert.doesNotMatch(result.stderr, /Something went wrong/);
+  } finally {
+    await Deno.remove(data, { recursive: true });
+  }
 });
