@@ -82,17 +82,46 @@ export interface UpgradeCommandOptions {
   env(name: string): string | undefined;
 }
 
+/** Writes a line, ignoring a terminal that went away (an SSH session that dropped). */
+function say(io: UpgradeCommandOptions, line: string): void {
+  try {
+    io.out(line);
+  } catch {
+    // Nobody reads any more; the upgrade goes on.
+  }
+}
+
+/**
+ * Keeps SIGINT, SIGTERM and SIGHUP (Ctrl-C, a closed terminal) from
+ * stopping the command half-way: it finishes or rolls back by itself.
+ * (SIGKILL cannot be held; see docs/UPGRADES.md for what it leaves.)
+ */
+function holdSignals(io: UpgradeCommandOptions): Disposable {
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const onSignal = () =>
+    say(io, "fazt upgrade: still working; it finishes or rolls back by itself, please wait.");
+  const held = signals.filter((s) => {
+    try {
+      Deno.addSignalListener(s, onSignal);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return { [Symbol.dispose]: () => held.forEach((s) => Deno.removeSignalListener(s, onSignal)) };
+}
+
 /** Runs `fazt upgrade …` (argv after `upgrade`) and returns the exit code. */
 export async function upgradeCommand(
   argv: string[],
   io: UpgradeCommandOptions,
 ): Promise<number> {
-  const args = parseArgs(argv, new Set(["rollback", "help", "json"]));
+  const args = parseArgs(argv, new Set(["rollback", "help"]));
   if (boolFlag(args, "help")) {
     io.out(upgradeHelp());
     return 0;
   }
-  const known = new Set<string>([...UPGRADE_FLAGS.map((f) => f.flag), "json"]);
+  const known = new Set<string>(UPGRADE_FLAGS.map((f) => f.flag));
   for (const name of args.flags.keys()) {
     if (!known.has(name)) {
       throw new FaztError("invalid_input", `Unknown flag --${name} for fazt upgrade.`);
@@ -141,12 +170,14 @@ export async function upgradeCommand(
     snapshot: folderSnapshot(dataDir),
     schemaVersionOf,
     healthTimeoutMs: timeout * 1000,
-    log: (line) => io.out(line),
+    log: (line) => say(io, line),
   };
+  using _ = holdSignals(io);
   let result: UpgradeResult;
   if (isRollback) {
     result = await rollback(ctx);
-    io.out(
+    say(
+      io,
       `rolled back from ${result.from} to ${result.to}${
         result.restarted ? "; the server answers" : ""
       }`,
@@ -175,7 +206,8 @@ export async function upgradeCommand(
     version: to,
     requireNewer: to === undefined && from === undefined,
   });
-  io.out(
+  say(
+    io,
     `upgraded from ${result.from} to ${result.to}${
       result.restarted ? "; the server answers" : ""
     } (\`fazt upgrade --rollback\` returns to ${result.from})`,

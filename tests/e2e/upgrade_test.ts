@@ -116,6 +116,14 @@ async function box(version: string): Promise<Box> {
   return b;
 }
 
+function statePath(b: Box): string {
+  return join(b.data, "upgrade", "state.json");
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
 async function schemaVersion(b: Box): Promise<number> {
   return (await b.api("GET", "/system/info") as { schemaVersion: number }).schemaVersion;
 }
@@ -140,8 +148,23 @@ Deno.test("upgrade: a good release replaces the binary, restarts, keeps data; --
     const oldSchema = await schemaVersion(b);
     const next = await b.shop.build("0.1.0-t2", "migrates");
     await b.shop.publish(next);
-    const up = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+    const command = new Deno.Command(b.bin, {
+      args: ["upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url, "--data", b.data],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Ctrl-C and a closed terminal do not stop it half-way.
+    await eventually(30_000, "the upgrade began", () => exists(statePath(b)));
+    command.kill("SIGINT");
+    command.kill("SIGHUP");
+    const output = await command.output();
+    const up = {
+      code: output.code,
+      out: new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr),
+    };
     assert.equal(up.code, 0, up.out);
+    assert.match(up.out, /still working; it finishes or rolls back by itself/);
     assert.match(up.out, /upgraded from 0\.1\.0-t1 to 0\.1\.0-t2; the server answers/);
     assert.equal(await b.health(), "0.1.0-t2");
     assert.equal(await b.binary(), await Deno.readTextFile(next.file));
@@ -247,9 +270,10 @@ Deno.test("upgrade: kill -9 during the download leaves the old server serving, u
     assert.equal(await b.health(), "0.1.0-t1");
     assert.deepEqual(await serverRecord(b.data), record);
     assert.equal(await b.binary(), before);
-    // The next upgrade starts over (the partial download is simply replaced).
+    // The next upgrade starts over (the partial download is simply replaced), here from a
+    // manifest file: its binary's relative URL is a file next to it.
     b.shop.stall = null;
-    const up = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+    const up = await b.fazt("upgrade", "--from", join(b.root, "www", "0.1.0-t2", "manifest.json"));
     assert.equal(up.code, 0, up.out);
     assert.equal(await b.health(), "0.1.0-t2");
   } finally {
@@ -269,11 +293,10 @@ Deno.test("upgrade: kill -9 while the new server starts; --rollback stops it and
       stdout: "null",
       stderr: "null",
     }).spawn();
-    const statePath = join(b.data, "upgrade", "state.json");
     let started = 0;
     await eventually(30_000, "the new server was started", async () => {
       try {
-        started = JSON.parse(await Deno.readTextFile(statePath)).startedPid ?? 0;
+        started = JSON.parse(await Deno.readTextFile(statePath(b))).startedPid ?? 0;
       } catch {
         started = 0;
       }
@@ -324,5 +347,66 @@ Deno.test("upgrade: a data folder written by a newer fazt is refused clearly (wh
     assert.doesNotMatch(result.stderr, /Something went wrong/);
   } finally {
     await Deno.remove(data, { recursive: true });
+  }
+});
+
+Deno.test("upgrade: kill -9 before the binary swap leaves the old binary and data; a plain start serves them", async () => {
+  const b = await box("0.1.0-t1");
+  try {
+    const token = await keepToken(b);
+    const before = await b.binary();
+    // A large file makes the snapshot copy long enough to kill the command inside it.
+    await Deno.writeFile(join(b.data, "ballast.bin"), new Uint8Array(192 * 1024 * 1024));
+    await b.shop.publish(await b.shop.build("0.1.0-t2", "migrates"));
+    const child = new Deno.Command(b.bin, {
+      args: ["upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url, "--data", b.data],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const deadline = Date.now() + 30_000;
+    let phase: string | undefined;
+    while (phase !== "snapshotting" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2));
+      phase = await Deno.readTextFile(statePath(b)).then(
+        (t) => JSON.parse(t).phase,
+        () => undefined,
+      );
+    }
+    assert.equal(phase, "snapshotting");
+    child.kill("SIGKILL");
+    await child.status;
+    assert.equal(await b.health(), undefined, "the old server was stopped");
+    assert.equal(await b.binary(), before);
+
+    // A plain start of the installed binary serves the old version and data.
+    new Deno.Command("/bin/sh", {
+      args: [
+        "-c",
+        'exec "$0" serve --port 0 --data "$1" >>"$2" 2>&1',
+        b.bin,
+        b.data,
+        join(b.root, "serve.log"),
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      detached: true,
+    }).spawn().unref();
+    await eventually(30_000, "the old version serves", async () => await b.health() === "0.1.0-t1");
+    assert.ok((await tokenIds(b)).includes(token));
+
+    // The interrupted upgrade is still on record: --rollback clears it and leaves the server be.
+    const record = await serverRecord(b.data);
+    const back = await b.fazt("upgrade", "--rollback");
+    assert.equal(back.code, 0, back.out);
+    assert.deepEqual(await serverRecord(b.data), record, "the same server keeps serving");
+    assert.equal(await exists(statePath(b)), false);
+    assert.equal(await exists(join(b.data, "upgrade", "snapshot.partial")), false);
+    const up = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+    assert.equal(up.code, 0, up.out);
+    assert.equal(await b.health(), "0.1.0-t2");
+  } finally {
+    await b.close();
   }
 });

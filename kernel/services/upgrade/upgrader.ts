@@ -306,11 +306,13 @@ export async function upgrade(
 }
 
 /**
- * Undoes `state`: stops the server `control` runs, puts the old binary
- * back (if it was swapped), restores the data snapshot (if taken; after a
- * finished upgrade only when the schema changed, keeping the newer data
- * aside in `<data>/upgrade/data-<to>`), starts the old server if one ran
- * and waits for its health. Safe to run again after an interruption.
+ * Undoes `state`. Once the binary swap began: stops the server `control`
+ * runs and the one the upgrade started, puts the old binary back and the
+ * data snapshot (after a finished upgrade only when the schema changed,
+ * keeping the newer data aside in `<data>/upgrade/data-<to>`). Then starts
+ * the old server (if one ran before and none answers now) and waits for its
+ * health; removes the snapshot and the journal. Safe to run again after an
+ * interruption. Returns whether it started a server.
  */
 async function undo(
   ctx: UpgradeContext,
@@ -318,17 +320,19 @@ async function undo(
   control: ServerControl | null,
 ): Promise<boolean> {
   const paths = binaryPaths(state.binary);
-  if (control) await control.stop();
-  if (state.startedPid !== null && state.phase !== "done" && processAlive(state.startedPid)) {
-    await stopProcess(state.startedPid);
-  }
-  if (reached(state, "swapping")) {
+  const swapped = reached(state, "swapping");
+  if (swapped) {
+    // Whatever runs may be the new version: stop it (and the one the upgrade started).
+    if (control) await control.stop();
+    if (state.startedPid !== null && state.phase !== "done" && processAlive(state.startedPid)) {
+      await stopProcess(state.startedPid);
+    }
     if (await exists(paths.next)) await Deno.remove(paths.next);
     else if (await exists(paths.prev)) await swapBack(paths);
   } else {
     await Deno.remove(paths.next).catch(() => {});
   }
-  if (state.snapshot && await exists(state.snapshot) && reached(state, "swapping")) {
+  if (state.snapshot && await exists(state.snapshot) && swapped) {
     const changed = ctx.schemaVersionOf(ctx.dataDir) !== state.snapshotSchema;
     if (state.phase !== "done") {
       await ctx.snapshot.restore(state.snapshot);
@@ -343,7 +347,11 @@ async function undo(
     }
   }
   let restarted = false;
-  const starter = state.unit
+  // Before the swap nothing changed: a server that still answers is the old one.
+  const oldServes = !swapped && control !== null;
+  const starter = oldServes
+    ? null
+    : state.unit
     ? systemdControl(state.unit)
     : state.launch
     ? processControl(null, state.launch, state.binary, ctx.dataDir)
@@ -354,8 +362,8 @@ async function undo(
     await waitHealthy(ctx, state.from, starter);
     restarted = true;
   }
-  if (state.snapshot && state.phase !== "done") {
-    await Deno.remove(state.snapshot, { recursive: true }).catch(() => {});
+  for (const leftover of [state.snapshot, join(ctx.dataDir, UPGRADE_DIR, "snapshot.partial")]) {
+    if (leftover) await Deno.remove(leftover, { recursive: true }).catch(() => {});
   }
   await clearState(ctx.dataDir);
   return restarted;
