@@ -82,6 +82,26 @@ export interface UpgradeCommandOptions {
   env(name: string): string | undefined;
 }
 
+/**
+ * A plain server process is started again by this command, so as this
+ * command's user: refuse when that is not the user the server ran as (the
+ * owner of the `server.json` it wrote), rather than restart it as another
+ * one (root, say). Our own user id is that of a file we create (reading it
+ * directly needs a permission the binary does not have).
+ */
+async function refuseOtherUser(dataDir: string): Promise<void> {
+  const server = (await Deno.stat(join(dataDir, "server.json"))).uid;
+  const probe = await Deno.makeTempFile({ prefix: "fazt-upgrade-" });
+  const me = (await Deno.stat(probe)).uid;
+  await Deno.remove(probe);
+  if (server !== null && me !== null && server !== me) {
+    throw new FaztError(
+      "forbidden",
+      `The server of ${dataDir} runs as user id ${server}, this command as ${me}: run \`fazt upgrade\` as the server's user, so that the restarted server runs as it did.`,
+    );
+  }
+}
+
 /** Writes a line, ignoring a terminal that went away (an SSH session that dropped). */
 function say(io: UpgradeCommandOptions, line: string): void {
   try {
@@ -156,6 +176,8 @@ export async function upgradeCommand(
       }, not ${binary}: run that executable's \`upgrade\`.`,
     );
   }
+  const unit = record ? await systemdUnitOf(record.pid) : null;
+  if (record && unit === null) await refuseOtherUser(dataDir);
   const timeout = Number(flag(args, "timeout") ?? "60");
   if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) {
     throw new FaztError("invalid_input", "--timeout must be a number of seconds from 1 to 3600.");
@@ -164,9 +186,7 @@ export async function upgradeCommand(
     dataDir,
     binary,
     currentVersion: VERSION,
-    server: record
-      ? { pid: record.pid, launch: record.launch ?? null, unit: await systemdUnitOf(record.pid) }
-      : null,
+    server: record ? { pid: record.pid, launch: record.launch ?? null, unit } : null,
     snapshot: folderSnapshot(dataDir),
     schemaVersionOf,
     healthTimeoutMs: timeout * 1000,

@@ -29,8 +29,19 @@ export const UPGRADE_DIR = "upgrade";
 /** Entries of the data folder a snapshot leaves out. */
 const LEFT_OUT = new Set([UPGRADE_DIR, "tmp", "backups", "server.json"]);
 
-async function copyFile(src: string, dest: string): Promise<void> {
+/**
+ * Gives `dest` the owner of `info` (run as root for a service's data, a
+ * copy must stay the service user's); refused when not root, where the
+ * owner is already the same.
+ */
+async function keepOwner(dest: string, info: Deno.FileInfo): Promise<void> {
+  if (info.uid === null || info.gid === null) return;
+  await Deno.chown(dest, info.uid, info.gid).catch(() => {});
+}
+
+async function copyFile(src: string, dest: string, info: Deno.FileInfo): Promise<void> {
   await Deno.copyFile(src, dest);
+  await keepOwner(dest, info);
   const f = await Deno.open(dest, { write: true });
   try {
     await f.sync();
@@ -39,17 +50,19 @@ async function copyFile(src: string, dest: string): Promise<void> {
   }
 }
 
-async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
+async function copyTree(from: string, to: string, info: Deno.FileInfo): Promise<void> {
+  await Deno.mkdir(to, { recursive: true, mode: info.mode ?? 0o700 });
+  await keepOwner(to, info);
   for await (const entry of Deno.readDir(from)) {
     await copyEntry(join(from, entry.name), join(to, entry.name));
   }
 }
 
+/** Copies a file or a folder tree, keeping modes and owners (links and other kinds are skipped). */
 async function copyEntry(src: string, dest: string): Promise<void> {
   const info = await Deno.lstat(src);
-  if (info.isDirectory) await copyTree(src, dest);
-  else if (info.isFile) await copyFile(src, dest);
+  if (info.isDirectory) await copyTree(src, dest, info);
+  else if (info.isFile) await copyFile(src, dest, info);
 }
 
 /** The data folder's entries a snapshot holds. */

@@ -280,7 +280,9 @@ export async function upgrade(
   await step("starting");
   if (!control) {
     await step("done");
-    ctx.log(`installed fazt ${release.version}; no server was running (start it to use it)`);
+    ctx.log(
+      `installed fazt ${release.version}; no server answered for ${ctx.dataDir}, so none was restarted (start it to use the new version)`,
+    );
     return { from: state.from, to: state.to, restarted: false };
   }
   ctx.log(`starting fazt ${release.version}`);
