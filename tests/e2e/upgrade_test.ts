@@ -210,6 +210,16 @@ Deno.test("upgrade: a bad checksum or a bad signature is refused before anything
     // The binary of a wrongly signed release is never even downloaded.
     assert.equal(b.shop.hits.get("/0.1.0-t3/fazt"), undefined);
 
+    if (Deno.uid() === 0) {
+      // A server run by another user is not restarted as this one (root here).
+      const serverJson = join(b.data, "server.json");
+      await Deno.chown(serverJson, 4321, 4321);
+      const other = await b.fazt("upgrade", "--to", "0.1.0-t3", "--releases", b.shop.url);
+      await Deno.chown(serverJson, 0, 0);
+      assert.equal(other.code, 1, other.out);
+      assert.match(other.out, /runs as user id 4321, this command as 0/);
+    }
+
     assert.equal(await b.binary(), before);
     assert.equal(await b.health(), "0.1.0-t1");
     assert.deepEqual(await serverRecord(b.data), record, "the same server process serves");

@@ -55,3 +55,34 @@ Deno.test("restore can keep the replaced data aside", async () => {
     await Deno.remove(data, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "snapshot and restore keep each file's owner and mode (as root, for a service user's data)",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const data = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(join(data, "apps"), { mode: 0o750 });
+      await Deno.writeTextFile(join(data, "apps", "x.db"), "x", { mode: 0o600 });
+      await Deno.writeTextFile(join(data, "kernel.db"), "v1", { mode: 0o640 });
+      for (const p of ["apps", "apps/x.db", "kernel.db"]) {
+        await Deno.chown(join(data, p), 4321, 4321);
+      }
+      const snap = folderSnapshot(data);
+      const path = await snap.take();
+      await snap.restore(path);
+      for (
+        const [p, mode] of [["apps", 0o750], ["apps/x.db", 0o600], ["kernel.db", 0o640]] as const
+      ) {
+        for (const root of [path, data]) {
+          const info = await Deno.stat(join(root, p));
+          assert.equal(info.uid, 4321, `${root}/${p}`);
+          assert.equal(info.gid, 4321, `${root}/${p}`);
+          assert.equal(info.mode! & 0o777, mode, `${root}/${p}`);
+        }
+      }
+    } finally {
+      await Deno.remove(data, { recursive: true });
+    }
+  },
+});

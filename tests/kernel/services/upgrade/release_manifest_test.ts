@@ -3,7 +3,6 @@ import {
   canonicalJson,
   generateReleaseKeyPair,
   type Release,
-  SIGNING_CONTEXT,
   signManifest,
   verifyManifest,
 } from "../../../../kernel/services/upgrade/release_manifest.ts";
@@ -75,7 +74,6 @@ Deno.test("a signature over the release without the signing context does not ver
     verifyManifest(bytes(text), [keys.publicKey]),
     code("forbidden", /does not match/),
   );
-  assert.ok(SIGNING_CONTEXT.length > 0);
 });
 
 Deno.test("anything not shaped like a manifest is refused before any key is tried", async () => {
