@@ -11,6 +11,7 @@
  * @module
  */
 import { join } from "node:path";
+import { syncFolder } from "./binary_swap.ts";
 
 /** Snapshot before an upgrade, restore on failure. */
 export interface PreUpgradeSnapshot {
@@ -88,6 +89,7 @@ export function folderSnapshot(dataDir: string): PreUpgradeSnapshot {
       }
       await Deno.remove(done, { recursive: true }).catch(() => {});
       await Deno.rename(partial, done);
+      await syncFolder(home);
       return done;
     },
     async restore(path, keepCurrentIn) {
