@@ -88,6 +88,12 @@ async function box(version: string): Promise<Box> {
     },
     binary: () => Deno.readTextFile(bin),
     async close() {
+      // A hung test release a failed test left running.
+      const state = await Deno.readTextFile(join(data, "upgrade", "state.json")).then(
+        (t) => JSON.parse(t) as { startedPid?: number },
+        () => ({ startedPid: undefined }),
+      );
+      if (state.startedPid && isAlive(state.startedPid)) Deno.kill(state.startedPid, "SIGKILL");
       const record = await serverRecord(data);
       if (record && isAlive(record.pid)) {
         Deno.kill(record.pid, "SIGTERM");
