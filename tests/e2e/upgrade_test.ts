@@ -426,3 +426,30 @@ Deno.test("upgrade: kill -9 before the binary swap leaves the old binary and dat
     await b.close();
   }
 });
+
+Deno.test({
+  name:
+    "upgrade: a failure before the swap (the snapshot cannot be written) starts the old server again",
+  // chattr +i makes a folder no one, root included, can write into.
+  ignore: Deno.uid() !== 0 || !(await Deno.lstat("/usr/bin/chattr").then(() => true, () => false)),
+  fn: async () => {
+    const b = await box("0.1.0-t1");
+    const blocked = join(b.data, "upgrade", "snapshot.partial");
+    try {
+      const before = await b.binary();
+      await b.shop.publish(await b.shop.build("0.1.0-t2"));
+      await Deno.mkdir(blocked, { recursive: true });
+      assert.ok((await new Deno.Command("chattr", { args: ["+i", blocked] }).output()).success);
+      const up = await b.fazt("upgrade", "--to", "0.1.0-t2", "--releases", b.shop.url);
+      assert.equal(up.code, 1, up.out);
+      assert.match(up.out, /failed while snapshotting .*: 0\.1\.0-t1 is back and serves again/);
+      assert.equal(await b.health(), "0.1.0-t1");
+      assert.equal(await b.binary(), before);
+      assert.equal(await exists(`${b.bin}.new`), false);
+      assert.equal(await exists(statePath(b)), false);
+    } finally {
+      await new Deno.Command("chattr", { args: ["-i", blocked] }).output();
+      await b.close();
+    }
+  },
+});

@@ -267,17 +267,30 @@ export async function upgrade(
   };
   const control = ctx.server ? controlFor(ctx, state) : null;
   await step("stopping");
-  if (control) {
-    ctx.log(`stopping the server (${control.kind})`);
-    await control.stop();
+  try {
+    if (control) {
+      ctx.log(`stopping the server (${control.kind})`);
+      await control.stop();
+    }
+    await step("snapshotting");
+    state.snapshot = await ctx.snapshot.take();
+    state.snapshotSchema = ctx.schemaVersionOf(state.snapshot);
+    ctx.log(`data snapshot in ${state.snapshot}`);
+    await step("swapping");
+    await swapIn(paths);
+    await step("starting");
+  } catch (err) {
+    // A full disk, a binary folder we may not write: undo and start the old server again.
+    ctx.log(`upgrade failed (${(err as Error).message}); putting ${state.from} back`);
+    await undo(ctx, state, null);
+    throw new FaztError(
+      "unavailable",
+      `The upgrade to ${release.version} failed while ${state.phase} (${
+        (err as Error).message
+      }): ${state.from} is back${control ? " and serves again" : ""}.`,
+      { cause: err, details: { from: state.from, to: state.to, phase: state.phase } },
+    );
   }
-  await step("snapshotting");
-  state.snapshot = await ctx.snapshot.take();
-  state.snapshotSchema = ctx.schemaVersionOf(state.snapshot);
-  ctx.log(`data snapshot in ${state.snapshot}`);
-  await step("swapping");
-  await swapIn(paths);
-  await step("starting");
   if (!control) {
     await step("done");
     ctx.log(
