@@ -537,6 +537,7 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
           return value === undefined ? [] : [[f.env, value]];
         }),
       ),
+      unsetEnv: SERVE_FLAGS.map((f) => f.env).filter((name) => Deno.env.get(name) === undefined),
     },
   };
   const serverFile = join(settings.dataDir, SERVER_FILE);

@@ -25,6 +25,8 @@ export interface ServerLaunch {
   cwd: string;
   /** The `FAZT_*` settings it read from its environment. */
   env: Record<string, string>;
+  /** The `FAZT_*` settings that were not set (unset again when it is restarted). */
+  unsetEnv: string[];
 }
 
 /** Stops and starts the server of one data folder. */
@@ -107,13 +109,17 @@ export function processControl(
       const dir = join(dataDir, "upgrade");
       await Deno.mkdir(dir, { recursive: true });
       exited = false;
-      // sh opens the log and execs the binary, so the server's pid is the child's.
+      // sh unsets the settings the server ran without (this command's environment may have
+      // them), opens the log and execs the binary, so the server's pid is the child's.
+      const unset = launch.unsetEnv.filter((name) => /^[A-Z_][A-Z0-9_]*$/.test(name));
       child = new Deno.Command("/bin/sh", {
         args: [
           "-c",
-          'log=$1; shift; exec "$@" >>"$log" 2>&1',
+          'log=$1; n=$2; shift 2; while [ "$n" -gt 0 ]; do unset "$1"; shift; n=$((n - 1)); done; exec "$@" >>"$log" 2>&1',
           "sh",
           join(dir, "server.log"),
+          String(unset.length),
+          ...unset,
           launch.binary ?? binary,
           ...launch.args,
         ],

@@ -373,8 +373,19 @@ async function undo(
     : null;
   if (starter) {
     ctx.log(`starting fazt ${state.from}`);
-    await starter.start();
-    await waitHealthy(ctx, state.from, starter);
+    try {
+      await starter.start();
+      await waitHealthy(ctx, state.from, starter);
+    } catch (err) {
+      await clearState(ctx.dataDir);
+      throw new FaztError(
+        "unavailable",
+        `fazt ${state.from} and its data are back in place, but it did not come up (${
+          (err as Error).message
+        }). Its output is in ${join(ctx.dataDir, UPGRADE_DIR, "server.log")}; start it by hand.`,
+        { cause: err, details: { from: state.from, to: state.to } },
+      );
+    }
     restarted = true;
   }
   for (const leftover of [state.snapshot, join(ctx.dataDir, UPGRADE_DIR, "snapshot.partial")]) {
@@ -414,5 +425,5 @@ export async function rollback(ctx: UpgradeContext): Promise<UpgradeResult> {
 }
 
 function emptyLaunch(): ServerLaunch {
-  return { binary: null, args: [], cwd: "/", env: {} };
+  return { binary: null, args: [], cwd: "/", env: {}, unsetEnv: [] };
 }
