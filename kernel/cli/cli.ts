@@ -25,6 +25,7 @@ import { remotesPath } from "./remotes.ts";
 import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
 import { progressBar, streamWithProgress } from "./progress.ts";
 import { SERVICE_COMMANDS, serviceCommand } from "./service_command.ts";
+import { upgradeCommand } from "./upgrade_command.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
 import { formatBytes } from "../core/format.ts";
 
@@ -137,6 +138,7 @@ export function topHelp(): string {
     `  ${"serve".padEnd(22)} Run the server (flags: ${
       SERVE_FLAGS.map((f) => "--" + f.flag).join(" ")
     })`,
+    `  ${"upgrade".padEnd(22)} Install a new release, or --rollback (see fazt upgrade --help)`,
     "",
     "Remotes:",
     ...REMOTE_COMMANDS.map((c) => `  ${c.words.padEnd(22)} ${c.summary}`),
@@ -355,6 +357,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       return await serve(serveSettings(args, io.env), io.out);
+    }
+    if (argv[0] === "upgrade") {
+      json = argv.includes("--json");
+      return await upgradeCommand(argv.slice(1), io);
     }
     if (argv[0] === "login") {
       json = argv.includes("--json");

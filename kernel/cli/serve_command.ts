@@ -13,6 +13,7 @@ import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_re
 import { listen } from "../http/server.ts";
 import type { Listener } from "../http/listener.ts";
 import { VERSION } from "../core/version.ts";
+import { faztExecutable } from "../services/upgrade/executable.ts";
 import { OWNER_TOKEN_FILE } from "../services/auth/owner_credential.ts";
 import { flag, type ParsedArgs } from "./args.ts";
 import {
@@ -526,6 +527,18 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
     url: loopbackUrl(listener.hostname, listener.port),
     pid: Deno.pid,
     version: VERSION,
+    launch: {
+      binary: faztExecutable(),
+      args: [...Deno.args],
+      cwd: Deno.cwd(),
+      env: Object.fromEntries(
+        SERVE_FLAGS.flatMap((f) => {
+          const value = Deno.env.get(f.env);
+          return value === undefined ? [] : [[f.env, value]];
+        }),
+      ),
+      unsetEnv: SERVE_FLAGS.map((f) => f.env).filter((name) => Deno.env.get(name) === undefined),
+    },
   };
   const serverFile = join(settings.dataDir, SERVER_FILE);
   await Deno.writeTextFile(serverFile, JSON.stringify(record));

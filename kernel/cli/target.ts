@@ -23,6 +23,7 @@ import { KERNEL_MIGRATIONS } from "../store/schema.ts";
 import { createKernel, type Kernel } from "../boot/kernel.ts";
 import { KERNEL_DB_FILE } from "../boot/config.ts";
 import { type ApiClient, createApiClient } from "./api_client.ts";
+import type { ServerLaunch } from "../services/upgrade/server_control.ts";
 import { currentRemote, loadRemotes, normalizeUrl, remoteForUrl } from "./remotes.ts";
 
 /** The default data folder, relative to the working directory. */
@@ -39,6 +40,8 @@ export interface ServerRecord {
   pid: number;
   /** fazt's version. */
   version: string;
+  /** How it was started, so `fazt upgrade` can start it again (absent: an older fazt). */
+  launch?: ServerLaunch;
 }
 
 /** Reads `server.json` and returns it when that server answers its health check. */

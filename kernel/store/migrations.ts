@@ -6,6 +6,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { FaztError } from "../core/errors.ts";
 
 /** One schema change. Versions are consecutive integers starting at 1. */
 export interface Migration {
@@ -37,8 +38,10 @@ export function applyMigrations(db: DatabaseSync, migrations: readonly Migration
   };
   let current = row.v ?? 0;
   if (current > migrations.length) {
-    throw new Error(
-      `The database has schema version ${current}, newer than this fazt knows (${migrations.length}). Upgrade fazt before using this data folder.`,
+    throw new FaztError(
+      "conflict",
+      `The database has schema version ${current}, newer than this fazt knows (${migrations.length}): a newer fazt wrote it. Upgrade fazt before using this data folder (or, right after an upgrade, run \`fazt upgrade --rollback\`, which puts the data from before it back).`,
+      { details: { schemaVersion: current, known: migrations.length } },
     );
   }
   for (const m of migrations.slice(current)) {

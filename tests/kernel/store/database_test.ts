@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../../../kernel/store/database.ts";
 import type { Migration } from "../../../kernel/store/migrations.ts";
 import { KERNEL_MIGRATIONS } from "../../../kernel/store/schema.ts";
+import { FaztError } from "../../../kernel/core/errors.ts";
 
 async function tempDb(): Promise<{ dir: string; path: string }> {
   const dir = await Deno.makeTempDir({ prefix: "fazt-db-" });
@@ -71,7 +72,11 @@ Deno.test("a database newer than this fazt is refused with a clear message", asy
       w.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 0)").run();
     });
     await db.close();
-    assert.throws(() => openDatabase({ path, migrations: KERNEL_MIGRATIONS }), /Upgrade fazt/);
+    assert.throws(
+      () => openDatabase({ path, migrations: KERNEL_MIGRATIONS }),
+      (err: unknown) =>
+        err instanceof FaztError && err.code === "conflict" && /Upgrade fazt/.test(err.message),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
