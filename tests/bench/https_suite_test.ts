@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { tcpPassiveOpens } from "../../bench/https_suite.ts";
+
+Deno.test("tcpPassiveOpens reads the PassiveOpens column of /proc/net/snmp", () => {
+  const snmp = [
+    "Ip: Forwarding DefaultTTL",
+    "Ip: 1 64",
+    "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails",
+    "Tcp: 1 200 120000 -1 170931 167372 3393",
+    "",
+  ].join("\n");
+  assert.equal(tcpPassiveOpens(snmp), 167372);
+  assert.throws(() => tcpPassiveOpens("Ip: 1\n"), /PassiveOpens/);
+});
+
+Deno.test("tcpPassiveOpens counts connections accepted on this machine", async () => {
+  const before = tcpPassiveOpens();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  (await accepted).close();
+  conn.close();
+  listener.close();
+  assert.ok(tcpPassiveOpens() >= before + 1);
+});
