@@ -25,6 +25,7 @@ const PAGES = new Set([
   "/_fazt/login",
   "/_fazt/setup",
   "/_fazt/apps",
+  "/_fazt/domains",
   "/_fazt/tokens",
   "/_fazt/system",
   "/_fazt/agents",

@@ -10,6 +10,7 @@
 import type { Database } from "../store/database.ts";
 import type { HttpHandler } from "../http/handler.ts";
 import type { Services } from "../ops/services.ts";
+import type { TlsService } from "../services/tls/tls_service.ts";
 import { KERNEL_DEFAULTS, type KernelConfig } from "./config.ts";
 import { boot, type Subsystem } from "./subsystem.ts";
 import { store } from "./subsystems/store.ts";
@@ -17,6 +18,7 @@ import { routing } from "./subsystems/routing.ts";
 import { vfs } from "./subsystems/vfs.ts";
 import { logs } from "./subsystems/logs.ts";
 import { secrets } from "./subsystems/secrets.ts";
+import { tls } from "./subsystems/tls.ts";
 import { auth } from "./subsystems/auth.ts";
 import { metering } from "./subsystems/metering.ts";
 import { cockpit } from "./subsystems/cockpit.ts";
@@ -34,6 +36,7 @@ export const SUBSYSTEMS: readonly Subsystem[] = [
   vfs,
   logs,
   secrets,
+  tls,
   auth,
   metering,
   cockpit,
@@ -53,6 +56,8 @@ export interface Kernel {
   services: Services;
   /** The kernel database. */
   db: Database;
+  /** Certificates, when HTTPS is on. */
+  tls: TlsService | null;
   /** The local owner token. */
   ownerToken: string;
   /** Writes buffered counters now. */
@@ -71,6 +76,7 @@ export async function createKernel(
     handler: parts.handler!,
     services: parts.services!,
     db: parts.db!,
+    tls: parts.tls ?? null,
     ownerToken: parts.ownerToken!,
     flush,
     close,

@@ -60,6 +60,17 @@ function findCommand(words: string[]): AnyOperation | undefined {
   return OPERATIONS.find((op) => op.cli.words.every((w, i) => words[i] === w));
 }
 
+/** The flag that reads a file into input field `field`, if the operation has one. */
+function fileFlagOf(op: AnyOperation, field: string): string | undefined {
+  return Object.entries(op.cli.fileFlags ?? {}).find(([, target]) => target === field)?.[0];
+}
+
+/** The flag that sets input field `field`: its alias, its file flag, or its own name. */
+function flagOf(op: AnyOperation, field: string): string {
+  return Object.entries(op.cli.flagAliases ?? {}).find(([, target]) => target === field)?.[0] ??
+    fileFlagOf(op, field) ?? field;
+}
+
 function usage(op: AnyOperation): string {
   const fields = inputFields(op);
   const pos = (op.cli.positionals ?? []).map((p) => {
@@ -67,15 +78,14 @@ function usage(op: AnyOperation): string {
     const label = op.name === "apps.deploy" && p === "archive" ? "dir|zip" : p;
     return f.optional ? `[${label}]` : `<${label}>`;
   });
-  const aliasOf = (field: string) =>
-    Object.entries(op.cli.flagAliases ?? {}).find(([, target]) => target === field)?.[0] ?? field;
   const flags = fields.filter((f) => !(op.cli.positionals ?? []).includes(f.name)).map((f) => ({
     ...f,
-    name: aliasOf(f.name),
+    name: flagOf(op, f.name),
+    file: fileFlagOf(op, f.name) !== undefined,
   }));
   return `fazt ${op.cli.words.join(" ")}${pos.length ? " " + pos.join(" ") : ""}${
     flags.map((f) => {
-      const one = `--${f.name} ${f.name.toUpperCase()}`;
+      const one = `--${f.name} ${f.file ? "FILE" : f.name.toUpperCase()}`;
       const many = f.kind === "array" ? `${one}...` : one;
       return f.optional ? ` [${many}]` : ` ${many}`;
     })
@@ -89,9 +99,9 @@ function commandHelp(op: AnyOperation): string {
   if (fields.length) {
     lines.push("Arguments and flags:");
     for (const f of fields) {
-      const alias = Object.entries(op.cli.flagAliases ?? {}).find(([, t]) => t === f.name)?.[0];
-      const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${alias ?? f.name}`;
+      const name = (op.cli.positionals ?? []).includes(f.name) ? f.name : `--${flagOf(op, f.name)}`;
       const notes = [
+        ...(fileFlagOf(op, f.name) ? ["a file: its text is sent"] : []),
         ...(f.kind === "array" ? ["repeatable"] : []),
         ...(f.nullable ? ['"none" for null'] : []),
         ...(f.optional ? ["optional"] : []),
@@ -173,10 +183,10 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
   const globals = new Set(GLOBAL_FLAGS.map((g) => g.name).concat("help"));
   for (const [given, values] of args.flags) {
     if (globals.has(given)) continue;
-    const name = op.cli.flagAliases?.[given] ?? given;
+    const name = op.cli.flagAliases?.[given] ?? op.cli.fileFlags?.[given] ?? given;
     const f = fields.find((x) => x.name === name);
-    if (!f || positionals.includes(name)) {
-      throw new FaztError("invalid_input", `Unknown flag --${name}. Usage: ${usage(op)}`);
+    if (!f || positionals.includes(name) || flagOf(op, name) !== given && fileFlagOf(op, name)) {
+      throw new FaztError("invalid_input", `Unknown flag --${given}. Usage: ${usage(op)}`);
     }
     const value = toValue(f, values);
     input[name] = Array.isArray(value) && Array.isArray(input[name])
@@ -186,10 +196,42 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
   for (const f of fields) {
     if (!f.optional && input[f.name] === undefined) {
       const or = f.nullable ? ' (or "none")' : "";
-      throw new FaztError("invalid_input", `Missing ${f.name}${or}. Usage: ${usage(op)}`);
+      const file = fileFlagOf(op, f.name);
+      throw new FaztError(
+        "invalid_input",
+        `Missing ${file ? `--${file} FILE` : f.name}${or}. Usage: ${usage(op)}`,
+      );
     }
   }
   return input;
+}
+
+/**
+ * Replaces the paths given to file flags (`--cert FILE`) with the files'
+ * text, refusing files larger than the operation's request body limit.
+ */
+async function readFileFlags(op: AnyOperation, input: Record<string, unknown>): Promise<void> {
+  const limit = op.http.maxBodyBytes ?? 1024 * 1024;
+  for (const [flag, field] of Object.entries(op.cli.fileFlags ?? {})) {
+    const path = input[field];
+    if (typeof path !== "string") continue;
+    const info = await Deno.stat(path).catch(() => undefined);
+    if (!info?.isFile) {
+      throw new FaztError("invalid_input", `--${flag}: no file at "${path}".`, {
+        details: { flag, path },
+      });
+    }
+    if (info.size > limit) {
+      throw new FaztError(
+        "invalid_input",
+        `--${flag}: "${path}" is ${formatBytes(info.size)}, more than this command sends (${
+          formatBytes(limit)
+        }).`,
+        { details: { flag, path } },
+      );
+    }
+    input[field] = await Deno.readTextFile(path);
+  }
 }
 
 /** `fazt app add <dir|zip>`: packs a folder (or reads a zip) and picks the name. */
@@ -303,6 +345,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const input = buildInput(op, args);
+    await readFileFlags(op, input);
     if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
     const finish = input.finish as (() => void) | undefined;
     delete input.finish;

@@ -46,8 +46,7 @@ export const SERVE_FLAGS = [
   {
     flag: "http-port",
     env: "FAZT_HTTP_PORT",
-    help:
-      "Plain-HTTP port when HTTPS is on: ACME challenges and redirects to HTTPS (default 80).",
+    help: "Plain-HTTP port when HTTPS is on: ACME challenges and redirects to HTTPS (default 80).",
   },
   {
     flag: "acme-directory",
@@ -318,7 +317,10 @@ function httpsSetting(
 ): HttpsSettings | null {
   const mode = (get("https") ?? "auto").toLowerCase();
   if (mode !== "on" && mode !== "off" && mode !== "auto") {
-    throw new FaztError("invalid_input", `--https must be on, off or auto (got "${get("https")}").`);
+    throw new FaztError(
+      "invalid_input",
+      `--https must be on, off or auto (got "${get("https")}").`,
+    );
   }
   const trustProxy = ["1", "true", "yes"].includes((get("trust-proxy") ?? "false").toLowerCase());
   const on = mode === "on" || (mode === "auto" && isPublicDomain(domain) && !trustProxy);

@@ -54,6 +54,12 @@ export interface OperationCli {
   columns?: readonly string[];
   /** Extra flag names for input fields, e.g. `{ name: "app" }` makes `--name` set `app`. */
   flagAliases?: Readonly<Record<string, string>>;
+  /**
+   * Flags that name a file whose text becomes an input field, e.g.
+   * `{ cert: "certPem" }`: `--cert FILE` sends the file's text as `certPem`.
+   * The CLI reads the file, so a key never sits on the command line.
+   */
+  fileFlags?: Readonly<Record<string, string>>;
 }
 
 /** Behaviour hints (mirrored into MCP tool annotations). */

@@ -7,6 +7,8 @@
 import type { AnyOperation } from "./operation.ts";
 import { APP_OPERATIONS } from "./app_ops.ts";
 import { ROUTE_OPERATIONS } from "./route_ops.ts";
+import { DOMAIN_OPERATIONS } from "./domain_ops.ts";
+import { CERT_OPERATIONS } from "./cert_ops.ts";
 import { SYSTEM_OPERATIONS } from "./system_ops.ts";
 import { GUARD_OPERATIONS } from "./guard_ops.ts";
 import { AUTH_OPERATIONS } from "./auth_ops.ts";
@@ -21,6 +23,8 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...APP_OPERATIONS,
   ...DEPLOY_FILES_OPERATIONS,
   ...ROUTE_OPERATIONS,
+  ...DOMAIN_OPERATIONS,
+  ...CERT_OPERATIONS,
   ...SECRET_OPERATIONS,
   ...LOG_OPERATIONS,
   ...DATA_OPERATIONS,

@@ -7,6 +7,8 @@
 import type { AppService } from "../services/apps/app_service.ts";
 import type { DeployService } from "../services/apps/deploy_service.ts";
 import type { RouteService } from "../services/routing/route_service.ts";
+import type { DomainService } from "../services/routing/domain_service.ts";
+import type { TlsService } from "../services/tls/tls_service.ts";
 import type { TokenService } from "../services/auth/token_service.ts";
 import type { TrafficMeter } from "../services/metering/traffic_meter.ts";
 import type { ContentCacheStats } from "../services/vfs/content_cache.ts";
@@ -42,6 +44,8 @@ export interface SystemFacts {
   appUrl(name: string): string;
   /** The public URL of the primary domain. */
   rootUrl: string;
+  /** The public URL of any host fazt serves by its full name (a custom domain). */
+  hostUrl(host: string): string;
   /** The public URL of the admin host now (it moves to `admin.<domain>` while `@` is routed). */
   adminUrl(): string;
   /** Content cache counters. */
@@ -80,6 +84,10 @@ export interface Services {
   deploy: DeployService;
   /** Aliases and the root route. */
   routes: RouteService;
+  /** Custom domains (full names outside the primary domain). */
+  domains: DomainService;
+  /** Certificates, when HTTPS is on; absent while fazt serves plain HTTP. */
+  tls?: TlsService;
   /** API tokens. */
   tokens: TokenService;
   /** Traffic counters. */

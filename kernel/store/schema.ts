@@ -11,6 +11,7 @@ import { migration as m0002 } from "./migrations/0002_owner_sessions_secrets_log
 import { migration as m0003 } from "./migrations/0003_app_egress_limits.ts";
 import { migration as m0004 } from "./migrations/0004_known_devices.ts";
 import { migration as m0005 } from "./migrations/0005_app_memory_limits.ts";
+import { migration as m0006 } from "./migrations/0006_certificates.ts";
 
 /** Every kernel migration, oldest first. */
-export const KERNEL_MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const KERNEL_MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

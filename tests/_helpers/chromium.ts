@@ -1,11 +1,13 @@
 /**
  * Real headless Chromium for browser tests: Debian's `chromium` driven by
  * playwright-core (never a browser download), with the flags this machine
- * needs (no sandbox as root, no background networking on a closed network).
+ * needs (no sandbox as root, no background networking on a closed network),
+ * and the accessibility check every dashboard page passes.
  *
  * @module
  */
-import { type BrowserContext, chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** The browser: Debian's Chromium (CI installs it with apt). */
 export const CHROMIUM: string = Deno.env.get("FAZT_CHROMIUM") ?? "/usr/bin/chromium";
@@ -45,4 +47,35 @@ export function launchChromium(profileDir: string): Promise<BrowserContext> {
     colorScheme: "light",
     reducedMotion: "reduce",
   });
+}
+
+/**
+ * Finds controls without a name in the page: inputs without a label,
+ * buttons and links without text, click handlers on things that are not
+ * buttons. (A string, evaluated in the page: tests have no DOM types.)
+ */
+const A11Y_PROBE = `(() => {
+  const out = [];
+  for (const el of document.querySelectorAll("input, select, textarea")) {
+    const named = (el.labels && el.labels.length > 0) || el.getAttribute("aria-label") ||
+      el.getAttribute("aria-labelledby");
+    if (!named) out.push("unlabelled " + el.tagName.toLowerCase() + "#" + el.id);
+  }
+  for (const el of document.querySelectorAll("button, a[href]")) {
+    const name = (el.getAttribute("aria-label") || el.textContent || "").trim();
+    if (!name) out.push("nameless " + el.tagName.toLowerCase() + "." + el.className);
+  }
+  for (const el of document.querySelectorAll("[onclick], div[tabindex], span[tabindex]")) {
+    if (el.getAttribute("role") !== "log") out.push("clickable " + el.tagName + " that is no button");
+  }
+  return out;
+})()`;
+
+/** Every input, select and textarea has a label; every button and link has a name. */
+export async function assertAccessible(page: Page, where: string): Promise<void> {
+  assert.deepEqual(
+    await page.evaluate<string[]>(A11Y_PROBE),
+    [],
+    `accessibility problems on ${where}`,
+  );
 }

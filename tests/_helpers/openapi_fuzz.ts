@@ -12,7 +12,7 @@
  * Input comes from fast-check arbitraries built from the document's schemas
  * (`schema_arbitrary.ts`), mixed with values that hit real things: a world
  * of seeded apps (files, versions, an API that wrote documents and SQL
- * rows), kv keys, a secret, an alias and a throwaway token, restored before
+ * rows), kv keys, a secret, an alias, a custom domain and a throwaway token, restored before
  * each operation's turn so destructive operations always have a target.
  * The fuzzer never revokes its own tokens and never routes `@` (which would
  * take the admin host away from it).
@@ -188,6 +188,12 @@ function hints(world: World, opId: string): Record<string, fc.Arbitrary<unknown>
       ? appName
       : fc.string({ minLength: 1, maxLength: 20 }),
     host: opId === "routes.add" ? label : fc.constantFrom("blog", "nope", "@"),
+    domain: opId === "domains.add"
+      ? fc.oneof(
+        fc.stringMatching(/^[a-z][a-z0-9-]{0,10}\.(org|net|example)$/),
+        fc.constantFrom("b\u00fccher.example", "blog.localhost", "10.0.0.1", "xn--zz.example"),
+      )
+      : fc.constantFrom("shop.example.org", "nope.example.org", "blog"),
     id: fc.constantFrom(world.victim, "tok_missing"),
     path: fc.constantFrom(
       "index.html",
@@ -546,6 +552,10 @@ async function ensureWorld(
   if (routes.some((r) => r.host === "@")) await call(server, seeder, "DELETE", "/routes/@");
   if (!routes.some((r) => r.host === "blog")) {
     await call(server, seeder, "POST", "/routes", { host: "blog", app: alpha.id });
+  }
+  const domains = (await call(server, seeder, "GET", "/domains")).json as { domain: string }[];
+  if (!domains.some((d) => d.domain === "shop.example.org")) {
+    await call(server, seeder, "POST", "/domains", { domain: "shop.example.org", app: alpha.id });
   }
   const tokens = (await call(server, seeder, "GET", "/tokens")).json as { id: string }[];
   let victim = world?.victim;

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { launchChromium, requireChromium } from "../_helpers/chromium.ts";
+import { assertAccessible, launchChromium, requireChromium } from "../_helpers/chromium.ts";
 import { strToU8, zipSync } from "fflate";
 import { Buffer } from "node:buffer";
 import { ROOT, startServer, type TestServer } from "../_helpers/server.ts";
@@ -34,6 +34,7 @@ Deno.test("dashboardResponse: one page for every dashboard path, with a strict C
       "/_fazt/apps",
       "/_fazt/apps/blog",
       "/_fazt/apps/blog/logs",
+      "/_fazt/domains",
       "/_fazt/tokens",
       "/_fazt/system",
       "/_fazt/agents",
@@ -133,37 +134,6 @@ async function deployZip(server: TestServer, app: string, files: Record<string, 
 async function bodyOf(server: TestServer, host: string, path = "/"): Promise<[number, string]> {
   const res = await server.fetch(host, path);
   return [res.status, await res.text()];
-}
-
-/**
- * Finds controls without a name in the page: inputs without a label,
- * buttons and links without text, click handlers on things that are not
- * buttons. (A string, evaluated in the page: this file has no DOM types.)
- */
-const A11Y_PROBE = `(() => {
-  const out = [];
-  for (const el of document.querySelectorAll("input, select, textarea")) {
-    const named = (el.labels && el.labels.length > 0) || el.getAttribute("aria-label") ||
-      el.getAttribute("aria-labelledby");
-    if (!named) out.push("unlabelled " + el.tagName.toLowerCase() + "#" + el.id);
-  }
-  for (const el of document.querySelectorAll("button, a[href]")) {
-    const name = (el.getAttribute("aria-label") || el.textContent || "").trim();
-    if (!name) out.push("nameless " + el.tagName.toLowerCase() + "." + el.className);
-  }
-  for (const el of document.querySelectorAll("[onclick], div[tabindex], span[tabindex]")) {
-    if (el.getAttribute("role") !== "log") out.push("clickable " + el.tagName + " that is no button");
-  }
-  return out;
-})()`;
-
-/** Every input, select and textarea has a label; every button and link has a name. */
-async function assertAccessible(page: Page, where: string): Promise<void> {
-  assert.deepEqual(
-    await page.evaluate<string[]>(A11Y_PROBE),
-    [],
-    `accessibility problems on ${where}`,
-  );
 }
 
 /** Hides (or shows again) the toasts, so screenshots do not catch them. */

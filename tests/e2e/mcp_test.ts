@@ -134,6 +134,12 @@ Deno.test("MCP server at /_fazt/mcp", async (t) => {
           "data_kv_get",
           "data_sql_query",
           "tokens_create",
+          "domains_list",
+          "domains_add",
+          "domains_remove",
+          "certs_list",
+          "certs_add",
+          "certs_remove",
         ]
       ) assert.ok(names.includes(name), `${name} missing from ${names}`);
       for (const name of ["auth_login", "auth_setup", "auth_logout", "logs_tail"]) {
@@ -227,6 +233,28 @@ Deno.test("MCP server at /_fazt/mcp", async (t) => {
       const bad = await call(owner.client, "apps_deploy", { app: "zipped", archive_base64: "%%" });
       assert.equal(bad.isError, true);
       assert.match(text(bad), /archive_base64.*not valid base64/);
+    });
+
+    await t.step("an agent serves an app on a custom domain; certificates need HTTPS", async () => {
+      const added = structured<{ domain: string; app: string; state: string }>(
+        await call(owner.client, "domains_add", { domain: "zipped.example.org", app: "zipped" }),
+      );
+      assert.deepEqual(added, {
+        ...added,
+        domain: "zipped.example.org",
+        app: "zipped",
+        state: "off",
+      });
+      const page = await server.fetch("zipped.example.org", "/");
+      assert.equal(await page.text(), "<h1>zipped</h1>");
+      const listed = structured<{ items: { domain: string }[] }>(
+        await call(owner.client, "domains_list", {}),
+      );
+      assert.deepEqual(listed.items.map((d) => d.domain), ["zipped.example.org"]);
+      const certs = await call(owner.client, "certs_list", {});
+      assert.equal(certs.isError, true);
+      assert.match(text(certs), /conflict.*HTTPS is off/);
+      structured(await call(owner.client, "domains_remove", { domain: "zipped.example.org" }));
     });
 
     await t.step("invalid arguments are tool errors with a useful message", async () => {

@@ -546,6 +546,300 @@ export interface Operations {
   };
 
   /**
+   * List custom domains: `GET /domains`, needs `apps:read`.
+   *
+   * Lists the custom domains, each with the app it serves and, when HTTPS is on, its certificate
+   * (issuer, expiry, renewal, last error).
+   */
+  "domains.list": {
+    input: Record<string, never>;
+    output: {
+      /** The domain, lowercase ASCII (internationalized names as xn--). */
+      domain: string;
+      appId: string;
+      /** The app's current name. */
+      app: string;
+      url: string;
+      createdAt: string;
+      /**
+       * The certificate that covers the domain; null before the first one, and while HTTPS is off.
+       */
+      certificate: {
+        /** The certificate's ID (for ACME certificates, the host name). */
+        id: string;
+        /** The names it covers (`*.example.com` for a wildcard). */
+        names: string[];
+        /**
+         * `acme`: obtained and renewed by fazt; `manual`: brought by the owner (`fazt cert add`).
+         */
+        source: "acme" | "manual";
+        /** The issuer's common name or organization. */
+        issuer: string | null;
+        /** Validity start; null while the first order is pending or failed (ISO time). */
+        notBefore: string | null;
+        /** Expiry; null while the first order is pending or failed (ISO time). */
+        notAfter: string | null;
+        /** When fazt renews it (ACME certificates only) (ISO time). */
+        renewAt: string | null;
+        /** The last order's error; null after a success. */
+        lastError: string | null;
+        /** When that error happened (ISO time). */
+        lastErrorAt: string | null;
+        /** The next order attempt after a failure; null when none is planned (ISO time). */
+        retryAt: string | null;
+      } | null;
+      /**
+       * `active`: a valid certificate; `pending`: none yet (the first HTTPS request orders it);
+       * `failing`: the last order failed; `expired`; `off`: HTTPS is off.
+       */
+      state: "active" | "pending" | "failing" | "expired" | "off";
+      /** The certificate's status in a sentence. */
+      status: string;
+    }[];
+  };
+
+  /**
+   * Serve an app on a custom domain: `POST /domains`, needs `apps:write`.
+   *
+   * Points a full domain name outside the primary domain (shop.example.org) at an app. Point the
+   * domain's DNS at this server first; with HTTPS on, its first request orders a certificate. For a
+   * subdomain of the primary domain, add an alias with `fazt route add`.
+   */
+  "domains.add": {
+    input: {
+      /** A full domain name outside the primary domain, such as shop.example.org. */
+      domain: string;
+      /** App name or ID. */
+      app: string;
+    };
+    output: {
+      /** The domain, lowercase ASCII (internationalized names as xn--). */
+      domain: string;
+      appId: string;
+      /** The app's current name. */
+      app: string;
+      url: string;
+      createdAt: string;
+      /**
+       * The certificate that covers the domain; null before the first one, and while HTTPS is off.
+       */
+      certificate: {
+        /** The certificate's ID (for ACME certificates, the host name). */
+        id: string;
+        /** The names it covers (`*.example.com` for a wildcard). */
+        names: string[];
+        /**
+         * `acme`: obtained and renewed by fazt; `manual`: brought by the owner (`fazt cert add`).
+         */
+        source: "acme" | "manual";
+        /** The issuer's common name or organization. */
+        issuer: string | null;
+        /** Validity start; null while the first order is pending or failed (ISO time). */
+        notBefore: string | null;
+        /** Expiry; null while the first order is pending or failed (ISO time). */
+        notAfter: string | null;
+        /** When fazt renews it (ACME certificates only) (ISO time). */
+        renewAt: string | null;
+        /** The last order's error; null after a success. */
+        lastError: string | null;
+        /** When that error happened (ISO time). */
+        lastErrorAt: string | null;
+        /** The next order attempt after a failure; null when none is planned (ISO time). */
+        retryAt: string | null;
+      } | null;
+      /**
+       * `active`: a valid certificate; `pending`: none yet (the first HTTPS request orders it);
+       * `failing`: the last order failed; `expired`; `off`: HTTPS is off.
+       */
+      state: "active" | "pending" | "failing" | "expired" | "off";
+      /** The certificate's status in a sentence. */
+      status: string;
+    };
+  };
+
+  /**
+   * Remove a custom domain: `DELETE /domains/{domain}`, needs `apps:write`.
+   *
+   * Stops serving an app on a custom domain. The app itself is untouched.
+   */
+  "domains.remove": {
+    input: {
+      /** A full domain name outside the primary domain, such as shop.example.org. */
+      domain: string;
+    };
+    output: {
+      /** The domain, lowercase ASCII (internationalized names as xn--). */
+      domain: string;
+      appId: string;
+      /** The app's current name. */
+      app: string;
+      url: string;
+      createdAt: string;
+      /**
+       * The certificate that covers the domain; null before the first one, and while HTTPS is off.
+       */
+      certificate: {
+        /** The certificate's ID (for ACME certificates, the host name). */
+        id: string;
+        /** The names it covers (`*.example.com` for a wildcard). */
+        names: string[];
+        /**
+         * `acme`: obtained and renewed by fazt; `manual`: brought by the owner (`fazt cert add`).
+         */
+        source: "acme" | "manual";
+        /** The issuer's common name or organization. */
+        issuer: string | null;
+        /** Validity start; null while the first order is pending or failed (ISO time). */
+        notBefore: string | null;
+        /** Expiry; null while the first order is pending or failed (ISO time). */
+        notAfter: string | null;
+        /** When fazt renews it (ACME certificates only) (ISO time). */
+        renewAt: string | null;
+        /** The last order's error; null after a success. */
+        lastError: string | null;
+        /** When that error happened (ISO time). */
+        lastErrorAt: string | null;
+        /** The next order attempt after a failure; null when none is planned (ISO time). */
+        retryAt: string | null;
+      } | null;
+      /**
+       * `active`: a valid certificate; `pending`: none yet (the first HTTPS request orders it);
+       * `failing`: the last order failed; `expired`; `off`: HTTPS is off.
+       */
+      state: "active" | "pending" | "failing" | "expired" | "off";
+      /** The certificate's status in a sentence. */
+      status: string;
+    };
+  };
+
+  /**
+   * List certificates: `GET /certs`, needs `system:read`.
+   *
+   * Lists the TLS certificates fazt holds (obtained by ACME or brought by the owner) and the orders
+   * pending or failing, with issuer, expiry, renewal and last error. Needs HTTPS on.
+   */
+  "certs.list": {
+    input: Record<string, never>;
+    output: {
+      /** The certificate's ID (for ACME certificates, the host name). */
+      id: string;
+      /** The names it covers (`*.example.com` for a wildcard). */
+      names: string[];
+      /** `acme`: obtained and renewed by fazt; `manual`: brought by the owner (`fazt cert add`). */
+      source: "acme" | "manual";
+      /** The issuer's common name or organization. */
+      issuer: string | null;
+      /** Validity start; null while the first order is pending or failed (ISO time). */
+      notBefore: string | null;
+      /** Expiry; null while the first order is pending or failed (ISO time). */
+      notAfter: string | null;
+      /** When fazt renews it (ACME certificates only) (ISO time). */
+      renewAt: string | null;
+      /** The last order's error; null after a success. */
+      lastError: string | null;
+      /** When that error happened (ISO time). */
+      lastErrorAt: string | null;
+      /** The next order attempt after a failure; null when none is planned (ISO time). */
+      retryAt: string | null;
+      /**
+       * `active`: a valid certificate; `pending`: none yet (the first HTTPS request orders it);
+       * `failing`: the last order failed; `expired`; `off`: HTTPS is off.
+       */
+      state: "active" | "pending" | "failing" | "expired" | "off";
+      /** The certificate's status in a sentence. */
+      status: string;
+    }[];
+  };
+
+  /**
+   * Add your own certificate: `POST /certs`, needs `admin`.
+   *
+   * Stores a certificate chain and its private key (PEM) that fazt then serves for the names it
+   * covers, before ordering any: a wildcard, or one from an internal CA. A certificate for the same
+   * names replaces the one added before. The key is encrypted at rest and never shown again. Needs
+   * HTTPS on.
+   */
+  "certs.add": {
+    input: {
+      /** The certificate, then its intermediates, PEM text (at most 64 KiB). */
+      certPem: string;
+      /** The private key, PEM text (at most 64 KiB). */
+      keyPem: string;
+    };
+    output: {
+      /** The certificate's ID (for ACME certificates, the host name). */
+      id: string;
+      /** The names it covers (`*.example.com` for a wildcard). */
+      names: string[];
+      /** `acme`: obtained and renewed by fazt; `manual`: brought by the owner (`fazt cert add`). */
+      source: "acme" | "manual";
+      /** The issuer's common name or organization. */
+      issuer: string | null;
+      /** Validity start; null while the first order is pending or failed (ISO time). */
+      notBefore: string | null;
+      /** Expiry; null while the first order is pending or failed (ISO time). */
+      notAfter: string | null;
+      /** When fazt renews it (ACME certificates only) (ISO time). */
+      renewAt: string | null;
+      /** The last order's error; null after a success. */
+      lastError: string | null;
+      /** When that error happened (ISO time). */
+      lastErrorAt: string | null;
+      /** The next order attempt after a failure; null when none is planned (ISO time). */
+      retryAt: string | null;
+      /**
+       * `active`: a valid certificate; `pending`: none yet (the first HTTPS request orders it);
+       * `failing`: the last order failed; `expired`; `off`: HTTPS is off.
+       */
+      state: "active" | "pending" | "failing" | "expired" | "off";
+      /** The certificate's status in a sentence. */
+      status: string;
+    };
+  };
+
+  /**
+   * Remove a certificate: `DELETE /certs/{id}`, needs `admin`.
+   *
+   * Removes a certificate by ID. A name that fazt serves gets a new certificate ordered at its next
+   * HTTPS request. Needs HTTPS on.
+   */
+  "certs.remove": {
+    input: {
+      /** The certificate's ID (`fazt cert list`). */
+      id: string;
+    };
+    output: {
+      /** The certificate's ID (for ACME certificates, the host name). */
+      id: string;
+      /** The names it covers (`*.example.com` for a wildcard). */
+      names: string[];
+      /** `acme`: obtained and renewed by fazt; `manual`: brought by the owner (`fazt cert add`). */
+      source: "acme" | "manual";
+      /** The issuer's common name or organization. */
+      issuer: string | null;
+      /** Validity start; null while the first order is pending or failed (ISO time). */
+      notBefore: string | null;
+      /** Expiry; null while the first order is pending or failed (ISO time). */
+      notAfter: string | null;
+      /** When fazt renews it (ACME certificates only) (ISO time). */
+      renewAt: string | null;
+      /** The last order's error; null after a success. */
+      lastError: string | null;
+      /** When that error happened (ISO time). */
+      lastErrorAt: string | null;
+      /** The next order attempt after a failure; null when none is planned (ISO time). */
+      retryAt: string | null;
+      /**
+       * `active`: a valid certificate; `pending`: none yet (the first HTTPS request orders it);
+       * `failing`: the last order failed; `expired`; `off`: HTTPS is off.
+       */
+      state: "active" | "pending" | "failing" | "expired" | "off";
+      /** The certificate's status in a sentence. */
+      status: string;
+    };
+  };
+
+  /**
    * Set a secret: `PUT /apps/{app}/secrets/{name}`, needs `secrets:write`.
    *
    * Creates or replaces a secret of an app. Its app reads it at run time; no operation ever shows
@@ -1430,6 +1724,12 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
   "routes.list": { method: "GET", path: "/routes" },
   "routes.add": { method: "POST", path: "/routes", rest: "body" },
   "routes.remove": { method: "DELETE", path: "/routes/{host}" },
+  "domains.list": { method: "GET", path: "/domains" },
+  "domains.add": { method: "POST", path: "/domains", rest: "body" },
+  "domains.remove": { method: "DELETE", path: "/domains/{domain}" },
+  "certs.list": { method: "GET", path: "/certs" },
+  "certs.add": { method: "POST", path: "/certs", rest: "body" },
+  "certs.remove": { method: "DELETE", path: "/certs/{id}" },
   "secrets.set": { method: "PUT", path: "/apps/{app}/secrets/{name}", rest: "body" },
   "secrets.list": { method: "GET", path: "/apps/{app}/secrets" },
   "secrets.remove": { method: "DELETE", path: "/apps/{app}/secrets/{name}" },

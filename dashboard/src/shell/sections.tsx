@@ -6,8 +6,9 @@
  * @module
  */
 import type { VNode } from "preact";
-import { AgentIcon, AppsIcon, KeyIcon, SystemIcon } from "../components/icons.tsx";
+import { AgentIcon, AppsIcon, GlobeIcon, KeyIcon, SystemIcon } from "../components/icons.tsx";
 import { AppsPage } from "../pages/apps/page.tsx";
+import { DomainsPage } from "../pages/domains/page.tsx";
 import { TokensPage } from "../pages/tokens/page.tsx";
 import { SystemPage } from "../pages/system/page.tsx";
 import { AgentsPage } from "../pages/agents/page.tsx";
@@ -27,6 +28,7 @@ export interface Section {
 /** Every section, in navigation order. */
 export const SECTIONS: readonly Section[] = [
   { slug: "apps", label: "Apps", Icon: AppsIcon, Page: AppsPage },
+  { slug: "domains", label: "Domains", Icon: GlobeIcon, Page: DomainsPage },
   { slug: "tokens", label: "Tokens", Icon: KeyIcon, Page: TokensPage },
   { slug: "system", label: "System", Icon: SystemIcon, Page: SystemPage },
   { slug: "agents", label: "Agents", Icon: AgentIcon, Page: AgentsPage },

@@ -1,5 +1,5 @@
 /**
- * The operations subsystem: the app, deploy and route services (each raises
+ * The operations subsystem: the app, deploy, route and domain services (each raises
  * the change signal after a commit), the facts about this kernel, and the
  * one `Services` object every operation handler receives.
  *
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createAppService } from "../../services/apps/app_service.ts";
 import { createDeployService } from "../../services/apps/deploy_service.ts";
 import { createRouteService } from "../../services/routing/route_service.ts";
+import { createDomainService } from "../../services/routing/domain_service.ts";
 import type { Database } from "../../store/database.ts";
 import type { Services, StorageStats } from "../../ops/services.ts";
 import { VERSION } from "../../core/version.ts";
@@ -46,6 +47,7 @@ export const operations: Subsystem = {
         disk,
       }),
       routes: createRouteService({ db, onChange, domain: config.domain }),
+      domains: createDomainService({ db, onChange, domain: config.domain }),
       tokens: ctx.get("tokens"),
       traffic: ctx.get("traffic"),
       system: {
@@ -56,6 +58,7 @@ export const operations: Subsystem = {
         schemaVersion: db.schemaVersion,
         appUrl: (name) => publicUrl(`${name}.${config.domain}`, config.publicPort, secure),
         rootUrl: publicUrl(config.domain, config.publicPort, secure),
+        hostUrl: (host) => publicUrl(host, config.publicPort, secure),
         adminUrl: () => publicUrl(routes.adminHost(), config.publicPort, secure),
         cacheStats: () => content.stats(),
         storageStats: () => storageStats(db, config.dataDir),
@@ -76,6 +79,7 @@ export const operations: Subsystem = {
         resources: ctx.get("resources"),
       },
       limits: ctx.get("limits"),
+      tls: ctx.find("tls"),
     });
   },
 };

@@ -15,6 +15,8 @@ declare module "../subsystem.ts" {
   interface Parts {
     /** Per-app secrets. */
     secrets: SecretService;
+    /** The data folder's 32-byte key that seals secrets and private keys at rest. */
+    secretKey: Uint8Array;
   }
 }
 
@@ -23,6 +25,7 @@ export const secrets: Subsystem = {
   name: "secrets",
   async install(ctx) {
     const key = await loadSecretKey(ctx.config.dataDir);
+    ctx.provide("secretKey", key);
     ctx.provide("secrets", createSecretService({ db: ctx.get("db"), key }));
   },
 };

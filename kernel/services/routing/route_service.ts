@@ -1,7 +1,9 @@
 /**
  * Extra pointers to apps besides their name: aliases (`<alias>.<domain>`)
  * and the root route `@` (the primary domain itself). Aliases share the
- * label namespace with app names, checked in the same transaction.
+ * label namespace with app names, checked in the same transaction. Custom
+ * domains live in the same table but have their own service
+ * (`domain_service.ts`); this one refuses them with a pointer there.
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { FaztError } from "../../core/errors.ts";
 import { assertAppName } from "../../../apps/app_name.ts";
 import { assertLabelFree, findApp } from "../apps/app_service.ts";
 import { isIpHost, ROOT_ROUTE } from "./route_table.ts";
+import { isCustomDomain } from "./custom_domain.ts";
 
 /** A route row. */
 export interface RouteRecord {
@@ -25,7 +28,7 @@ export interface RouteRecord {
 
 /** Route management. */
 export interface RouteService {
-  /** Every route. */
+  /** Every alias and the root route (custom domains are the domain service's). */
   list(): RouteRecord[];
   /** Points `host` at an app; `@` replaces the current root app. */
   add(host: string, appRef: string): Promise<RouteRecord>;
@@ -62,15 +65,32 @@ function toRecord(r: Row): RouteRecord {
   return { host: r.host, appId: r.app_id, appName: r.app_name, createdAt: r.created_at };
 }
 
+/**
+ * The error for a full name given where a label is expected: a name under
+ * the primary domain is its label, anything else a custom domain.
+ */
+function fullName(host: string, domain: string, domainCommand: string): FaztError {
+  const label = host.endsWith(`.${domain}`) ? host.slice(0, -domain.length - 1) : undefined;
+  return new FaztError(
+    "invalid_input",
+    label !== undefined && !isCustomDomain(label)
+      ? `Routes take the subdomain's label, not the full name: "${label}" rather than "${host}".`
+      : `"${host}" is a full domain name, not a subdomain label: custom domains have their own commands (\`fazt domain ${domainCommand}\`).`,
+    { details: { host } },
+  );
+}
+
 /** Creates the route service. */
 export function createRouteService(options: RouteServiceOptions): RouteService {
   const { db, onChange } = options;
   const now = options.now ?? Date.now;
   return {
     list: () =>
-      (db.read.prepare(`${SELECT} ORDER BY r.host`).all() as unknown as Row[]).map(toRecord),
+      (db.read.prepare(`${SELECT} WHERE instr(r.host, '.') = 0 ORDER BY r.host`)
+        .all() as unknown as Row[]).map(toRecord),
     async add(rawHost, appRef) {
       const host = rawHost.toLowerCase();
+      if (isCustomDomain(host)) throw fullName(host, options.domain, `add ${host} --app <app>`);
       if (host === ROOT_ROUTE && isIpHost(options.domain)) {
         throw new FaztError(
           "invalid_input",
@@ -103,6 +123,7 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
     },
     async remove(rawHost) {
       const host = rawHost.toLowerCase();
+      if (isCustomDomain(host)) throw fullName(host, options.domain, `rm ${host}`);
       const record = await db.write((w) => {
         const row = w.prepare(`${SELECT} WHERE r.host = ?`).get(host) as unknown as Row | undefined;
         if (!row) {

@@ -13,10 +13,16 @@
  * `/_fazt` (its scripts, service workers and cookies cannot reach the
  * owner's session). See docs/SECURITY.md.
  *
+ * **Custom domains** (`shop.example.org`, full names outside the primary
+ * domain, checked by `custom_domain.ts` before they are stored) match
+ * exactly, and only after every admin rule: a custom domain is never an
+ * admin host.
+ *
  * @module
  */
 import type { Connection } from "../../store/database.ts";
 import { apiEntryOf } from "../../../apps/api_entry.ts";
+import { isCustomDomain } from "./custom_domain.ts";
 
 /** What a host routes to when it names an app. */
 export interface LiveApp {
@@ -86,6 +92,7 @@ export function isIpHost(host: string): boolean {
 export function createRouteTable(db: Connection, domain: string): RouteTable {
   const suffix = `.${domain}`;
   let labels = new Map<string, LiveApp>();
+  let domains = new Map<string, LiveApp>();
   let ids = new Map<string, LiveApp>();
   let root: LiveApp | undefined;
   const cache = new Map<string, HostMatch>();
@@ -122,14 +129,17 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
       app_id: string;
     }[];
     let nextRoot: LiveApp | undefined;
+    const nextDomains = new Map<string, LiveApp>();
     for (const r of routes) {
       const app = nextIds.get(r.app_id);
       if (!app) continue;
       if (r.host === ROOT_ROUTE) nextRoot = app;
+      else if (isCustomDomain(r.host)) nextDomains.set(r.host, app);
       else nextLabels.set(r.host, app);
     }
     ids = nextIds;
     labels = nextLabels;
+    domains = nextDomains;
     root = nextRoot;
     cache.clear();
   }
@@ -143,9 +153,10 @@ export function createRouteTable(db: Connection, domain: string): RouteTable {
     if (host.endsWith(suffix)) {
       const label = host.slice(0, -suffix.length);
       const app = labels.get(label);
-      if (app) return { kind: "app", app };
+      return app ? { kind: "app", app } : { kind: "unknown" };
     }
-    return { kind: "unknown" };
+    const app = domains.get(host);
+    return app ? { kind: "app", app } : { kind: "unknown" };
   }
 
   function match(rawHost: string): HostMatch {

@@ -6,10 +6,11 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
+import { seal, unseal } from "./sealing.ts";
 
 /** A secret as listed: its name and times, never its value. */
 export interface SecretInfo {
@@ -72,22 +73,6 @@ export function createSecretService(options: SecretServiceOptions): SecretServic
   const { db, key } = options;
   const now = options.now ?? Date.now;
 
-  function seal(appId: string, name: string, value: string): Uint8Array {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", key, iv);
-    cipher.setAAD(new TextEncoder().encode(`${appId}/${name}`));
-    const body = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]);
-  }
-
-  function open(appId: string, name: string, sealed: Uint8Array): string {
-    const buf = Buffer.from(sealed);
-    const decipher = createDecipheriv("aes-256-gcm", key, buf.subarray(0, 12));
-    decipher.setAAD(new TextEncoder().encode(`${appId}/${name}`));
-    decipher.setAuthTag(buf.subarray(12, 28));
-    return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString("utf8");
-  }
-
   function checkName(name: string): void {
     if (!SECRET_NAME.test(name)) {
       throw new FaztError(
@@ -114,7 +99,7 @@ export function createSecretService(options: SecretServiceOptions): SecretServic
           `INSERT INTO app_secrets (app_id, name, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (app_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
            RETURNING name, created_at, updated_at`,
-        ).get(appId, name, seal(appId, name, value), t, t) as unknown as {
+        ).get(appId, name, seal(key, `${appId}/${name}`, value), t, t) as unknown as {
           name: string;
           created_at: number;
           updated_at: number;
@@ -145,7 +130,7 @@ export function createSecretService(options: SecretServiceOptions): SecretServic
     reveal(appId, name) {
       const row = db.read.prepare("SELECT value FROM app_secrets WHERE app_id = ? AND name = ?")
         .get(appId, name) as { value: Uint8Array } | undefined;
-      return row ? open(appId, name, row.value) : undefined;
+      return row ? unseal(key, `${appId}/${name}`, row.value) : undefined;
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The app page's routes tab: the addresses that serve the app (its own
- * name, aliases, the root domain `@`), adding one (`routes.add`) and
- * removing one.
+ * name, aliases, the root domain `@`, and its custom domains, which the
+ * domains page manages), adding one (`routes.add`) and removing one.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { Confirm } from "../../components/confirm.tsx";
 import { ErrorNote } from "../../components/error_note.tsx";
 import { FormCard, SubmitButton, TextField } from "../../components/form.tsx";
 import { ExternalIcon } from "../../components/icons.tsx";
+import { Link } from "../../components/link.tsx";
 import { type Column, RowButton, Table } from "../../components/table.tsx";
 import { toast } from "../../components/toasts.tsx";
 import type { TabProps } from "./tab.ts";
@@ -34,6 +35,8 @@ function Address({ url }: { url: string }): VNode {
 export function RoutesTab({ app }: TabProps): VNode {
   const all = useOp("routes.list", {});
   const routes = useMemo(() => (all.data ?? []).filter((r) => r.appId === app.id), [all.data]);
+  const allDomains = useOp("domains.list", {});
+  const domains = (allDomains.data ?? []).filter((d) => d.appId === app.id);
   const [host, setHost] = useState("");
   const [removing, setRemoving] = useState<string>();
 
@@ -73,7 +76,8 @@ export function RoutesTab({ app }: TabProps): VNode {
         intro={
           <>
             An alias serves this app on another subdomain too. Use <code>@</code>{" "}
-            to serve it on the server's own domain.
+            to serve it on the server's own domain. Names of your own are on the{" "}
+            <Link href="/_fazt/domains">Domains</Link> page.
           </>
         }
         onSubmit={add.submit}
@@ -115,6 +119,17 @@ export function RoutesTab({ app }: TabProps): VNode {
               <td />
             </tr>
           }
+          after={domains.map((d) => (
+            <tr key={d.domain}>
+              <td data-label="Address">
+                <Address url={d.url} />
+              </td>
+              <td class="muted small">Custom domain</td>
+              <td class="num">
+                <Link href="/_fazt/domains" aria-label={`Manage domain ${d.domain}`}>Manage</Link>
+              </td>
+            </tr>
+          ))}
         />
       </section>
       {removing && (

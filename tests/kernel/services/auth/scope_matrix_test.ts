@@ -22,7 +22,16 @@ interface Call {
   path: string;
   body?: unknown;
   raw?: { body: Uint8Array<ArrayBuffer>; type: string };
+  /**
+   * What a caller allowed to run it gets, when that is not a success: the
+   * certificate operations answer 409 in these kernels, which serve plain
+   * HTTP (no TLS service).
+   */
+  allowed?: { status: number; code: string };
 }
+
+/** The answer of the certificate operations while HTTPS is off. */
+const HTTPS_OFF = { status: 409, code: "conflict" };
 
 /** What an example may use to prepare the state its call needs. */
 interface Ctx {
@@ -103,6 +112,29 @@ const EXAMPLES: Record<string, Example> = {
     await c.t.kernel.services.routes.add(host, "demo");
     return { method: "DELETE", path: `/routes/${host}` };
   },
+  "domains.list": () => ({ method: "GET", path: "/domains" }),
+  "domains.add": (c) => ({
+    method: "POST",
+    path: "/domains",
+    body: { domain: `${c.unique("shop")}.example.org`, app: "demo" },
+  }),
+  "domains.remove": async (c) => {
+    const domain = `${c.unique("old")}.example.org`;
+    await c.t.kernel.services.domains.add(domain, "demo");
+    return { method: "DELETE", path: `/domains/${domain}` };
+  },
+  "certs.list": () => ({ method: "GET", path: "/certs", allowed: HTTPS_OFF }),
+  "certs.add": () => ({
+    method: "POST",
+    path: "/certs",
+    body: { certPem: "-----BEGIN CERTIFICATE-----", keyPem: "-----BEGIN PRIVATE KEY-----" },
+    allowed: HTTPS_OFF,
+  }),
+  "certs.remove": () => ({
+    method: "DELETE",
+    path: "/certs/demo.example.org",
+    allowed: HTTPS_OFF,
+  }),
   "secrets.set": () => ({
     method: "PUT",
     path: "/apps/demo/secrets/API_KEY",
@@ -268,7 +300,10 @@ Deno.test("scope matrix: a token with one scope may call exactly the operations 
           const shown = `${op.name} with only "${scope}" answered ${res.status} ${
             JSON.stringify(body)
           }`;
-          if (mayCall(op, scope)) {
+          if (mayCall(op, scope) && call.allowed) {
+            assert.equal(res.status, call.allowed.status, shown);
+            assert.equal((body as { error: { code: string } }).error.code, call.allowed.code);
+          } else if (mayCall(op, scope)) {
             assert.ok(res.status >= 200 && res.status < 300, `expected success: ${shown}`);
           } else {
             assert.equal(res.status, 403, `expected 403: ${shown}`);
@@ -297,6 +332,8 @@ Deno.test("app-limited tokens reach only their apps", async () => {
     assert.equal(other.status, 200);
     await t.kernel.services.routes.add("other-alias", "other");
     await t.kernel.services.routes.add("demo-alias", "demo");
+    await t.kernel.services.domains.add("other.example.org", "other");
+    await t.kernel.services.domains.add("demo.example.org", "demo");
     const { token: reader } = await t.kernel.services.tokens.create({
       name: "demo reader",
       scopes: ["apps:read"],
@@ -415,6 +452,24 @@ Deno.test("app-limited tokens reach only their apps", async () => {
         status: 403,
       },
       {
+        name: "point a custom domain at another app",
+        token: writer,
+        call: { method: "POST", path: "/domains", body: { domain: "x.example.org", app: "other" } },
+        status: 403,
+      },
+      {
+        name: "add a custom domain for its own app",
+        token: writer,
+        call: { method: "POST", path: "/domains", body: { domain: "x.example.org", app: "demo" } },
+        status: 403,
+      },
+      {
+        name: "remove a custom domain, even its own app's (domains name no app in their input)",
+        token: writer,
+        call: { method: "DELETE", path: "/domains/demo.example.org" },
+        status: 403,
+      },
+      {
         name: "read server info (not about one app)",
         token: writer,
         call: get("/system/info"),
@@ -442,6 +497,12 @@ Deno.test("app-limited tokens reach only their apps", async () => {
     assert.deepEqual((await routes.json() as { host: string }[]).map((r) => r.host), [
       "demo-alias",
     ]);
+    const domains = await send(t, get("/domains"), reader);
+    assert.equal(domains.status, 200);
+    assert.deepEqual((await domains.json() as { domain: string }[]).map((d) => d.domain), [
+      "demo.example.org",
+    ]);
+    assert.equal(t.kernel.services.domains.list().length, 2);
 
     // The limit follows the app's ID, not its name: after a rename it still applies.
     await t.kernel.services.apps.rename("demo", "demo2");
