@@ -80,15 +80,10 @@ export interface HttpsConfig {
   acmeEmail: string | null;
   /** Extra CA certificates (PEM) trusted for the ACME server itself (private or staging CAs). */
   acmeCaPem: string[];
-  /** The `Strict-Transport-Security` value sent with every HTTPS response (null: none). */
-  hsts: string | null;
 }
 
 /** Let's Encrypt's production directory: the default CA. */
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
-
-/** The HSTS header value sent by default: one year, this host only. */
-export const DEFAULT_HSTS = "max-age=31536000";
 
 /** Defaults for every optional setting. */
 export const KERNEL_DEFAULTS = {

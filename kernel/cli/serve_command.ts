@@ -7,10 +7,13 @@
  */
 import { join, resolve } from "node:path";
 import { FaztError } from "../core/errors.ts";
-import { createKernel } from "../boot/kernel.ts";
-import { DEFAULT_HSTS, KERNEL_DEFAULTS, LETS_ENCRYPT_DIRECTORY } from "../boot/config.ts";
+import { createKernel, type Kernel } from "../boot/kernel.ts";
+import { KERNEL_DEFAULTS, LETS_ENCRYPT_DIRECTORY } from "../boot/config.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
 import { listen } from "../http/server.ts";
+import { listenTls } from "../http/tls_server.ts";
+import type { Listener } from "../http/listener.ts";
+import { createPlainPortHandler } from "../http/plain_port_handler.ts";
 import { VERSION } from "../core/version.ts";
 import { OWNER_TOKEN_FILE } from "../services/auth/owner_credential.ts";
 import { flag, type ParsedArgs } from "./args.ts";
@@ -374,6 +377,55 @@ function resourceLimitsSetting(raw: string | undefined): ServeSettings["resource
   );
 }
 
+/** The loopback address of the same family as `host`. */
+function loopbackHost(host: string): string {
+  return host.includes(":") ? "::1" : "127.0.0.1";
+}
+
+/** Reads the ACME server's extra CA (PEM), or says why it cannot. */
+async function readAcmeCa(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    throw new FaztError(
+      "invalid_input",
+      `--acme-ca ${file} cannot be read (${(err as Error).message}).`,
+    );
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new FaztError("invalid_input", `--acme-ca ${file} holds no PEM certificate.`);
+  }
+  return text;
+}
+
+/** Binds a listener, turning a port that is taken or privileged into an error the owner can act on. */
+async function bound(
+  flagName: string,
+  port: number,
+  open: () => Listener | Promise<Listener>,
+): Promise<Listener> {
+  try {
+    return await open();
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse || (err as { code?: string }).code === "EADDRINUSE") {
+      throw new FaztError(
+        "conflict",
+        `Port ${port} is already in use; stop what listens there or choose another with ${flagName}.`,
+      );
+    }
+    if (
+      err instanceof Deno.errors.PermissionDenied || (err as { code?: string }).code === "EACCES"
+    ) {
+      throw new FaztError(
+        "forbidden",
+        `fazt may not listen on port ${port}: ports below 1024 need root or the capability (sudo setcap cap_net_bind_service=+ep "$(command -v fazt)"), or choose another with ${flagName}.`,
+      );
+    }
+    throw err;
+  }
+}
+
 function loopbackUrl(host: string, port: number): string {
   const h = host === "0.0.0.0"
     ? "127.0.0.1"
@@ -394,13 +446,56 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       `A fazt server (pid ${existing.pid}) already serves ${settings.dataDir} at ${existing.url}. Stop it first or use another --data folder.`,
     );
   }
-  const listener = listen({ hostname: settings.host, port: settings.port });
-  let kernel;
+  const https = settings.https;
+  const acmeCaPem = https?.acmeCaFile ? [await readAcmeCa(https.acmeCaFile)] : [];
+  // With HTTPS on, the plain API port is the local CLI's way in: loopback only.
+  const listener = await bound(
+    "--port",
+    settings.port,
+    () =>
+      listen({
+        hostname: https ? loopbackHost(settings.host) : settings.host,
+        port: settings.port,
+      }),
+  );
+  let kernel: Kernel | undefined;
+  let secure: Listener | undefined;
+  let plain: Listener | undefined;
+  const stopListeners = async () => {
+    await Promise.all([listener.shutdown(), secure?.shutdown(), plain?.shutdown()]);
+  };
   try {
+    if (https) {
+      secure = await bound("--https-port", https.port, () =>
+        listenTls({
+          hostname: settings.host,
+          port: https.port,
+          // Until the kernel is up, hellos get no certificate (the handshake fails).
+          certificate: (name) => kernel?.tls?.certificateFor(name) ?? Promise.resolve(null),
+        }));
+      const tlsPort = secure.port;
+      plain = await bound(
+        "--http-port",
+        https.httpPort,
+        () => listen({ hostname: settings.host, port: https.httpPort }),
+      );
+      plain.setHandler(createPlainPortHandler({
+        challengeAnswer: (token) => kernel?.tls?.challengeAnswer(token) ?? null,
+        httpsPort: tlsPort,
+      }));
+    }
     kernel = await createKernel({
       dataDir: settings.dataDir,
       domain: settings.domain,
-      publicPort: listener.port,
+      publicPort: secure ? secure.port : listener.port,
+      https: https && plain
+        ? {
+          httpPort: plain.port,
+          acmeDirectory: https.acmeDirectory,
+          acmeEmail: https.acmeEmail,
+          acmeCaPem,
+        }
+        : null,
       keepVersions: settings.keepVersions,
       maxUploadBytes: settings.maxUploadBytes,
       cacheBytes: settings.cacheBytes,
@@ -419,10 +514,11 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       cpuBudgetMs: settings.cpuBudgetMs,
     });
   } catch (err) {
-    await listener.shutdown();
+    await stopListeners();
     throw err;
   }
   listener.setHandler(kernel.handler);
+  secure?.setHandler(kernel.handler);
   const record: ServerRecord = {
     url: loopbackUrl(listener.hostname, listener.port),
     pid: Deno.pid,
@@ -432,7 +528,11 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
   await Deno.writeTextFile(serverFile, JSON.stringify(record));
   await Deno.writeTextFile(
     join(settings.dataDir, SERVE_SETTINGS_FILE),
-    JSON.stringify({ domain: settings.domain, port: listener.port }),
+    JSON.stringify({
+      domain: settings.domain,
+      port: secure ? secure.port : listener.port,
+      https: secure !== undefined,
+    }),
   );
   const root = kernel.services.system.rootUrl;
   out(`fazt ${VERSION} is running`);
@@ -440,6 +540,12 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
   out(`  apps     ${kernel.services.system.appUrl("<name>")}`);
   out(`  admin    ${kernel.services.system.adminUrl()}_fazt/`);
   out(`  api      ${record.url}/_fazt/api/`);
+  if (secure && plain) {
+    out(
+      `  https    port ${secure.port}; port ${plain.port} redirects to it and answers ACME challenges`,
+    );
+    out(`           certificates from ${https!.acmeDirectory}, ordered at each name's first visit`);
+  }
   out(`  data     ${settings.dataDir}`);
   out(`  token    ${join(settings.dataDir, OWNER_TOKEN_FILE)} (owner, for the local CLI)`);
   if (!kernel.services.owners.hasOwner()) {
@@ -453,15 +559,15 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
   const stop = () => {
     stopping ??= (async () => {
       out("fazt: stopping (finishing in-flight requests)…");
-      await listener.shutdown();
-      await kernel.close();
+      await stopListeners();
+      await kernel!.close();
       await Deno.remove(serverFile).catch(() => {});
       out("fazt: stopped cleanly");
     })();
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  await listener.finished;
+  await Promise.all([listener.finished, secure?.finished, plain?.finished]);
   await stopping;
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);

@@ -5,7 +5,7 @@
  * closes or cuts the connections past a limit. It acts only through a
  * connection's two verbs, a graceful close and a cut (`deno_connection.ts`
  * supplies them for Deno's engine), so it holds for any engine that has
- * them. The limits themselves are `ConnectionLimits` in `server.ts`.
+ * them. The limits themselves are `ConnectionLimits` in `listener.ts`.
  *
  * @module
  */
@@ -44,7 +44,7 @@ export interface Connection {
   engine?: { close(): void; cut(): void };
 }
 
-/** The limits the sweep applies (see `ConnectionLimits` in `server.ts`). */
+/** The limits the sweep applies (see `ConnectionLimits` in `listener.ts`). */
 export interface SweepLimits {
   /** Milliseconds a body read may wait for bytes, or an abandoned body may take to arrive. */
   bodyTimeoutMs: number;

@@ -1,11 +1,12 @@
 /**
  * The first check every request from the network passes, before routing,
  * admission or any body handling: its method and its `Host` header must be
- * ones fazt can serve. It runs in the listener (`server.ts`), because Deno
- * cannot even rebuild a `Request` with some methods (`TRACE`, `TRACK` and
- * `CONNECT` are forbidden by the Fetch standard), and because the handler
- * routes by `Host`: a request without a usable one must never fall through
- * to a default (an empty `Host` used to count as the admin host).
+ * ones fazt can serve. It runs in the listeners (`server.ts`,
+ * `tls_server.ts`), because Deno cannot even rebuild a `Request` with some
+ * methods (`TRACE`, `TRACK` and `CONNECT` are forbidden by the Fetch
+ * standard), and because the handler routes by `Host`: a request without a
+ * usable one must never fall through to a default (an empty `Host` used to
+ * count as the admin host).
  *
  * - Methods: fazt serves `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`
  *   and `OPTIONS` (exactly, upper case: methods are case-sensitive).
@@ -75,7 +76,14 @@ export function hostProblem(host: string | null): string | undefined {
  * missing or malformed `Host`), or `undefined` to go on.
  */
 export function refuseRequest(req: Request): Response | undefined {
-  const method = req.method;
+  return refusal(req.method, req.headers.get("host"));
+}
+
+/**
+ * {@linkcode refuseRequest} from a request's method and `Host` header alone,
+ * for engines that hand over requests a `Request` cannot hold (`TRACE`).
+ */
+export function refusal(method: string, host: string | null): Response | undefined {
   let err: FaztError | undefined;
   if (!SERVED.has(method)) {
     err = REFUSED.has(method.toUpperCase())
@@ -86,7 +94,7 @@ export function refuseRequest(req: Request): Response | undefined {
         details: { supported: SERVED_METHODS },
       });
   } else {
-    const problem = hostProblem(req.headers.get("host"));
+    const problem = hostProblem(host);
     if (problem !== undefined) {
       err = new FaztError(
         "bad_request",

@@ -7,7 +7,7 @@
  * `/api` answers); the listener then hands its body to Deno in pieces of at
  * most {@linkcode SEND_PIECE_BYTES} and cuts the connection when Deno has
  * not asked for the next piece for `sendTimeoutMs` (see
- * `ConnectionLimits.sendTimeoutMs` in `server.ts`). Time the body's own
+ * `ConnectionLimits.sendTimeoutMs` in `listener.ts`). Time the body's own
  * producer takes (an app still computing its next chunk) never counts.
  *
  * Small responses need no watch: they fit in the socket's send buffer, the

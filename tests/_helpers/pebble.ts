@@ -40,6 +40,10 @@ export interface Pebble {
   accountRequests(): Promise<number>;
   /** Pebble's log so far, for failure messages. */
   log(): Promise<string>;
+  /** Makes the DNS server answer `host` with `ip` (e.g. an address nothing listens on, so validation fails). */
+  resolve(host: string, ip: string): Promise<void>;
+  /** Makes `host` resolve to 127.0.0.1 again. */
+  unresolve(host: string): Promise<void>;
   /** Stops both processes and removes their files. */
   stop(): Promise<void>;
 }
@@ -107,6 +111,7 @@ async function attempt(dir: string, options: PebbleOptions, acmeCaPem: string): 
   const dnsPort = freePort();
   const acmePort = freePort();
   const managementPort = freePort();
+  const dnsManagementPort = freePort();
   const dnsLog = join(dir, "challtestsrv.log");
   const pebbleLog = join(dir, "pebble.log");
   const dns = spawnLogged(
@@ -125,7 +130,7 @@ async function attempt(dir: string, options: PebbleOptions, acmeCaPem: string): 
       "-tlsalpn01",
       "",
       "-management",
-      `127.0.0.1:${freePort()}`,
+      `127.0.0.1:${dnsManagementPort}`,
     ],
     dnsLog,
     {},
@@ -211,6 +216,9 @@ async function attempt(dir: string, options: PebbleOptions, acmeCaPem: string): 
       orders: () => countLines(pebbleLog, /POST \/order-plz\b/),
       accountRequests: () => countLines(pebbleLog, /POST \/sign-me-up\b/),
       log: () => Deno.readTextFile(pebbleLog),
+      resolve: (host, ip) =>
+        dnsCommand(dnsManagementPort, "/add-a", { host: `${host}.`, addresses: [ip] }),
+      unresolve: (host) => dnsCommand(dnsManagementPort, "/clear-a", { host: `${host}.` }),
       async stop() {
         await stopBoth();
         await Deno.remove(dir, { recursive: true });
@@ -222,6 +230,16 @@ async function attempt(dir: string, options: PebbleOptions, acmeCaPem: string): 
   } finally {
     client.close();
   }
+}
+
+/** Sends one command to pebble-challtestsrv's management API (plain HTTP). */
+async function dnsCommand(port: number, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`pebble-challtestsrv ${path}: ${res.status} ${text}`);
 }
 
 /**

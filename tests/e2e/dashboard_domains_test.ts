@@ -180,7 +180,6 @@ Deno.test({
         acmeDirectory: "https://127.0.0.1:9/directory",
         acmeEmail: null,
         acmeCaPem: [],
-        hsts: null,
       },
     });
     const server = Deno.serve(

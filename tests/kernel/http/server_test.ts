@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ConnectionLimits, listen, type Listener } from "../../../kernel/http/server.ts";
+import { listen } from "../../../kernel/http/server.ts";
+import type { ConnectionLimits, Listener } from "../../../kernel/http/listener.ts";
 import type { HttpHandler } from "../../../kernel/http/handler.ts";
 import { watchSend } from "../../../kernel/http/send_watch.ts";
 
