@@ -68,6 +68,10 @@ export interface HttpsMeasurement {
   connections: number;
   /** Handshakes wrk completed, as the shim counted them (undefined without the shim). */
   handshakes?: HandshakeCounts;
+  /** CPU time the server's processes used during the run (user + system), seconds. */
+  serverCpuSeconds: number;
+  /** The share of the machine's CPU time that was busy during the run (0–1), wrk included. */
+  machineBusy: number;
 }
 
 /** The resident memory of a server's processes (the main one and everything below it). */
@@ -80,6 +84,8 @@ export interface ServerMemory {
   afterLoad: number;
   /** Summed VmHWM (each process's peak) after all the load. */
   peak: number;
+  /** VmRSS of the main process alone (fazt's kernel, Caddy, nginx's master): idle and after load. */
+  main: { idle: number; afterLoad: number };
 }
 
 /** The cockpit's latency in one phase. */
@@ -154,6 +160,10 @@ export interface HttpsSummary {
   connectionsPerRequest: number;
   /** Handshakes summed over the rounds (undefined without the shim). */
   handshakes?: HandshakeCounts;
+  /** The server's CPU time per completed request over the rounds, µs. */
+  serverCpuPerRequestUs: number;
+  /** Median share of the machine's CPU that was busy. */
+  machineBusy: number;
   /** Non-2xx/3xx plus socket errors, summed. */
   errors: number;
 }
@@ -180,6 +190,9 @@ export function summarizeHttps(
     handshakes: counted
       ? { full: sum((m) => m.handshakes!.full), resumed: sum((m) => m.handshakes!.resumed) }
       : undefined,
+    serverCpuPerRequestUs: sum((m) => m.serverCpuSeconds) * 1e6 /
+      Math.max(1, sum((m) => m.result.requests)),
+    machineBusy: median(runs.map((m) => m.machineBusy)),
     errors: sum((m) => m.result.non2xx3xx + m.result.socketErrors),
   };
 }
@@ -231,6 +244,8 @@ export function httpsRows(report: HttpsReport): string[][] {
     "avg",
     "Connections / request",
     "Handshakes (wrk side)",
+    "Server CPU / request",
+    "Machine CPU busy",
     "Errors",
   ]];
   for (const mode of MODES) {
@@ -242,7 +257,7 @@ export function httpsRows(report: HttpsReport): string[][] {
           : report.modeNotes[mode]
           ? "not measured"
           : "—";
-        rows.push([t.label, MODE_LABELS[mode], why, "—", "—", "—", "—", "—"]);
+        rows.push([t.label, MODE_LABELS[mode], why, "—", "—", "—", "—", "—", "—", "—"]);
         continue;
       }
       rows.push([
@@ -254,6 +269,8 @@ export function httpsRows(report: HttpsReport): string[][] {
         s.connectionsPerRequest.toFixed(s.connectionsPerRequest < 0.01 ? 4 : 2) +
         (mode !== "keepalive" && !reconnected(s) ? " (not one per request)" : ""),
         handshakeText(s),
+        `${s.serverCpuPerRequestUs.toFixed(0)} µs`,
+        `${(s.machineBusy * 100).toFixed(0)}%`,
         errorsText(s),
       ]);
     }
@@ -326,14 +343,28 @@ export function httpsVerdicts(report: HttpsReport): string[] {
 
 /** The memory table (header first). */
 export function memoryRows(report: HttpsReport): string[][] {
-  const rows = [["Server", "Processes", "RSS idle", "RSS after load", "Peak (summed VmHWM)"]];
+  const rows = [[
+    "Server",
+    "Processes",
+    "RSS idle",
+    "RSS after load",
+    "Peak (summed VmHWM)",
+    "Main process: idle → after load",
+  ]];
   for (const t of report.targets) {
     const m = report.memory[t.id];
     if (!m) {
-      rows.push([t.label, "—", t.status === "absent" ? "absent" : "—", "—", "—"]);
+      rows.push([t.label, "—", t.status === "absent" ? "absent" : "—", "—", "—", "—"]);
       continue;
     }
-    rows.push([t.label, String(m.processes), fmtMiB(m.idle), fmtMiB(m.afterLoad), fmtMiB(m.peak)]);
+    rows.push([
+      t.label,
+      String(m.processes),
+      fmtMiB(m.idle),
+      fmtMiB(m.afterLoad),
+      fmtMiB(m.peak),
+      `${fmtMiB(m.main.idle)} → ${fmtMiB(m.main.afterLoad)}`,
+    ]);
   }
   return rows;
 }
@@ -357,7 +388,15 @@ export function cockpitRows(report: HttpsReport): string[][] {
 }
 
 function negotiatedRows(report: HttpsReport): string[][] {
-  const rows = [["Server", "Protocol", "Cipher", "Key exchange", "Signature", "Chain verified"]];
+  const rows = [[
+    "Server",
+    "Protocol",
+    "Cipher",
+    "Key exchange",
+    "Signature",
+    "Chain verified",
+    "ALPN (offered h2, http/1.1)",
+  ]];
   for (const t of report.targets) {
     const p = report.negotiated[t.id];
     if (!p) continue;
@@ -368,19 +407,21 @@ function negotiatedRows(report: HttpsReport): string[][] {
       p.keyExchange,
       p.signature,
       p.verified ? "yes" : "no",
+      p.alpn,
     ]);
   }
   return rows;
 }
 
 const right = (from: number, to = Infinity) => (i: number) => i >= from && i <= to;
+const rightResults = (i: number) => (i >= 2 && i <= 5) || i === 7 || i === 8;
 
 /** A plain-text summary for the terminal. */
 export function renderHttpsText(report: HttpsReport): string {
   const n = report.load.rounds;
   return [
     `HTTPS, 2 KB static file (median of ${n} round${n === 1 ? "" : "s"}):`,
-    ...textTable(httpsRows(report), right(2, 5)),
+    ...textTable(httpsRows(report), rightResults),
     "",
     ...plainText(report),
     "Ratios (fazt median req/s ÷ the other's):",
@@ -452,11 +493,11 @@ export function renderHttpsSection(report: HttpsReport): string {
     "",
     "### Static 2 KB over HTTPS",
     "",
-    `wrk -t${load.threads} -c${load.connections}, ${load.duration} per run after a ${load.warmup} warm-up with the same arguments, ${load.rounds} round(s) of round → mode → server; medians of the rounds. wrk speaks HTTP/1.1 and sends no ALPN, so every server answers HTTP/1.1 (Caddy would offer h2 to a client that asks). A new connection per request is \`-H 'Connection: close'\`: the server closes after each answer and wrk reconnects. wrk then offers the TLS 1.3 session ticket of its previous connection, so such a handshake _resumes_ (PSK with an ECDHE key exchange, no certificate signature) when the server accepts the ticket: that is the \`resumption allowed\` mode, like a returning visitor. For full handshakes (ECDHE plus the server's ECDSA signature, like a new visitor) wrk runs with bench/tls_handshake_shim.c preloaded (\`LD_PRELOAD\`, \`TLS_SHIM_FRESH=1\`), which drops the remembered session before each handshake; in every mode the shim counts the handshakes wrk completed, full and resumed. _Connections / request_ is the number of TCP connections the machine accepted during the run (\`PassiveOpens\` in /proc/net/snmp) over the requests wrk completed: about 1 means every request had its own connection and handshake; Req/s is then handshakes/s.`,
+    `wrk -t${load.threads} -c${load.connections}, ${load.duration} per run after a ${load.warmup} warm-up with the same arguments, ${load.rounds} round(s) of round → mode → server; medians of the rounds. wrk speaks HTTP/1.1 and sends no ALPN, so every server answers HTTP/1.1. HTTP/2 is not compared: fazt offers HTTP/1.1 only (the ALPN column above), and wrk cannot speak h2. A new connection per request is \`-H 'Connection: close'\`: the server closes after each answer and wrk reconnects. wrk then offers the TLS 1.3 session ticket of its previous connection, so such a handshake _resumes_ (PSK with an ECDHE key exchange, no certificate signature) when the server accepts the ticket: that is the \`resumption allowed\` mode, like a returning visitor. For full handshakes (ECDHE plus the server's ECDSA signature, like a new visitor) wrk runs with bench/tls_handshake_shim.c preloaded (\`LD_PRELOAD\`, \`TLS_SHIM_FRESH=1\`), which drops the remembered session before each handshake; in every mode the shim counts the handshakes wrk completed, full and resumed. _Connections / request_ is the number of TCP connections the machine accepted during the run (\`PassiveOpens\` in /proc/net/snmp) over the requests wrk completed: about 1 means every request had its own connection and handshake; Req/s is then handshakes/s. _Server CPU / request_ is the CPU time (user + system, from /proc/<pid>/stat) of the server's processes during the run over the requests completed: what a request (with its handshake, in the new-connection modes) costs the server, independent of how fast wrk could go. _Machine CPU busy_ is the share of both CPUs that was busy (/proc/stat): near 100% means the machine, not the server alone, set the pace, and then wrk's own handshake work (OpenSSL 3.0 on the client side) takes a large part of it, so a server that needs less CPU per handshake leaves more of it to wrk.`,
     "",
     ...modeNotes,
     ...(modeNotes.length ? [""] : []),
-    mdTable(httpsRows(report), right(2, 5)),
+    mdTable(httpsRows(report), rightResults),
     "",
     ...plainText(report),
     "fazt ÷ the others (median req/s):",
@@ -467,7 +508,7 @@ export function renderHttpsSection(report: HttpsReport): string {
     "",
     "### Memory",
     "",
-    "Resident memory of each server's processes (fazt's kernel and any process below it; Caddy's one process; nginx's master and workers), summed VmRSS from /proc after setup and after all the load above.",
+    "Resident memory of each server's processes (fazt's kernel and any process below it; Caddy's one process; nginx's master and workers), summed VmRSS from /proc after setup and after all the load above (before the cockpit phase deploys an `/api` app), and the main process alone.",
     "",
     mdTable(memoryRows(report), right(1)),
     "",

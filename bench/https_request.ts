@@ -30,7 +30,7 @@ export interface HttpsAnswer {
 
 /** A keep-alive client for one target. */
 export interface HttpsClient {
-  /** Sends `GET path` (with extra headers) and reads the whole answer. */
+  /** Sends `GET path` (extra headers may replace `Host`) and reads the whole answer. */
   get(path: string, headers?: Record<string, string>): Promise<HttpsAnswer>;
   /** Closes the kept-alive connections. */
   close(): void;
@@ -50,7 +50,7 @@ export function httpsClient(target: HttpsTarget): HttpsClient {
           agent,
           path,
           method: "GET",
-          headers: { ...headers, host: `${target.servername}:${target.port}` },
+          headers: { host: `${target.servername}:${target.port}`, ...headers },
         }, (res) => {
           const chunks: Uint8Array[] = [];
           res.on("data", (c: Uint8Array) => chunks.push(c));

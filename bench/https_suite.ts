@@ -33,6 +33,7 @@ import {
   findExecutable,
   freePort,
   processMemory,
+  processStat,
   spawnChild,
   waitForOutput,
   waitForPort,
@@ -118,8 +119,25 @@ export function tcpPassiveOpens(snmp = Deno.readTextFileSync("/proc/net/snmp")):
   return Number(values.split(/\s+/)[i]);
 }
 
-/** Summed VmRSS and VmHWM of `pid` and every process below it. */
-function treeMemory(pid: number): { processes: number; rss: number; peak: number } {
+/** CPU ticks (user + system) used so far by `pid` and every process below it. */
+function treeCpuTicks(pid: number): number {
+  return [pid, ...descendants(pid)].reduce((n, p) => n + (processStat(p)?.cpuTicks ?? 0), 0);
+}
+
+/** Busy and total CPU ticks of the whole machine so far (the `cpu` line of /proc/stat). */
+export function machineTicks(stat = Deno.readTextFileSync("/proc/stat")): {
+  busy: number;
+  total: number;
+} {
+  const line = stat.split("\n").find((l) => l.startsWith("cpu "));
+  if (!line) throw new Error("No cpu line in /proc/stat.");
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - v[3] - v[4], total };
+}
+
+/** Summed VmRSS and VmHWM of `pid` and every process below it, and the VmRSS of `pid` alone. */
+function treeMemory(pid: number): { processes: number; rss: number; peak: number; main: number } {
   const pids = [pid, ...descendants(pid)];
   let rss = 0;
   let peak = 0;
@@ -128,7 +146,7 @@ function treeMemory(pid: number): { processes: number; rss: number; peak: number
     rss += m.rss;
     peak += m.peakRss;
   }
-  return { processes: pids.length, rss, peak };
+  return { processes: pids.length, rss, peak, main: processMemory(pid).rss };
 }
 
 /** Runs a fazt CLI command to completion; throws with its output when it fails. */
@@ -353,6 +371,7 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
     const idle = new Map<HttpsTargetId, ReturnType<typeof treeMemory>>(
       targets.map((t) => [t.info.id, treeMemory(t.pid)]),
     );
+    const clockTicks = Number(await commandText("getconf", ["CLK_TCK"])) || 100;
     const loadStart = await loadAverage();
     log(`load average before the first measurement: ${loadStart}`);
     const loadAfterRounds: string[] = [];
@@ -377,7 +396,13 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
           await runWrk(ctx.wrk, { ...opts, duration: load.warmup }, run);
           log(`${what}: measuring ${load.duration}`);
           const before = tcpPassiveOpens();
+          const cpuBefore = treeCpuTicks(t.pid);
+          const machineBefore = machineTicks();
           const result = await runWrk(ctx.wrk, opts, run);
+          const machineAfter = machineTicks();
+          const serverCpuSeconds = (treeCpuTicks(t.pid) - cpuBefore) / clockTicks;
+          const machineBusy = (machineAfter.busy - machineBefore.busy) /
+            Math.max(1, machineAfter.total - machineBefore.total);
           const connections = tcpPassiveOpens() - before;
           const handshakes = parseShimCounts(result.stderr);
           if (shim && !handshakes) {
@@ -387,7 +412,16 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
             const env = mode === "full" ? "TLS_SHIM_FRESH=1 " : "";
             commands.push(`${env}${display(["wrk", ...wrkArgs(opts)])}`);
           }
-          measurements.push({ target: t.info.id, mode, round, result, connections, handshakes });
+          measurements.push({
+            target: t.info.id,
+            mode,
+            round,
+            result,
+            connections,
+            handshakes,
+            serverCpuSeconds,
+            machineBusy,
+          });
           log(
             `${what}: ${
               Math.round(result.requestsPerSec)
@@ -429,6 +463,7 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
         idle: idle.get(t.info.id)!.rss,
         afterLoad: after.rss,
         peak: after.peak,
+        main: { idle: idle.get(t.info.id)!.main, afterLoad: after.main },
       };
     }
     for (const c of children.slice(1).reverse()) await c.stop();

@@ -85,7 +85,7 @@ export function parseShimCounts(stderr: string): HandshakeCounts | undefined {
   return m ? { full: Number(m[1]), resumed: Number(m[2]) } : undefined;
 }
 
-/** What a server negotiated with the pinned client, as `openssl s_client -brief` reports it. */
+/** What a server negotiated with the pinned client, as `openssl s_client` reports it. */
 export interface TlsProbe {
   /** E.g. `TLSv1.3`. */
   protocol: string;
@@ -97,12 +97,15 @@ export interface TlsProbe {
   signature: string;
   /** Whether the chain verified against the benchmark CA for the server name. */
   verified: boolean;
+  /** The protocol the server chose when offered `h2,http/1.1` by ALPN, or `none`. */
+  alpn: string;
 }
 
 /**
  * Connects once to 127.0.0.1:`port` with `servername` as SNI through the
- * pinned client configuration, verifying the chain against `caFile` and the
- * name, and reports what was negotiated; throws when the handshake fails.
+ * pinned client configuration, offering `h2,http/1.1` by ALPN and verifying
+ * the chain against `caFile` and the name, and reports what was negotiated;
+ * throws when the handshake fails.
  */
 export async function probeTls(
   opensslPath: string,
@@ -111,7 +114,6 @@ export async function probeTls(
   const out = await new Deno.Command(opensslPath, {
     args: [
       "s_client",
-      "-brief",
       "-connect",
       `127.0.0.1:${options.port}`,
       "-servername",
@@ -121,6 +123,8 @@ export async function probeTls(
       "-CAfile",
       options.caFile,
       "-verify_return_error",
+      "-alpn",
+      "h2,http/1.1",
     ],
     env: { OPENSSL_CONF: options.clientConfig },
     stdin: "null",
@@ -130,18 +134,18 @@ export async function probeTls(
   const dec = new TextDecoder();
   const text = dec.decode(out.stdout) + dec.decode(out.stderr);
   const field = (name: string) => text.match(new RegExp(`^${name}:\\s*(.+)$`, "m"))?.[1].trim();
-  const protocol = field("Protocol version");
-  const cipher = field("Ciphersuite");
-  if (!out.success || !protocol || !cipher) {
+  const session = text.match(/^New, (\S+), Cipher is (\S+)$/m);
+  if (!out.success || !session) {
     throw new Error(
       `TLS handshake with 127.0.0.1:${options.port} (SNI ${options.servername}) failed:\n${text}`,
     );
   }
   return {
-    protocol,
-    cipher,
+    protocol: session[1],
+    cipher: session[2],
     keyExchange: field("Server Temp Key") ?? "unknown",
-    signature: field("Signature type") ?? "unknown",
-    verified: field("Verification") === "OK",
+    signature: field("Peer signature type") ?? "unknown",
+    verified: /^Verify return code: 0 \(ok\)$/m.test(text),
+    alpn: field("ALPN protocol") ?? "none",
   };
 }

@@ -43,6 +43,8 @@ function run(
     handshakes: mode === "full"
       ? { full: connections, resumed: 0 }
       : { full: 50, resumed: Math.max(0, connections - 50) },
+    serverCpuSeconds: requests * 100e-6,
+    machineBusy: 0.9,
   };
 }
 
@@ -76,7 +78,15 @@ function report(fazt: Record<HttpsMode, number>, floodP99: number): HttpsReport 
     modeNotes: {},
     measurements,
     plainNewConnection: [],
-    memory: { fazt: { processes: 1, idle: 60 << 20, afterLoad: 70 << 20, peak: 80 << 20 } },
+    memory: {
+      fazt: {
+        processes: 1,
+        idle: 60 << 20,
+        afterLoad: 70 << 20,
+        peak: 80 << 20,
+        main: { idle: 60 << 20, afterLoad: 70 << 20 },
+      },
+    },
     cockpit: {
       samples: 100,
       phases: [
@@ -119,6 +129,8 @@ Deno.test("rows show handshakes, connections per request and absent servers", ()
   assert.equal(fullFazt[2], "1,000");
   assert.equal(fullFazt[5], "1.00");
   assert.equal(fullFazt[6], "15,000 full / 0 resumed");
+  assert.equal(fullFazt[7], "100 µs");
+  assert.equal(fullFazt[8], "90%");
   assert.ok(rows.some((row) => row[0] === "nginx (1 worker)" && row[2] === "absent"));
   // A "new connection" run that reused connections is flagged.
   r.measurements = r.measurements.map((m) =>

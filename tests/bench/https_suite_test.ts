@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tcpPassiveOpens } from "../../bench/https_suite.ts";
+import { machineTicks, tcpPassiveOpens } from "../../bench/https_suite.ts";
 
 Deno.test("tcpPassiveOpens reads the PassiveOpens column of /proc/net/snmp", () => {
   const snmp = [
@@ -22,4 +22,11 @@ Deno.test("tcpPassiveOpens counts connections accepted on this machine", async (
   conn.close();
   listener.close();
   assert.ok(tcpPassiveOpens() >= before + 1);
+});
+
+Deno.test("machineTicks reads busy and total ticks from the cpu line of /proc/stat", () => {
+  const stat = "cpu  100 5 50 800 20 3 2 0 0 0\ncpu0 50 2 25 400 10 1 1 0 0 0\n";
+  assert.deepEqual(machineTicks(stat), { busy: 160, total: 980 });
+  const now = machineTicks();
+  assert.ok(now.total > 0 && now.busy <= now.total);
 });

@@ -64,6 +64,7 @@ Deno.test({
       assert.match(probe.keyExchange, /prime256v1/);
       assert.equal(probe.signature, "ECDSA");
       assert.equal(probe.verified, true);
+      assert.equal(probe.alpn, "http/1.1"); // node:https picks http/1.1 from h2, http/1.1
       // A name the certificate does not cover fails verification.
       await assert.rejects(
         probeTls(openssl!, { port, servername: "other.example", caFile, clientConfig }),
