@@ -72,6 +72,8 @@ export interface HttpsMeasurement {
   serverCpuSeconds: number;
   /** The share of the machine's CPU time that was busy during the run (0–1), wrk included. */
   machineBusy: number;
+  /** The busy share in the half second before the run (other work on the machine), 0–1. */
+  background: number;
 }
 
 /** The resident memory of a server's processes (the main one and everything below it). */
@@ -164,6 +166,8 @@ export interface HttpsSummary {
   serverCpuPerRequestUs: number;
   /** Median share of the machine's CPU that was busy. */
   machineBusy: number;
+  /** The largest busy share before a run (other work on the machine). */
+  backgroundMax: number;
   /** Non-2xx/3xx plus socket errors, summed. */
   errors: number;
 }
@@ -193,6 +197,7 @@ export function summarizeHttps(
     serverCpuPerRequestUs: sum((m) => m.serverCpuSeconds) * 1e6 /
       Math.max(1, sum((m) => m.result.requests)),
     machineBusy: median(runs.map((m) => m.machineBusy)),
+    backgroundMax: Math.max(...runs.map((m) => m.background)),
     errors: sum((m) => m.result.non2xx3xx + m.result.socketErrors),
   };
 }
@@ -207,6 +212,25 @@ export function httpsRatio(
   const them = summarizeHttps(report, other, mode);
   if (!fazt || !them || them.requestsPerSec === 0) return undefined;
   return fazt.requestsPerSec / them.requestsPerSec;
+}
+
+/** fazt's req/s over `other`'s within each round (the two ran seconds apart). */
+export function httpsRoundRatios(
+  report: HttpsReport,
+  other: HttpsTargetId,
+  mode: HttpsMode,
+): number[] {
+  const out: number[] = [];
+  for (let round = 1; round <= report.load.rounds; round++) {
+    const at = (t: HttpsTargetId) =>
+      report.measurements.find((m) => m.target === t && m.mode === mode && m.round === round);
+    const fazt = at("fazt");
+    const them = at(other);
+    if (fazt && them && them.result.requestsPerSec > 0) {
+      out.push(fazt.result.requestsPerSec / them.result.requestsPerSec);
+    }
+  }
+  return out;
 }
 
 /**
@@ -245,7 +269,7 @@ export function httpsRows(report: HttpsReport): string[][] {
     "Connections / request",
     "Handshakes (wrk side)",
     "Server CPU / request",
-    "Machine CPU busy",
+    "Machine CPU busy (before, max)",
     "Errors",
   ]];
   for (const mode of MODES) {
@@ -270,7 +294,7 @@ export function httpsRows(report: HttpsReport): string[][] {
         (mode !== "keepalive" && !reconnected(s) ? " (not one per request)" : ""),
         handshakeText(s),
         `${s.serverCpuPerRequestUs.toFixed(0)} µs`,
-        `${(s.machineBusy * 100).toFixed(0)}%`,
+        `${(s.machineBusy * 100).toFixed(0)}% (${(s.backgroundMax * 100).toFixed(0)}%)`,
         errorsText(s),
       ]);
     }
@@ -315,9 +339,13 @@ export function httpsVerdicts(report: HttpsReport): string[] {
     const fazt = summarizeHttps(report, "fazt", mode)!;
     const them = summarizeHttps(report, "caddy", mode)!;
     const ok = r >= target;
+    const rounds = httpsRoundRatios(report, "caddy", mode);
+    const range = rounds.length > 1
+      ? ` (per round ${fmtRatio(Math.min(...rounds))}–${fmtRatio(Math.max(...rounds))})`
+      : "";
     return `${head} fazt ${fmtInt(fazt.requestsPerSec)}/s, Caddy ${
       fmtInt(them.requestsPerSec)
-    }/s: ${fmtRatio(r)} — ${ok ? "MET" : "NOT MET"}`;
+    }/s: ${fmtRatio(r)}${range} — ${ok ? "MET" : "NOT MET"}`;
   };
   const out = [
     line("Keep-alive requests/s", "keepalive", KEEPALIVE_TARGET),
@@ -493,7 +521,7 @@ export function renderHttpsSection(report: HttpsReport): string {
     "",
     "### Static 2 KB over HTTPS",
     "",
-    `wrk -t${load.threads} -c${load.connections}, ${load.duration} per run after a ${load.warmup} warm-up with the same arguments, ${load.rounds} round(s) of round → mode → server; medians of the rounds. wrk speaks HTTP/1.1 and sends no ALPN, so every server answers HTTP/1.1. HTTP/2 is not compared: fazt offers HTTP/1.1 only (the ALPN column above), and wrk cannot speak h2. A new connection per request is \`-H 'Connection: close'\`: the server closes after each answer and wrk reconnects. wrk then offers the TLS 1.3 session ticket of its previous connection, so such a handshake _resumes_ (PSK with an ECDHE key exchange, no certificate signature) when the server accepts the ticket: that is the \`resumption allowed\` mode, like a returning visitor. For full handshakes (ECDHE plus the server's ECDSA signature, like a new visitor) wrk runs with bench/tls_handshake_shim.c preloaded (\`LD_PRELOAD\`, \`TLS_SHIM_FRESH=1\`), which drops the remembered session before each handshake; in every mode the shim counts the handshakes wrk completed, full and resumed. _Connections / request_ is the number of TCP connections the machine accepted during the run (\`PassiveOpens\` in /proc/net/snmp) over the requests wrk completed: about 1 means every request had its own connection and handshake; Req/s is then handshakes/s. _Server CPU / request_ is the CPU time (user + system, from /proc/<pid>/stat) of the server's processes during the run over the requests completed: what a request (with its handshake, in the new-connection modes) costs the server, independent of how fast wrk could go. _Machine CPU busy_ is the share of both CPUs that was busy (/proc/stat): near 100% means the machine, not the server alone, set the pace, and then wrk's own handshake work (OpenSSL 3.0 on the client side) takes a large part of it, so a server that needs less CPU per handshake leaves more of it to wrk.`,
+    `wrk -t${load.threads} -c${load.connections}, ${load.duration} per run after a ${load.warmup} warm-up with the same arguments, ${load.rounds} round(s) of round → mode → server; medians of the rounds. wrk speaks HTTP/1.1 and sends no ALPN, so every server answers HTTP/1.1. HTTP/2 is not compared: fazt offers HTTP/1.1 only (the ALPN column above), and wrk cannot speak h2. A new connection per request is \`-H 'Connection: close'\`: the server closes after each answer and wrk reconnects. wrk then offers the TLS 1.3 session ticket of its previous connection, so such a handshake _resumes_ (PSK with an ECDHE key exchange, no certificate signature) when the server accepts the ticket: that is the \`resumption allowed\` mode, like a returning visitor. For full handshakes (ECDHE plus the server's ECDSA signature, like a new visitor) wrk runs with bench/tls_handshake_shim.c preloaded (\`LD_PRELOAD\`, \`TLS_SHIM_FRESH=1\`), which drops the remembered session before each handshake; in every mode the shim counts the handshakes wrk completed, full and resumed. _Connections / request_ is the number of TCP connections the machine accepted during the run (\`PassiveOpens\` in /proc/net/snmp) over the requests wrk completed: about 1 means every request had its own connection and handshake; Req/s is then handshakes/s. _Server CPU / request_ is the CPU time (user + system, from /proc/<pid>/stat) of the server's processes during the run over the requests completed: what a request (with its handshake, in the new-connection modes) costs the server, independent of how fast wrk could go. Before each run the suite waits (up to 30 s) until the machine is at most 25% busy for half a second, so work left over from the previous run or other work on the machine settles; _Machine CPU busy_ is the share of both CPUs that was busy during the run (/proc/stat), and in brackets the largest share seen just before a run (above 25%: the machine never quieted down, and that run's numbers are suspect). Near 100% during a run means the machine, not the server alone, set the pace, and then wrk's own handshake work (OpenSSL 3.0 on the client side) takes a large part of it, so a server that needs less CPU per handshake leaves more of it to wrk.`,
     "",
     ...modeNotes,
     ...(modeNotes.length ? [""] : []),

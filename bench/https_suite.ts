@@ -136,6 +136,24 @@ export function machineTicks(stat = Deno.readTextFileSync("/proc/stat")): {
   return { busy: total - v[3] - v[4], total };
 }
 
+/**
+ * Waits until the machine is nearly idle before a run: samples /proc/stat
+ * over 500 ms until at most `limit` of the CPU time was busy (other work on
+ * the machine; our servers idle between runs), for up to `timeoutMs`.
+ * Returns the busy share of the last sample, so a run that had to start on
+ * a busy machine is visible in the report.
+ */
+export async function waitForQuietMachine(limit = 0.25, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const a = machineTicks();
+    await sleep(500);
+    const b = machineTicks();
+    const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy <= limit || Date.now() > deadline) return busy;
+  }
+}
+
 /** Summed VmRSS and VmHWM of `pid` and every process below it, and the VmRSS of `pid` alone. */
 function treeMemory(pid: number): { processes: number; rss: number; peak: number; main: number } {
   const pids = [pid, ...descendants(pid)];
@@ -394,7 +412,12 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
           const what = `round ${round}/${load.rounds} ${t.info.label} ${MODE_LABELS[mode]}`;
           log(`${what}: warm-up ${load.warmup}`);
           await runWrk(ctx.wrk, { ...opts, duration: load.warmup }, run);
-          log(`${what}: measuring ${load.duration}`);
+          const background = await waitForQuietMachine();
+          log(
+            `${what}: measuring ${load.duration} (machine ${
+              (background * 100).toFixed(0)
+            }% busy before)`,
+          );
           const before = tcpPassiveOpens();
           const cpuBefore = treeCpuTicks(t.pid);
           const machineBefore = machineTicks();
@@ -421,6 +444,7 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
             handshakes,
             serverCpuSeconds,
             machineBusy,
+            background,
           });
           log(
             `${what}: ${
@@ -527,6 +551,7 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
       }
       await measureCockpit(50); // warm-up
       log("cockpit: idle");
+      await waitForQuietMachine();
       const idleBefore = await loadAverage();
       const idleStatus = await measureCockpit(samples);
       phases.push({
@@ -543,6 +568,7 @@ export async function runHttpsSuite(ctx: SuiteContext): Promise<HttpsReport> {
         duration: floodDuration,
         host: `${FLOOD_APP}.localhost`,
       };
+      await waitForQuietMachine();
       const floodBefore = await loadAverage();
       let done = false;
       const flooding = runWrk(ctx.wrk, floodOpts, {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { machineTicks, tcpPassiveOpens } from "../../bench/https_suite.ts";
+import { machineTicks, tcpPassiveOpens, waitForQuietMachine } from "../../bench/https_suite.ts";
 
 Deno.test("tcpPassiveOpens reads the PassiveOpens column of /proc/net/snmp", () => {
   const snmp = [
@@ -29,4 +29,9 @@ Deno.test("machineTicks reads busy and total ticks from the cpu line of /proc/st
   assert.deepEqual(machineTicks(stat), { busy: 160, total: 980 });
   const now = machineTicks();
   assert.ok(now.total > 0 && now.busy <= now.total);
+});
+
+Deno.test("waitForQuietMachine returns the busy share it saw", async () => {
+  const busy = await waitForQuietMachine(1);
+  assert.ok(busy >= 0 && busy <= 1, String(busy));
 });
