@@ -465,6 +465,12 @@ export function renderHttpsText(report: HttpsReport): string {
   ].join("\n");
 }
 
+/** True when a 1-minute load average of the run exceeded the CPU count (other work on the machine). */
+export function sharedMachine(report: HttpsReport): boolean {
+  const { start, afterRounds, end } = report.loadAverage;
+  return [start, ...afterRounds, end].some((l) => Number.parseFloat(l) > report.machine.nproc);
+}
+
 function loadLines(report: HttpsReport): string {
   const { start, afterRounds, end } = report.loadAverage;
   const between = afterRounds.slice(0, -1).map((l, i) => `after round ${i + 1}: ${l}`);
@@ -509,7 +515,11 @@ export function renderHttpsSection(report: HttpsReport): string {
       fmtMiB(machine.memTotalBytes)
     } RAM, ${machine.kernel}.`,
     `- Deno ${versions.deno}; Caddy ${versions.caddy}; nginx ${versions.nginx}; ${versions.wrk}; ${versions.openssl}.`,
-    `- Load average (1/5/15 min): ${loadLines(report)}. wrk and the server share the CPUs.`,
+    `- Load average (1/5/15 min): ${loadLines(report)}. wrk and the server share the CPUs.${
+      sharedMachine(report)
+        ? " The 1-minute load exceeded the CPU count during the run, so other work shared the machine: the numbers are noisier than the method allows; the per-round ratio ranges below and the busy share before each run show how much."
+        : ""
+    }`,
     "",
     "### TLS",
     "",

@@ -8,6 +8,7 @@ import {
   type HttpsTargetId,
   httpsVerdicts,
   renderHttpsSection,
+  sharedMachine,
   summarizeHttps,
 } from "../../bench/https_report.ts";
 import { parseWrk } from "../../bench/wrk.ts";
@@ -142,4 +143,13 @@ Deno.test("rows show handshakes, connections per request and absent servers", ()
   assert.match(flagged[5], /not one per request/);
   assert.equal(cockpitRows(r)[2][6], "1.0×");
   assert.match(renderHttpsSection(r), /^## HTTPS/);
+});
+
+Deno.test("a load average above the CPU count marks the run as shared", () => {
+  const r = report({ keepalive: 10_000, resumed: 2_000, full: 1_000 }, 2);
+  assert.equal(sharedMachine(r), false);
+  assert.ok(!renderHttpsSection(r).includes("other work shared the machine"));
+  r.loadAverage.afterRounds[1] = "2.50, 1.00, 0.50";
+  assert.equal(sharedMachine(r), true);
+  assert.ok(renderHttpsSection(r).includes("other work shared the machine"));
 });
