@@ -4,7 +4,8 @@
  * a free 127.0.0.1 port in the foreground (`daemon off`). Every instance is
  * rendered from the one template in {@linkcode nginxConfig}; only the worker
  * count, prefix and port differ, so the 1-worker and 2-worker references
- * are otherwise identical.
+ * are otherwise identical. With {@linkcode NginxTls} the same template
+ * serves HTTPS (the `https` suite) instead of plain HTTP.
  *
  * @module
  */
@@ -23,6 +24,18 @@ export interface NginxServer {
   config: string;
 }
 
+/** TLS settings for an nginx that serves HTTPS. */
+export interface NginxTls {
+  /** PEM certificate chain file. */
+  certFile: string;
+  /** PEM private key file. */
+  keyFile: string;
+  /** `ssl_protocols`, e.g. `TLSv1.3`. */
+  protocols: string;
+  /** `ssl_ecdh_curve`, e.g. `prime256v1`. */
+  curve: string;
+}
+
 /** The nginx configuration template used by the benchmark. */
 export function nginxConfig(options: {
   prefix: string;
@@ -31,8 +44,10 @@ export function nginxConfig(options: {
   asRoot: boolean;
   /** `worker_processes`: how many worker processes serve requests. */
   workers: number;
+  /** Serve HTTPS with these settings (plain HTTP when absent). */
+  tls?: NginxTls;
 }): string {
-  const { prefix, siteDir, port, workers } = options;
+  const { prefix, siteDir, port, workers, tls } = options;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new Error(`nginx worker count must be a positive integer (got ${workers}).`);
   }
@@ -63,8 +78,16 @@ export function nginxConfig(options: {
     `  uwsgi_temp_path ${join(prefix, "temp", "uwsgi")};`,
     `  scgi_temp_path ${join(prefix, "temp", "scgi")};`,
     "  server {",
-    `    listen 127.0.0.1:${port};`,
+    `    listen 127.0.0.1:${port}${tls ? " ssl" : ""};`,
     "    server_name _;",
+    ...(tls
+      ? [
+        `    ssl_certificate ${tls.certFile};`,
+        `    ssl_certificate_key ${tls.keyFile};`,
+        `    ssl_protocols ${tls.protocols};`,
+        `    ssl_ecdh_curve ${tls.curve};`,
+      ]
+      : []),
     `    root ${siteDir};`,
     "  }",
     "}",
@@ -74,18 +97,20 @@ export function nginxConfig(options: {
 
 /**
  * Writes a config under `prefix` (rendered from {@linkcode nginxConfig} with
- * `workers` worker processes) and starts `nginx` in the foreground.
+ * `workers` worker processes, HTTPS when `tls` is given) and starts `nginx`
+ * in the foreground.
  */
 export async function startNginx(
   nginx: string,
   prefix: string,
   siteDir: string,
   workers: number,
+  tls?: NginxTls,
 ): Promise<NginxServer> {
   await Deno.mkdir(join(prefix, "logs"), { recursive: true });
   await Deno.mkdir(join(prefix, "temp"), { recursive: true });
   const port = freePort();
-  const config = nginxConfig({ prefix, siteDir, port, asRoot: Deno.uid() === 0, workers });
+  const config = nginxConfig({ prefix, siteDir, port, asRoot: Deno.uid() === 0, workers, tls });
   const confPath = join(prefix, "nginx.conf");
   await Deno.writeTextFile(confPath, config);
   const args = ["-p", prefix, "-e", join(prefix, "logs", "error.log"), "-c", confPath];

@@ -1,12 +1,17 @@
 /**
  * `deno task bench`: measures fazt on this machine with wrk and writes
- * `docs/BENCHMARKS.md`. Two suites, run one after the other:
+ * `docs/BENCHMARKS.md`. Three suites, run one after the other:
  *
  * - `static` (`static_suite.ts`): static file serving against nginx (when
  *   installed, with 1 and with 2 worker processes) and a bare `Deno.serve`.
  * - `runtime` (`runtime_suite.ts`): the serverless runtime: a hello handler
  *   against the same handler on a bare `Deno.serve`, warm latency,
  *   `fazt.kv` calls from a handler, cold starts and memory per warm app.
+ * - `https` (`https_suite.ts`): a 2 KB static file over HTTPS (keep-alive,
+ *   and a new connection per request with resumed and with full
+ *   handshakes) against Caddy and nginx with the same certificate, each
+ *   server's memory, and the cockpit's p99 while an app is flooded over
+ *   HTTPS.
  *
  * Each suite starts its own servers and stops them when it ends, so they
  * never share the CPUs. The report gets one section per suite; a run that
@@ -14,7 +19,7 @@
  * (`document.ts`). The tables are also printed. Every child process and
  * temp folder is removed at the end, also on failure or Ctrl-C.
  *
- * Environment: `BENCH_SUITES` (comma-separated, default `static,runtime`),
+ * Environment: `BENCH_SUITES` (comma-separated, default `static,runtime,https`),
  * `BENCH_DURATION` (wrk `-d`, default `5s`), `BENCH_WARMUP` (default `2s`),
  * `BENCH_ROUNDS` (default `1`).
  *
@@ -27,6 +32,8 @@ import { renderStaticSection, renderText } from "./report.ts";
 import { renderRuntimeSection, renderRuntimeText } from "./runtime_report.ts";
 import { runStaticSuite } from "./static_suite.ts";
 import { runRuntimeSuite } from "./runtime_suite.ts";
+import { runHttpsSuite } from "./https_suite.ts";
+import { renderHttpsSection, renderHttpsText } from "./https_report.ts";
 import { renderDocument } from "./document.ts";
 import {
   durationSetting,
@@ -34,6 +41,7 @@ import {
   roundsSetting,
   type SuiteContext,
   type SuiteName,
+  SUITES,
   suitesSetting,
 } from "./suite.ts";
 
@@ -111,6 +119,11 @@ export async function main(): Promise<number> {
       sections.runtime = renderRuntimeSection(report);
       texts.push(renderRuntimeText(report));
     }
+    if (suites.includes("https")) {
+      const report = await runHttpsSuite(await context("https"));
+      sections.https = renderHttpsSection(report);
+      texts.push(renderHttpsText(report));
+    }
     const previous = await Deno.readTextFile(REPORT_PATH).catch(() => "");
     await Deno.mkdir(join(ROOT, "docs"), { recursive: true });
     await Deno.writeTextFile(REPORT_PATH, renderDocument(sections, previous));
@@ -126,10 +139,10 @@ export async function main(): Promise<number> {
       log(`warning: deno fmt failed on the report: ${new TextDecoder().decode(fmt.stderr)}`);
     }
     console.log(texts.join("\n\n"));
-    const kept = ["static", "runtime"].filter((s) => !suites.includes(s as SuiteName));
+    const kept = SUITES.filter((s) => !suites.includes(s));
     log(
       `wrote ${REPORT_PATH}${
-        kept.length ? ` (kept the ${kept.join(" and ")} section from the previous file)` : ""
+        kept.length ? ` (kept the ${kept.join(", ")} section(s) from the previous file)` : ""
       }`,
     );
     return 0;

@@ -69,8 +69,11 @@ interface Target {
   paths: Record<string, string>;
 }
 
-/** Writes the benchmark site and returns its files' bytes. */
-async function makeSite(dir: string): Promise<Map<string, Uint8Array>> {
+/**
+ * Writes the benchmark site (`2k.html`, `100k.bin`, `index.html`) and
+ * returns its files' bytes.
+ */
+export async function makeSite(dir: string): Promise<Map<string, Uint8Array>> {
   await Deno.mkdir(dir, { recursive: true });
   const head =
     "<!doctype html>\n<html><head><meta charset=utf-8><title>2 KB</title></head><body>\n";
@@ -90,7 +93,8 @@ async function makeSite(dir: string): Promise<Map<string, Uint8Array>> {
   return files;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** True when `a` and `b` hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

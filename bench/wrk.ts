@@ -17,6 +17,16 @@ export interface WrkOptions {
   duration: string;
   /** A `Host` header to send instead of the URL's host. */
   host?: string;
+  /** More request headers (`-H`), e.g. `Connection: close` for a new connection per request. */
+  headers?: string[];
+}
+
+/** How wrk itself is run (not part of its command line). */
+export interface WrkProcessOptions {
+  /** Aborts the run. */
+  signal?: AbortSignal;
+  /** Extra environment variables for wrk (e.g. `OPENSSL_CONF`). */
+  env?: Record<string, string>;
 }
 
 /** What one wrk run measured. */
@@ -41,6 +51,8 @@ export interface WrkResult {
   socketErrorDetail: string;
   /** wrk's full output. */
   raw: string;
+  /** What wrk printed on stderr (empty when parsed from text alone). */
+  stderr: string;
 }
 
 /** The wrk command line (arguments after `wrk`) for `options`. */
@@ -52,6 +64,7 @@ export function wrkArgs(options: WrkOptions): string[] {
     "--latency",
   ];
   if (options.host) args.push("-H", `Host: ${options.host}`);
+  for (const h of options.headers ?? []) args.push("-H", h);
   args.push(options.url);
   return args;
 }
@@ -61,27 +74,34 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Runs wrk to completion and parses its output; throws when wrk fails or `signal` aborts. */
+/**
+ * Runs wrk to completion and parses its output; throws when wrk fails or the
+ * signal aborts. `run` is an abort signal, or the signal and extra
+ * environment.
+ */
 export async function runWrk(
   wrk: string,
   options: WrkOptions,
-  signal?: AbortSignal,
+  run?: AbortSignal | WrkProcessOptions,
 ): Promise<WrkResult> {
+  const { signal, env }: WrkProcessOptions = run instanceof AbortSignal
+    ? { signal: run }
+    : run ?? {};
   const out = await new Deno.Command(wrk, {
     args: wrkArgs(options),
     signal,
+    env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
   const dec = new TextDecoder();
   const stdout = dec.decode(out.stdout);
+  const stderr = dec.decode(out.stderr);
   if (!out.success) {
-    throw new Error(
-      `wrk failed (exit ${out.code}) for ${options.url}:\n${stdout}${dec.decode(out.stderr)}`,
-    );
+    throw new Error(`wrk failed (exit ${out.code}) for ${options.url}:\n${stdout}${stderr}`);
   }
-  return parseWrk(stdout);
+  return { ...parseWrk(stdout), stderr };
 }
 
 const TIME_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -151,5 +171,6 @@ export function parseWrk(text: string): WrkResult {
       ? `connect ${sock[1]}, read ${sock[2]}, write ${sock[3]}, timeout ${sock[4]}`
       : "none",
     raw: text,
+    stderr: "",
   };
 }
