@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { ERROR_CODES, FaztError, toFaztError } from "../core/errors.ts";
 import { OPERATIONS } from "../ops/registry.ts";
 import type { AnyOperation } from "../ops/operation.ts";
@@ -24,6 +24,7 @@ import { loginCommand, REMOTE_COMMANDS, remoteCommand } from "./remote_commands.
 import { remotesPath } from "./remotes.ts";
 import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_command.ts";
 import { progressBar, streamWithProgress } from "./progress.ts";
+import { RESTORE_USAGE, restoreCommand } from "./restore_command.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
 import { formatBytes } from "../core/format.ts";
 
@@ -130,6 +131,9 @@ export function topHelp(): string {
     `  ${"serve".padEnd(22)} Run the server (flags: ${
       SERVE_FLAGS.map((f) => "--" + f.flag).join(" ")
     })`,
+    `  ${
+      "restore".padEnd(22)
+    } Restore a backup into a stopped server's data folder (${RESTORE_USAGE})`,
     "",
     "Remotes:",
     ...REMOTE_COMMANDS.map((c) => `  ${c.words.padEnd(22)} ${c.summary}`),
@@ -313,6 +317,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       return await serve(serveSettings(args, io.env), io.out);
     }
+    if (argv[0] === "restore") {
+      json = argv.includes("--json");
+      return await restoreCommand(argv, io);
+    }
     if (argv[0] === "login") {
       json = argv.includes("--json");
       return await loginCommand(argv, io);
@@ -347,6 +355,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const input = buildInput(op, args);
     await readFileFlags(op, input);
     if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
+    // A backup folder given on the command line is relative to where the command runs.
+    if (
+      op.name.startsWith("backups.") && typeof input.to === "string" && !input.to.includes("://")
+    ) {
+      input.to = resolve(input.to);
+    }
     const finish = input.finish as (() => void) | undefined;
     delete input.finish;
     // An empty variable counts as unset (e.g. `FAZT_URL= fazt …`).

@@ -17,6 +17,7 @@ import { SECRET_OPERATIONS } from "./secret_ops.ts";
 import { LOG_OPERATIONS } from "./log_ops.ts";
 import { DEPLOY_FILES_OPERATIONS } from "./deploy_files_ops.ts";
 import { DATA_OPERATIONS } from "./data_ops.ts";
+import { BACKUP_OPERATIONS } from "./backup_ops.ts";
 
 /** Every operation, in display order. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -32,4 +33,5 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...AUTH_OPERATIONS,
   ...SYSTEM_OPERATIONS,
   ...GUARD_OPERATIONS,
+  ...BACKUP_OPERATIONS,
 ];

@@ -13,5 +13,8 @@ import { migration as m0004 } from "./migrations/0004_known_devices.ts";
 import { migration as m0005 } from "./migrations/0005_app_memory_limits.ts";
 import { migration as m0006 } from "./migrations/0006_certificates.ts";
 
+/** The file name of the kernel database inside the data folder. */
+export const KERNEL_DB_FILE = "kernel.db";
+
 /** Every kernel migration, oldest first. */
 export const KERNEL_MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

@@ -80,6 +80,8 @@ export const operations: Subsystem = {
       },
       limits: ctx.get("limits"),
       tls: ctx.find("tls"),
+      backups: ctx.get("backups"),
+      backupSchedule: () => ctx.get("backupSchedule")?.status() ?? null,
     });
   },
 };
