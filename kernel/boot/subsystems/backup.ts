@@ -26,7 +26,7 @@ declare module "../subsystem.ts" {
 /** Builds the backup service and starts the schedule, if any. */
 export const backup: Subsystem = {
   name: "backup",
-  install(ctx) {
+  async install(ctx) {
     const { config } = ctx;
     const service = createBackupService({
       dataDir: config.dataDir,
@@ -38,6 +38,8 @@ export const backup: Subsystem = {
     let schedule: BackupSchedule | null = null;
     if (config.backupEveryMs !== null) {
       const target = service.target(config.backupTo ?? undefined);
+      // A folder that is not there fails the boot now, not the first backup hours later.
+      await target.list();
       schedule = createBackupSchedule({
         service,
         target,

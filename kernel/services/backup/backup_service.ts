@@ -21,6 +21,7 @@ import { type DiskGuard, volumeUsage } from "../cockpit/disk_guard.ts";
 import { SECRET_KEY_FILE } from "../secrets/secret_service.ts";
 import type { BackupTarget, StoredBackup } from "./backup_target.ts";
 import { removeIfPresent } from "./durable.ts";
+import type { FolderTarget } from "./folder_target.ts";
 import {
   BACKUP_FORMAT_VERSION,
   type BackupManifest,
@@ -91,7 +92,7 @@ export interface BackupService {
   target(location?: string): BackupTarget;
   /** What it is doing and did last. */
   status(): BackupStatus;
-  /** Refuses new backups and stops one in progress after the file it is copying (it fails and leaves nothing behind). */
+  /** Refuses new backups and stops one in progress (it fails and leaves nothing behind). */
   close(): Promise<void>;
 }
 
@@ -109,6 +110,10 @@ export interface BackupServiceOptions {
   version?: string;
   /** The kernel schema version written into archives. */
   schemaVersion: number;
+}
+
+function isFolder(target: BackupTarget): target is FolderTarget {
+  return "prepare" in target && "cleanStale" in target;
 }
 
 /** One file to snapshot. */
@@ -255,6 +260,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
   let last: BackupOutcome | null = null;
   let lastSecond = -1;
   let closed = false;
+  const stopping = new AbortController();
 
   function checkOpen(): void {
     if (closed) throw new FaztError("unavailable", "Backups are stopped; fazt is shutting down.");
@@ -280,8 +286,8 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
         needed += n;
         largest = Math.max(largest, n);
       }
-      await Deno.mkdir(staging, { recursive: true, mode: 0o700 });
-      await (target as { cleanStale?: () => Promise<void> }).cleanStale?.();
+      if (isFolder(target)) await target.prepare();
+      else await Deno.mkdir(staging, { recursive: true, mode: 0o700 });
       await checkSpace(staging, needed + largest + 1024 * 1024, dataDir, options.disk);
       work = await Deno.makeTempDir({ dir: staging, prefix: ".fazt-backup-" });
       const archivePath = join(work, "archive.tar");
@@ -306,7 +312,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
           }
           const snap = join(work, "snapshot.db");
           try {
-            await snapshotDatabase(f.file, snap);
+            await snapshotDatabase(f.file, snap, stopping.signal);
           } catch (err) {
             // An app deleted while the backup ran: its data is gone, not missing.
             if (!closed && !(await exists(f.file))) continue;
@@ -395,7 +401,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
           `Keep must be a whole number of backups, 1 or more (got ${keep}); to delete every backup, delete the files.`,
         );
       }
-      await (target as { cleanStale?: () => Promise<void> }).cleanStale?.();
+      if (isFolder(target)) await target.cleanStale();
       const doomed = (await target.list()).slice(keep);
       for (const b of doomed) await target.remove(b.name);
       return doomed;
@@ -408,6 +414,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     },
     async close() {
       closed = true;
+      stopping.abort();
       await tail;
     },
   };

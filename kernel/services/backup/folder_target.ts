@@ -28,12 +28,47 @@ function checkName(name: string): void {
   }
 }
 
-/** A folder target at `dir` (an absolute path; created with mode 0700 on first use). */
-export function createFolderTarget(
-  dir: string,
-): BackupTarget & { cleanStale(now?: number): Promise<void> } {
+/** A folder target, with the steps the backup service takes before it builds an archive there. */
+export interface FolderTarget extends BackupTarget {
+  /** Makes sure the folder is there (see {@linkcode createFolderTarget}) and cleans stale leftovers. */
+  prepare(): Promise<void>;
+  /** Removes leftovers of interrupted backups older than {@linkcode STALE_PARTIAL_MS}. */
+  cleanStale(now?: number): Promise<void>;
+}
+
+/**
+ * A folder target at `dir` (an absolute path). With `create` (the data
+ * folder's own `backups/`) the folder is made (mode 0700) on first use;
+ * otherwise it must exist, so a backup aimed at a disk that is not mounted
+ * fails instead of filling the disk under the mount point.
+ */
+export function createFolderTarget(dir: string, create = false): FolderTarget {
   async function ensure(): Promise<void> {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (create) {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      return;
+    }
+    const info = await Deno.stat(dir).catch(() => null);
+    if (!info?.isDirectory) {
+      throw new FaztError(
+        "not_found",
+        `No folder at ${dir}. Create it first: backups never create the folder they are sent to, so a disk that is not mounted is never filled in its place.`,
+      );
+    }
+  }
+  async function cleanStale(now = Date.now()): Promise<void> {
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (!entry.name.startsWith(PARTIAL_PREFIX)) continue;
+        const path = join(dir, entry.name);
+        const info = await Deno.lstat(path).catch(() => null);
+        if (info && now - (info.mtime?.getTime() ?? 0) > STALE_PARTIAL_MS) {
+          await removeIfPresent(path);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
   }
   return {
     location: dir,
@@ -61,7 +96,15 @@ export function createFolderTarget(
       }
     },
 
+    async prepare() {
+      await ensure();
+      await cleanStale();
+    },
+
+    cleanStale,
+
     async list() {
+      if (!create) await ensure();
       const out: StoredBackup[] = [];
       try {
         for await (const entry of Deno.readDir(dir)) {
@@ -94,22 +137,6 @@ export function createFolderTarget(
       checkName(name);
       await removeIfPresent(join(dir, name));
       await syncDir(dir).catch(() => {});
-    },
-
-    /** Removes leftovers of interrupted backups older than {@linkcode STALE_PARTIAL_MS}. */
-    async cleanStale(now = Date.now()) {
-      try {
-        for await (const entry of Deno.readDir(dir)) {
-          if (!entry.name.startsWith(PARTIAL_PREFIX)) continue;
-          const path = join(dir, entry.name);
-          const info = await Deno.lstat(path).catch(() => null);
-          if (info && now - (info.mtime?.getTime() ?? 0) > STALE_PARTIAL_MS) {
-            await removeIfPresent(path);
-          }
-        }
-      } catch (err) {
-        if (!(err instanceof Deno.errors.NotFound)) throw err;
-      }
     },
   };
 }

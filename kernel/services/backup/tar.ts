@@ -66,14 +66,22 @@ function header(name: string, size: number, mtimeMs: number): Uint8Array {
   return block;
 }
 
-/** Writes a tar archive member by member to an open file. */
+/**
+ * Writes a tar archive member by member to an open file, flushing it to
+ * disk every `syncEveryBytes` (default 64 MiB): a large archive then never
+ * piles up gigabytes of unwritten pages whose final flush would stall every
+ * other write to the disk (SQLite's commits and checkpoints among them).
+ */
 export class TarWriter {
   readonly #file: Deno.FsFile;
+  readonly #syncEvery: number;
   #bytes = 0;
+  #unsynced = 0;
 
   /** A writer appending to `file` (positioned at its start). */
-  constructor(file: Deno.FsFile) {
+  constructor(file: Deno.FsFile, syncEveryBytes = 64 * 1024 * 1024) {
     this.#file = file;
+    this.#syncEvery = syncEveryBytes;
   }
 
   /** Bytes written so far. */
@@ -85,6 +93,11 @@ export class TarWriter {
     let at = 0;
     while (at < data.length) at += await this.#file.write(data.subarray(at));
     this.#bytes += data.length;
+    this.#unsynced += data.length;
+    if (this.#unsynced >= this.#syncEvery) {
+      this.#unsynced = 0;
+      await this.#file.syncData();
+    }
   }
 
   /** Adds a member of `size` bytes whose data `source` yields (exactly `size` bytes in all). */

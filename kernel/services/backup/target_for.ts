@@ -20,11 +20,11 @@ export interface TargetContext {
 
 /** The default target: `<data>/backups/`. */
 export function defaultTarget(ctx: TargetContext): BackupTarget {
-  return createFolderTarget(join(ctx.dataDir, DEFAULT_BACKUP_FOLDER));
+  return createFolderTarget(join(ctx.dataDir, DEFAULT_BACKUP_FOLDER), true);
 }
 
 /**
- * The target at `location`: an absolute folder path, or an `s3://` URL.
+ * The target at `location`: an absolute path of an existing folder, or an `s3://` URL.
  * Throws `invalid_input` for anything else. (`_ctx` is for targets that need
  * more than a location, like S3 credentials.)
  */

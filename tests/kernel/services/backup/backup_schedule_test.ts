@@ -44,6 +44,18 @@ Deno.test("scheduled backups run in the background and keep the newest", async (
   }
 });
 
+Deno.test("a schedule to a folder that is not there fails the boot with a clear error", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(
+      () => createKernel({ dataDir, backupEveryMs: 60_000, backupTo: join(dataDir, "nope") }),
+      /No folder at .*nope\. Create it first/,
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("the first scheduled backup is due one interval after the newest one there", async () => {
   const dataDir = await Deno.makeTempDir();
   try {
@@ -67,8 +79,8 @@ Deno.test("the first scheduled backup is due one interval after the newest one t
 
 Deno.test("a failing scheduled backup is shown in the status and the kernel keeps going", async () => {
   const dataDir = await Deno.makeTempDir();
-  const blocker = join(dataDir, "not-a-folder");
-  await Deno.writeTextFile(blocker, "x");
+  const folder = join(dataDir, "elsewhere");
+  await Deno.mkdir(folder);
   const errors: unknown[] = [];
   const log = console.error;
   console.error = (...args: unknown[]) => void errors.push(args);
@@ -77,13 +89,14 @@ Deno.test("a failing scheduled backup is shown in the status and the kernel keep
       dataDir,
       backupEveryMs: 1000,
       backupKeep: 2,
-      backupTo: join(blocker, "backups"),
+      backupTo: folder,
     });
     try {
+      await Deno.remove(folder); // the disk went away after the server started
       await until("a failed run", () => kernel.services.backups.status().last?.ok === false);
       const last = kernel.services.backups.status().last!;
       assert.equal(last.name, null);
-      assert.match(last.error!, /not a directory|Not a directory|exists/i);
+      assert.match(last.error!, /No folder at .*elsewhere/);
       assert.ok(errors.length >= 1, "the failure was logged");
       assert.ok(kernel.services.backupSchedule()!.nextAt !== null, "and retried later");
       const res = await kernel.handler(

@@ -125,6 +125,8 @@ Deno.test("backups: another folder, and locations that cannot be used", async ()
       const list = await (await t.api("GET", `/backups?to=${encodeURIComponent(other)}`)).json();
       assert.deepEqual(list.map((b: { name: string }) => b.name), [made.name]);
       assert.deepEqual(await (await t.api("GET", "/backups")).json(), []);
+      const missing = await t.api("POST", "/backups", { body: { to: join(other, "nope") } });
+      assert.equal(missing.status, 404);
       const relative = await t.api("POST", "/backups", { body: { to: "backups" } });
       assert.equal(relative.status, 400);
       assert.match((await relative.json()).error.message, /absolute path/);

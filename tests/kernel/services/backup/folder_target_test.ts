@@ -12,8 +12,13 @@ const B = "fazt-backup-20260102T000000Z-0.1.0.tar";
 Deno.test("folder target: put moves the file in, list is newest first, fetch and remove", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const target = createFolderTarget(join(dir, "backups"));
+    const target = createFolderTarget(join(dir, "backups"), true);
     assert.deepEqual(await target.list(), [], "a folder that does not exist yet lists nothing");
+    await assert.rejects(
+      () => createFolderTarget(join(dir, "elsewhere")).list(),
+      (e) => e instanceof FaztError && e.code === "not_found" && /Create it first/.test(e.message),
+      "a folder given by the owner must exist",
+    );
     for (const [name, text] of [[A, "a"], [B, "bb"]]) {
       const file = join(dir, `${name}.src`);
       await Deno.writeTextFile(file, text);
