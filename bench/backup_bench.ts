@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       `- One app's \`store.db\` holds ${
         formatBytes(storeBytes)
       } of kv rows (64 KiB each; written into the file while the server was stopped).`,
-      "- Writes: small `kv.set` calls over REST (`PUT /_fazt/api/apps/big/data/kv/…`) to that same app, one after another, from the same machine: first for 5 s alone, then while `POST /_fazt/api/backups` runs (SQLite's backup API copies each database on its own read connection, off the JavaScript thread; the archive is hashed and written in 1 MiB chunks).",
+      "- Writes: small `kv.set` calls over REST (`PUT /_fazt/api/apps/big/data/kv/…`) to that same app, one after another, from the same machine: first for 5 s alone, then while `POST /_fazt/api/backups` runs (SQLite's backup API copies each database on a worker thread with its own read connection; the archive is hashed and written in 1 MiB chunks and flushed every 64 MiB).",
       `- The restore is the real CLI (\`fazt restore\`, process start included) into a fresh folder: unpack with SHA-256 checks, \`integrity_check\` of every database, the swap.`,
       "",
       "| What | Size | Time |",
