@@ -406,7 +406,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   }
   const time = stamp(now());
   const staged = join(parent, `${stagedPrefix}${time}`);
-  const aside = join(parent, `${base}.before-restore-${time}`);
+  // Never an existing name: a rename onto a non-empty folder fails, and an
+  // older set of kept data must not be overwritten.
+  let aside = join(parent, `${base}.before-restore-${time}`);
+  for (let n = 2; await exists(aside); n++) {
+    aside = join(parent, `${base}.before-restore-${time}-${n}`);
+  }
   await Deno.mkdir(staged, { mode: 0o700 });
   try {
     await unpack(file, staged, manifest, members);

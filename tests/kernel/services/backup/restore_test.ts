@@ -94,6 +94,12 @@ Deno.test("restore: the current data is kept aside, backups and settings come al
       n.startsWith(".")
     );
     assert.deepEqual(left, [], "no staging folder or journal left");
+
+    const sameSecond = () => 1_800_000_000_000;
+    const again = await restoreBackup({ file: archive, dataDir, now: sameSecond });
+    const third = await restoreBackup({ file: archive, dataDir, now: sameSecond });
+    assert.equal(new Set([result.aside, again.aside, third.aside]).size, 3, "each keeps its own");
+    assert.deepEqual(await served(dataDir), NEW);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
