@@ -68,6 +68,12 @@ export interface KernelConfig {
   appMemoryMb: number;
   /** CPU an app may use with no request in flight, ms per second (0: no budget). */
   cpuBudgetMs: number;
+  /** Take a backup this often (ms; null: no scheduled backups). */
+  backupEveryMs: number | null;
+  /** Scheduled backups kept. */
+  backupKeep: number;
+  /** Where scheduled backups go: a folder's absolute path or `s3://…` (null: `<data>/backups`). */
+  backupTo: string | null;
 }
 
 /** How fazt faces the internet itself: TLS on one port, ACME challenges and redirects on another. */
@@ -113,10 +119,12 @@ export const KERNEL_DEFAULTS = {
   resourceLimits: "off",
   appMemoryMb: DEFAULT_APP_MEMORY_MB,
   cpuBudgetMs: DEFAULT_CPU_BUDGET_MS,
+  backupEveryMs: null,
+  backupKeep: 7,
+  backupTo: null,
 } as const;
 
-/** The file name of the kernel database inside the data folder. */
-export const KERNEL_DB_FILE = "kernel.db";
+export { KERNEL_DB_FILE } from "../store/schema.ts";
 
 /** Builds the public URL for a host on this server (`https:` when `secure`). */
 export function publicUrl(host: string, port: number, secure = false): string {

@@ -26,6 +26,7 @@ import { resources } from "./subsystems/resources.ts";
 import { appdata } from "./subsystems/appdata.ts";
 import { runtime } from "./subsystems/runtime.ts";
 import { memory } from "./subsystems/memory.ts";
+import { backup } from "./subsystems/backup.ts";
 import { operations } from "./subsystems/operations.ts";
 import { http } from "./subsystems/http.ts";
 
@@ -44,6 +45,7 @@ export const SUBSYSTEMS: readonly Subsystem[] = [
   appdata,
   runtime,
   memory,
+  backup,
   operations,
   http,
 ];

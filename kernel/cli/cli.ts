@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { ERROR_CODES, FaztError, toFaztError } from "../core/errors.ts";
 import { OPERATIONS } from "../ops/registry.ts";
 import type { AnyOperation } from "../ops/operation.ts";
@@ -26,6 +26,7 @@ import { serve, SERVE_BOOLEAN_FLAGS, SERVE_FLAGS, serveSettings } from "./serve_
 import { progressBar, streamWithProgress } from "./progress.ts";
 import { SERVICE_COMMANDS, serviceCommand } from "./service_command.ts";
 import { upgradeCommand } from "./upgrade_command.ts";
+import { RESTORE_USAGE, restoreCommand } from "./restore_command.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
 import { formatBytes } from "../core/format.ts";
 
@@ -139,6 +140,9 @@ export function topHelp(): string {
       SERVE_FLAGS.map((f) => "--" + f.flag).join(" ")
     })`,
     `  ${"upgrade".padEnd(22)} Install a new release, or --rollback (see fazt upgrade --help)`,
+    `  ${
+      "restore".padEnd(22)
+    } Restore a backup into a stopped server's data folder (${RESTORE_USAGE})`,
     "",
     "Remotes:",
     ...REMOTE_COMMANDS.map((c) => `  ${c.words.padEnd(22)} ${c.summary}`),
@@ -362,6 +366,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       json = argv.includes("--json");
       return await upgradeCommand(argv.slice(1), io);
     }
+    if (argv[0] === "restore") {
+      json = argv.includes("--json");
+      return await restoreCommand(argv, io);
+    }
     if (argv[0] === "login") {
       json = argv.includes("--json");
       return await loginCommand(argv, io);
@@ -398,6 +406,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await readFileFlags(op, input);
     await readSecretInputs(op, input, io);
     if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
+    // A backup folder given on the command line is relative to where the command runs.
+    if (
+      op.name.startsWith("backups.") && typeof input.to === "string" && !input.to.includes("://")
+    ) {
+      input.to = resolve(input.to);
+    }
     const finish = input.finish as (() => void) | undefined;
     delete input.finish;
     // An empty variable counts as unset (e.g. `FAZT_URL= fazt …`).

@@ -10,6 +10,7 @@ import { FaztError } from "../core/errors.ts";
 import { createKernel, type Kernel } from "../boot/kernel.ts";
 import { KERNEL_DEFAULTS, LETS_ENCRYPT_DIRECTORY } from "../boot/config.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
+import { MIN_BACKUP_EVERY_MS } from "../services/backup/backup_schedule.ts";
 import { listen } from "../http/server.ts";
 import type { Listener } from "../http/listener.ts";
 import { VERSION } from "../core/version.ts";
@@ -136,6 +137,22 @@ export const SERVE_FLAGS = [
     help:
       "How app memory caps are enforced: auto (cgroup v2, else v1, else RLIMIT_DATA via prlimit; the watchdog always), rlimit (no cgroups) or watchdog (default auto).",
   },
+  {
+    flag: "backup-every",
+    env: "FAZT_BACKUP_EVERY",
+    help:
+      "Back up everything this often, e.g. 24h, 90m or 7d (at least 1m; default: no scheduled backups).",
+  },
+  {
+    flag: "backup-keep",
+    env: "FAZT_BACKUP_KEEP",
+    help: "Scheduled backups kept; older ones are deleted (default 7).",
+  },
+  {
+    flag: "backup-to",
+    env: "FAZT_BACKUP_TO",
+    help: "Where scheduled backups go: a folder or s3://bucket/prefix (default <data>/backups).",
+  },
 ] as const;
 
 /** Serve flags that take no value. */
@@ -184,6 +201,12 @@ export interface ServeSettings {
   resourceLimits: "auto" | "rlimit" | "watchdog";
   /** HTTPS settings, or null for plain HTTP. */
   https: HttpsSettings | null;
+  /** Scheduled backup interval (ms), or null for none. */
+  backupEveryMs: number | null;
+  /** Scheduled backups kept. */
+  backupKeep: number;
+  /** Where scheduled backups go (absolute folder or `s3://`), or null for `<data>/backups`. */
+  backupTo: string | null;
 }
 
 /** The HTTPS part of {@linkcode ServeSettings}. */
@@ -310,7 +333,42 @@ export function serveSettings(
     cpuBudgetMs: intSetting("cpu-budget", get("cpu-budget"), KERNEL_DEFAULTS.cpuBudgetMs, 0, 1000),
     resourceLimits: resourceLimitsSetting(get("resource-limits")),
     https: httpsSetting(get, domain),
+    ...backupSettings(get),
   };
+}
+
+/** Parses a duration like `24h`, `90m`, `7d` or `1h30m` into ms; null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/.exec(text.trim().toLowerCase());
+  if (!m || text.trim() === "") return null;
+  const [, d = "0", h = "0", min = "0"] = m;
+  return ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000;
+}
+
+function backupSettings(
+  get: (name: typeof SERVE_FLAGS[number]["flag"]) => string | undefined,
+): Pick<ServeSettings, "backupEveryMs" | "backupKeep" | "backupTo"> {
+  const every = get("backup-every");
+  const keep = intSetting("backup-keep", get("backup-keep"), KERNEL_DEFAULTS.backupKeep, 1, 10_000);
+  const to = get("backup-to");
+  if (every === undefined || every === "") {
+    if (to || get("backup-keep")) {
+      throw new FaztError(
+        "invalid_input",
+        "--backup-keep and --backup-to only apply to scheduled backups: add --backup-every (e.g. 24h).",
+      );
+    }
+    return { backupEveryMs: null, backupKeep: keep, backupTo: null };
+  }
+  const ms = parseDuration(every);
+  if (ms === null || ms < MIN_BACKUP_EVERY_MS || ms > 366 * 86_400_000) {
+    throw new FaztError(
+      "invalid_input",
+      `--backup-every must be a duration from 1m to 366d like 24h, 90m or 7d (got "${every}").`,
+    );
+  }
+  const backupTo = to ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : resolve(to)) : null;
+  return { backupEveryMs: ms, backupKeep: keep, backupTo };
 }
 
 function httpsSetting(
@@ -374,6 +432,15 @@ function resourceLimitsSetting(raw: string | undefined): ServeSettings["resource
     "invalid_input",
     `--resource-limits must be auto, rlimit or watchdog (got "${raw}").`,
   );
+}
+
+/** A duration in ms as the largest whole units, e.g. `1d2h`, `90m`. */
+function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  return `${d ? `${d}d` : ""}${h ? `${h}h` : ""}${m ? `${m}m` : ""}` || "0m";
 }
 
 /** The loopback address of the same family as `host`. */
@@ -516,6 +583,9 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
       resourceLimits: settings.resourceLimits,
       appMemoryMb: settings.appMemoryMb,
       cpuBudgetMs: settings.cpuBudgetMs,
+      backupEveryMs: settings.backupEveryMs,
+      backupKeep: settings.backupKeep,
+      backupTo: settings.backupTo,
     });
   } catch (err) {
     await stopListeners();
@@ -563,6 +633,14 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
     out(`           certificates from ${https!.acmeDirectory}, ordered at each name's first visit`);
   }
   out(`  data     ${settings.dataDir}`);
+  const schedule = kernel.services.backupSchedule();
+  if (schedule) {
+    out(
+      `  backups  every ${
+        formatDuration(schedule.everyMs)
+      } to ${schedule.location}, keeping ${schedule.keep}`,
+    );
+  }
   out(`  token    ${join(settings.dataDir, OWNER_TOKEN_FILE)} (owner, for the local CLI)`);
   if (!kernel.services.owners.hasOwner()) {
     const token = await kernel.services.owners.issueSetupToken(SETUP_LINK_TTL_MS);

@@ -22,6 +22,7 @@ import { openDatabase } from "../store/database.ts";
 import { KERNEL_MIGRATIONS } from "../store/schema.ts";
 import { createKernel, type Kernel } from "../boot/kernel.ts";
 import { KERNEL_DB_FILE } from "../boot/config.ts";
+import { finishInterruptedRestore } from "../services/backup/restore.ts";
 import { type ApiClient, createApiClient } from "./api_client.ts";
 import type { ServerLaunch } from "../services/upgrade/server_control.ts";
 import { currentRemote, loadRemotes, normalizeUrl, remoteForUrl } from "./remotes.ts";
@@ -107,6 +108,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     if (remote) return remoteTarget(remote.url, options.token ?? remote.token);
   }
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  await finishInterruptedRestore(dataDir);
   try {
     await Deno.stat(join(dataDir, KERNEL_DB_FILE));
   } catch {

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import type { S3TargetInfo } from "../services/backup/s3_credentials.ts";
-import { parseS3Location } from "../services/backup/s3_target.ts";
+import { parseS3Location } from "../services/backup/s3_location.ts";
 
 /** The environment variables the CLI reads the secret key and session token from. */
 export const S3_SECRET_ENV = {

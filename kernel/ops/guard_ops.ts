@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
+import type { Services } from "./services.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
 
 const MB = 1024 * 1024;
@@ -60,7 +61,7 @@ export const status = defineOperation({
   name: "system.status",
   summary: "Breakers and pressure",
   description:
-    "Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress per app this month, the runtime pool, shed and deferred request counts and the per-IP rate limit.",
+    "Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress per app this month, the runtime pool, shed and deferred request counts, the per-IP rate limit and the last backup.",
   input: z.strictObject({}),
   output: z.object({
     memory: z.object({
@@ -130,6 +131,24 @@ export const status = defineOperation({
       memoryStops: z.number(),
       cpuStops: z.number(),
     }),
+    backups: z.object({
+      schedule: z.object({
+        everyMs: z.number(),
+        keep: z.number(),
+        location: z.string(),
+        nextAt: z.string().nullable(),
+      }).nullable().describe("Scheduled backups (--backup-every), or null when none are set."),
+      runningSince: z.string().nullable().describe("When the backup in progress began."),
+      last: z.object({
+        startedAt: z.string(),
+        finishedAt: z.string(),
+        ok: z.boolean(),
+        name: z.string().nullable(),
+        bytes: z.number().nullable(),
+        location: z.string(),
+        error: z.string().nullable(),
+      }).nullable().describe("The last backup since the server started (scheduled or not)."),
+    }),
   }),
   access: "system:read",
   hints: { readOnly: true },
@@ -188,9 +207,23 @@ export const status = defineOperation({
         limited: limit.limited,
       },
       resources: services.guards.resources.status(),
+      backups: backupStatus(services),
     });
   },
 });
+
+const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString();
+
+function backupStatus(services: Services) {
+  const { runningSince, last } = services.backups.status();
+  const schedule = services.backupSchedule();
+  return {
+    schedule: schedule && { ...schedule, nextAt: iso(schedule.nextAt) },
+    runningSince: iso(runningSince),
+    last: last &&
+      { ...last, startedAt: iso(last.startedAt)!, finishedAt: iso(last.finishedAt)! },
+  };
+}
 
 /** `apps.set_egress_limit` */
 export const setEgressLimit = defineOperation({

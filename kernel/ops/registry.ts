@@ -18,6 +18,7 @@ import { LOG_OPERATIONS } from "./log_ops.ts";
 import { DEPLOY_FILES_OPERATIONS } from "./deploy_files_ops.ts";
 import { DATA_OPERATIONS } from "./data_ops.ts";
 import { BACKUP_TARGET_OPERATIONS } from "./backup_target_ops.ts";
+import { BACKUP_OPERATIONS } from "./backup_ops.ts";
 
 /** Every operation, in display order. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -34,4 +35,5 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...SYSTEM_OPERATIONS,
   ...GUARD_OPERATIONS,
   ...BACKUP_TARGET_OPERATIONS,
+  ...BACKUP_OPERATIONS,
 ];

@@ -28,6 +28,8 @@ import type { PriorityGate } from "../services/cockpit/priority_gate.ts";
 import type { IpRateLimiter } from "../services/cockpit/ip_rate_limiter.ts";
 import type { MemoryGuardStats } from "../services/cockpit/memory_guard.ts";
 import type { AppResources } from "../services/cockpit/app_resources.ts";
+import type { BackupService } from "../services/backup/backup_service.ts";
+import type { BackupScheduleStatus } from "../services/backup/backup_schedule.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {
@@ -113,6 +115,10 @@ export interface Services {
   runtime: Pick<Runtime, "stats">;
   /** The circuit breakers. */
   guards: Guards;
+  /** Backups. */
+  backups: BackupService;
+  /** The backup schedule (`--backup-every`), or null when none is set. */
+  backupSchedule(): BackupScheduleStatus | null;
 }
 
 /** The kernel's circuit breakers. */

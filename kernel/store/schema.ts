@@ -14,6 +14,9 @@ import { migration as m0005 } from "./migrations/0005_app_memory_limits.ts";
 import { migration as m0006 } from "./migrations/0006_certificates.ts";
 import { migration as m0007 } from "./migrations/0007_backup_targets.ts";
 
+/** The file name of the kernel database inside the data folder. */
+export const KERNEL_DB_FILE = "kernel.db";
+
 /** Every kernel migration, oldest first. */
 export const KERNEL_MIGRATIONS: readonly Migration[] = [
   m0001,

@@ -148,7 +148,11 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     const m = text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
     if (m) port = Number(m[1]);
     else if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
+      try {
+        proc.kill("SIGKILL");
+      } catch {
+        // it already exited: its output says why
+      }
       throw new Error(`fazt did not start:\n${text}`);
     } else await new Promise((r) => setTimeout(r, 25));
   }

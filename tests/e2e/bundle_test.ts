@@ -114,6 +114,15 @@ export default async () => ({
       assert.equal(mcp.status, 200);
       const tools = (await mcp.json()).result.tools as { name: string }[];
       assert.ok(tools.some((t) => t.name === "apps_list"));
+      // Backups snapshot on a worker thread whose code is inline: it runs from the bundle too.
+      const backup = await hostFetch(port, "localhost", "/_fazt/api/backups", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      const made = await backup.text();
+      assert.equal(backup.status, 201, made);
+      assert.equal(JSON.parse(made).files, 2, "kernel.db and secrets.key");
     } finally {
       proc.kill("SIGTERM");
       await proc.status;

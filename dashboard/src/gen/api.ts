@@ -1462,8 +1462,8 @@ export interface Operations {
    * Breakers and pressure: `GET /system/status`, needs `system:read`.
    *
    * Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress
-   * per app this month, the runtime pool, shed and deferred request counts and the per-IP rate
-   * limit.
+   * per app this month, the runtime pool, shed and deferred request counts, the per-IP rate limit
+   * and the last backup.
    */
   "system.status": {
     input: Record<string, never>;
@@ -1555,6 +1555,27 @@ export interface Operations {
         };
         memoryStops: number;
         cpuStops: number;
+      };
+      backups: {
+        /** Scheduled backups (--backup-every), or null when none are set. */
+        schedule: {
+          everyMs: number;
+          keep: number;
+          location: string;
+          nextAt: string | null;
+        } | null;
+        /** When the backup in progress began. */
+        runningSince: string | null;
+        /** The last backup since the server started (scheduled or not). */
+        last: {
+          startedAt: string;
+          finishedAt: string;
+          ok: boolean;
+          name: string | null;
+          bytes: number | null;
+          location: string;
+          error: string | null;
+        } | null;
       };
     };
   };
@@ -1742,6 +1763,87 @@ export interface Operations {
       removed: true;
     };
   };
+
+  /**
+   * Back up everything now: `POST /backups`, needs `admin`.
+   *
+   * Takes a consistent snapshot of the whole server while it keeps serving (the kernel store with
+   * apps, files, routes, tokens and certificates; every app's data; the secrets key) into one
+   * archive, and stores it in the data folder's backups/ or at --to. Every write acknowledged
+   * before the backup began is in it. Restore with `fazt restore FILE` while the server is stopped.
+   */
+  "backups.create": {
+    input: {
+      /**
+       * Where backups go: a folder's absolute path on the server's machine, or s3://bucket/prefix
+       * (default: the data folder's backups/).
+       */
+      to?: string;
+    };
+    output: {
+      name: string;
+      location: string;
+      bytes: number;
+      /** Files inside, besides the manifest. */
+      files: number;
+      version: string;
+      schemaVersion: number;
+      /** When the snapshot began: every write acknowledged before is inside. */
+      startedAt: string;
+      durationMs: number;
+    };
+  };
+
+  /**
+   * List backups: `GET /backups`, needs `admin`.
+   *
+   * Lists the backups in the data folder's backups/ (or at --to), newest first.
+   */
+  "backups.list": {
+    input: {
+      /**
+       * Where backups go: a folder's absolute path on the server's machine, or s3://bucket/prefix
+       * (default: the data folder's backups/).
+       */
+      to?: string;
+    };
+    output: {
+      name: string;
+      location: string;
+      bytes: number;
+      /** When the snapshot began (UTC, to the second). */
+      createdAt: string;
+      /** The fazt version that made it. */
+      version: string;
+    }[];
+  };
+
+  /**
+   * Delete old backups: `POST /backups/prune`, needs `admin`.
+   *
+   * Keeps the newest --keep backups in the data folder's backups/ (or at --to) and deletes the
+   * others; lists those deleted.
+   */
+  "backups.prune": {
+    input: {
+      /** How many of the newest backups to keep. */
+      keep: number;
+      /**
+       * Where backups go: a folder's absolute path on the server's machine, or s3://bucket/prefix
+       * (default: the data folder's backups/).
+       */
+      to?: string;
+    };
+    output: {
+      name: string;
+      location: string;
+      bytes: number;
+      /** When the snapshot began (UTC, to the second). */
+      createdAt: string;
+      /** The fazt version that made it. */
+      version: string;
+    }[];
+  };
 }
 
 /** An operation's name. */
@@ -1842,4 +1944,7 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
   "backups.set_target": { method: "PUT", path: "/backups/targets", rest: "body" },
   "backups.list_targets": { method: "GET", path: "/backups/targets" },
   "backups.remove_target": { method: "DELETE", path: "/backups/targets", rest: "query" },
+  "backups.create": { method: "POST", path: "/backups", rest: "body" },
+  "backups.list": { method: "GET", path: "/backups", rest: "query" },
+  "backups.prune": { method: "POST", path: "/backups/prune", rest: "body" },
 };

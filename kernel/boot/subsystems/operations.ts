@@ -10,7 +10,6 @@ import { createAppService } from "../../services/apps/app_service.ts";
 import { createDeployService } from "../../services/apps/deploy_service.ts";
 import { createRouteService } from "../../services/routing/route_service.ts";
 import { createDomainService } from "../../services/routing/domain_service.ts";
-import { createS3CredentialStore } from "../../services/backup/s3_credentials.ts";
 import type { Database } from "../../store/database.ts";
 import type { Services, StorageStats } from "../../ops/services.ts";
 import { VERSION } from "../../core/version.ts";
@@ -67,7 +66,7 @@ export const operations: Subsystem = {
       owners: ctx.get("owners"),
       devices: ctx.get("devices"),
       secrets: ctx.get("secrets"),
-      backupTargets: createS3CredentialStore({ db, key: ctx.get("secretKey") }),
+      backupTargets: ctx.get("backupTargets"),
       logs: ctx.get("logs"),
       appData: ctx.get("appData"),
       runtime: ctx.get("runtime"),
@@ -82,6 +81,8 @@ export const operations: Subsystem = {
       },
       limits: ctx.get("limits"),
       tls: ctx.find("tls"),
+      backups: ctx.get("backups"),
+      backupSchedule: () => ctx.get("backupSchedule")?.status() ?? null,
     });
   },
 };

@@ -1,6 +1,8 @@
 /**
- * The store subsystem: the data folder, its temp folder (emptied at every
- * boot, so a crashed upload leaves nothing), and the kernel database with
+ * The store subsystem: the data folder (first finishing a restore that a
+ * crash cut short, see `services/backup/restore.ts`), its temp folder
+ * (emptied at every boot, so a crashed upload leaves nothing), and the
+ * kernel database with
  * its migrations. Installed first, closed last: its shutdown writes every
  * buffered counter, then closes the database.
  *
@@ -10,6 +12,7 @@ import { join } from "node:path";
 import { type Database, openDatabase } from "../../store/database.ts";
 import { KERNEL_MIGRATIONS } from "../../store/schema.ts";
 import { KERNEL_DB_FILE } from "../config.ts";
+import { finishInterruptedRestore } from "../../services/backup/restore.ts";
 import type { Subsystem } from "../subsystem.ts";
 
 declare module "../subsystem.ts" {
@@ -29,6 +32,7 @@ export const store: Subsystem = {
   async install(ctx) {
     const { dataDir } = ctx.config;
     ctx.provide("startedAt", Date.now());
+    await finishInterruptedRestore(dataDir);
     await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
     const tmpDir = join(dataDir, "tmp");
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});

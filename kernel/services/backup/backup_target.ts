@@ -21,9 +21,18 @@ export interface BackupTarget {
   /** Where, for messages and listings: a folder path or `s3://bucket/prefix`. */
   readonly location: string;
   /**
+   * A local folder on the same file system as the target, where the
+   * backup service builds the archive so that {@linkcode put} is a rename
+   * (folders); absent when the archive is built in the data folder's
+   * `tmp/` and uploaded (S3).
+   */
+  readonly stagingDir?: string;
+  /**
    * Stores the finished archive at local path `file` under `name`. A
    * partial upload or copy never shows in {@linkcode list} (folders write a
    * temporary name and rename; S3 objects appear only when complete).
+   * It may move `file` away instead of copying it; the caller deletes it
+   * afterwards if it is still there.
    */
   put(name: string, file: string): Promise<void>;
   /** Every backup there, newest first. */

@@ -11,7 +11,8 @@
 import type { Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
 import { seal, unseal } from "../secrets/sealing.ts";
-import { createS3Target, parseS3Location, type S3TargetOptions } from "./s3_target.ts";
+import type { S3TargetOptions } from "./s3_target.ts";
+import { parseS3Location } from "./s3_location.ts";
 
 /** What the owner gives to save an S3 target. */
 export interface S3TargetInput {
@@ -149,6 +150,8 @@ export function createS3CredentialStore(options: S3CredentialStoreOptions): S3Cr
       }
       const endpoint = input.endpoint?.trim() || null;
       // Checks the endpoint the way a backup will use it, and the bucket when asked.
+      // The client loads only when a target is saved (and at its first backup).
+      const { createS3Target } = await import("./s3_target.ts");
       const target = createS3Target({
         location,
         endpoint: endpoint ?? undefined,

@@ -20,6 +20,7 @@ import type { BackupTarget, StoredBackup } from "./backup_target.ts";
 import { EMPTY_SHA256, type S3Credentials, signV4 } from "./s3_signer.ts";
 import { parseListPage, parseS3Error } from "./s3_xml.ts";
 import { openSocket } from "./s3_socket.ts";
+import { parseS3Location, validSegment } from "./s3_location.ts";
 
 /** The largest object one PUT may create (S3's limit). */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
@@ -43,52 +44,6 @@ export interface S3TargetOptions extends S3Credentials {
   pageSize?: number;
   /** Extra root certificates (PEM) to trust: a self-hosted server with a private CA, tests. */
   caCerts?: string[];
-}
-
-/** A parsed `s3://` location. */
-export interface S3Location {
-  /** The bucket. */
-  bucket: string;
-  /** The key prefix, empty or ending in `/`. */
-  prefix: string;
-  /** The normalized location: `s3://bucket` or `s3://bucket/prefix` (no trailing slash). */
-  location: string;
-}
-
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/** Parses and normalizes `s3://bucket/prefix`; throws `invalid_input` for anything else. */
-export function parseS3Location(location: string): S3Location {
-  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(location.trim());
-  const bucket = m?.[1] ?? "";
-  if (!m || !BUCKET.test(bucket) || bucket.includes("..")) {
-    throw new FaztError(
-      "invalid_input",
-      `"${location}" is not an S3 location. Write s3://bucket or s3://bucket/prefix (bucket names are 3–63 lower-case letters, digits, dots and hyphens).`,
-      { details: { location } },
-    );
-  }
-  const path = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
-  const segments = path === "" ? [] : path.split("/");
-  if (segments.some((s) => !validSegment(s)) || path.length > 512) {
-    throw new FaztError(
-      "invalid_input",
-      `The prefix of "${location}" has an empty, "." or ".." part or a control character. Use a plain folder-like prefix such as s3://${bucket}/fazt.`,
-      { details: { location } },
-    );
-  }
-  return {
-    bucket,
-    prefix: path === "" ? "" : `${path}/`,
-    location: path === "" ? `s3://${bucket}` : `s3://${bucket}/${path}`,
-  };
-}
-
-// deno-lint-ignore no-control-regex -- control characters are what it refuses
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function validSegment(s: string): boolean {
-  return s !== "" && s !== "." && s !== ".." && !CONTROL.test(s);
 }
 
 /** Percent-encodes a key for a URL path, keeping its `/` (RFC 3986, as SigV4 canonicalizes it). */

@@ -93,3 +93,32 @@ Deno.test("bad HTTPS settings are refused with a message naming the flag", () =>
     );
   }
 });
+
+Deno.test("scheduled backups: --backup-every in d/h/m (1m at least), keep and folder", () => {
+  assert.deepEqual(
+    [settings([]).backupEveryMs, settings([]).backupKeep, settings([]).backupTo],
+    [null, 7, null],
+  );
+  const s = settings(["--backup-every", "1h30m", "--backup-keep", "3", "--backup-to", "bk"]);
+  assert.deepEqual([s.backupEveryMs, s.backupKeep], [90 * 60_000, 3]);
+  assert.ok(s.backupTo!.startsWith("/") && s.backupTo!.endsWith("/bk"), "made absolute");
+  const e = settings([], { FAZT_BACKUP_EVERY: "7d", FAZT_BACKUP_TO: "s3://b/p" });
+  assert.deepEqual([e.backupEveryMs, e.backupTo], [7 * 86_400_000, "s3://b/p"]);
+  assert.equal(settings(["--backup-every", "24h"]).backupEveryMs, 86_400_000);
+  for (
+    const [argv, pattern] of [
+      [["--backup-every", "30s"], /--backup-every must be a duration from 1m/],
+      [["--backup-every", "0m"], /--backup-every must be a duration/],
+      [["--backup-every", "h"], /--backup-every must be a duration/],
+      [["--backup-keep", "3"], /add --backup-every/],
+      [["--backup-every", "1h", "--backup-keep", "0"], /--backup-keep must be a whole number/],
+    ] as const
+  ) {
+    assert.throws(
+      () => settings([...argv]),
+      (e: unknown) =>
+        e instanceof FaztError && e.code === "invalid_input" && pattern.test(e.message),
+      argv.join(" "),
+    );
+  }
+});

@@ -176,7 +176,7 @@ Deno.test("fazt backup target set: the secret comes from the environment or stdi
   }
 });
 
-Deno.test("the real fazt process reads the secret from stdin and checks the bucket", async () => {
+Deno.test("the real fazt process reads the secret from stdin, checks the bucket, and backs up there", async () => {
   await withS3rver(async (endpoint) => {
     const dataDir = await dataFolder();
     try {
@@ -213,6 +213,26 @@ Deno.test("the real fazt process reads the secret from stdin and checks the buck
       assert.equal(list.code, 0, list.stderr);
       assert.match(list.stdout, /s3:\/\/backups\/box .*S3RVER.*\*\*\*\*/);
       assert.equal(list.stdout.includes("no-such-bucket"), false, "a failed check saves nothing");
+
+      // Backups go to the saved target, are listed from it and pruned there.
+      const backup = (args: string[]) =>
+        cli(["backup", ...args, "--to", "s3://backups/box", "--data", dataDir, "--json"]);
+      for (let i = 0; i < 2; i++) {
+        // Archive names have one-second resolution; each CLI run here is its own kernel.
+        if (i > 0) await new Promise((r) => setTimeout(r, 1_100));
+        const made = await backup(["create"]);
+        assert.equal(made.code, 0, made.stderr);
+        assert.equal(JSON.parse(made.stdout).location, "s3://backups/box");
+      }
+      const stored = await backup(["list"]);
+      assert.equal(stored.code, 0, stored.stderr);
+      const names = (JSON.parse(stored.stdout) as { name: string }[]).map((b) => b.name);
+      assert.equal(names.length, 2);
+      assert.ok(names.every((n) => /^fazt-backup-\d{8}T\d{6}Z-.+\.tar$/.test(n)), names.join());
+      const pruned = await backup(["prune", "--keep", "1"]);
+      assert.equal(pruned.code, 0, pruned.stderr);
+      const left = JSON.parse((await backup(["list"])).stdout) as { name: string }[];
+      assert.deepEqual(left.map((b) => b.name), [names[0]]);
     } finally {
       await Deno.remove(dataDir, { recursive: true });
     }

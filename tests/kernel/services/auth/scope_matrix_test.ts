@@ -225,6 +225,9 @@ const EXAMPLES: Record<string, Example> = {
     path: "/apps/demo/memory-limit",
     body: { limitMb: 256 },
   }),
+  "backups.create": () => ({ method: "POST", path: "/backups", body: {} }),
+  "backups.list": () => ({ method: "GET", path: "/backups" }),
+  "backups.prune": () => ({ method: "POST", path: "/backups/prune", body: { keep: 5 } }),
 };
 
 /** The rule under test. */

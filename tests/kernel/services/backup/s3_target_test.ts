@@ -11,9 +11,9 @@ import { FaztError } from "../../../../kernel/core/errors.ts";
 import {
   createS3Target,
   MAX_SINGLE_PUT_BYTES,
-  parseS3Location,
   type S3TargetOptions,
 } from "../../../../kernel/services/backup/s3_target.ts";
+import { parseS3Location } from "../../../../kernel/services/backup/s3_location.ts";
 import { signV4 } from "../../../../kernel/services/backup/s3_signer.ts";
 import { S3RVER_ACCESS_KEY_ID, withS3rver } from "../../../_helpers/s3rver.ts";
 import { createTestCa } from "../../../_helpers/openssl.ts";
