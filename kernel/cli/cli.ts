@@ -43,6 +43,8 @@ export interface CliIo {
    * Ends a streaming command when aborted (default: SIGINT or SIGTERM).
    */
   interrupt?: AbortSignal;
+  /** Where a download command writes its bytes without `-o` (default: the process's stdout). */
+  stdout?: WritableStream<Uint8Array>;
 }
 
 const GLOBAL_FLAGS = [
@@ -90,7 +92,7 @@ function usage(op: AnyOperation): string {
       return f.optional ? ` [${many}]` : ` ${many}`;
     })
       .join("")
-  } [--json]`;
+  }${op.http.download ? " [-o FILE]" : ""} [--json]`;
 }
 
 function commandHelp(op: AnyOperation): string {
@@ -280,6 +282,77 @@ async function prepareDeploy(
   input.finish = () => bar.finish();
 }
 
+/**
+ * `-o FILE` / `--output FILE` of a download command, taken out of `argv`
+ * (it is not an operation input).
+ */
+function takeOutputFlag(argv: string[]): { argv: string[]; output?: string } {
+  const rest: string[] = [];
+  let output: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === "-o" || a === "--output") {
+      output = argv[++i];
+      if (output === undefined) {
+        throw new FaztError("invalid_input", `The flag ${a} needs a file name.`);
+      }
+    } else if (a.startsWith("--output=")) output = a.slice("--output=".length);
+    else rest.push(a);
+  }
+  return { argv: rest, output };
+}
+
+/** An upload command's positional names a file: its bytes are streamed as the body. */
+async function prepareUpload(op: AnyOperation, input: Record<string, unknown>): Promise<void> {
+  const field = op.http.upload!.field;
+  const path = String(input[field]);
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (!info?.isFile) {
+    throw new FaztError("invalid_input", `No file at "${path}".`, { details: { path } });
+  }
+  const file = await Deno.open(path);
+  input[field] = new Upload(file.readable, info.size);
+}
+
+/**
+ * Runs a download operation and writes the body to `output` (written to a
+ * temporary name, renamed when complete) or to standard output.
+ */
+async function downloadCommand(
+  op: AnyOperation,
+  input: Record<string, unknown>,
+  target: Target,
+  io: CliIo,
+  output: string | undefined,
+): Promise<number> {
+  try {
+    const res = await target.client.respond(op, input);
+    if (!res.body) throw new FaztError("internal", "The server sent no body.");
+    if (output === undefined) {
+      await res.body.pipeTo(io.stdout ?? Deno.stdout.writable, { preventClose: !io.stdout });
+      return 0;
+    }
+    const partial = `${output}.partial`;
+    const file = await Deno.open(partial, { create: true, write: true, truncate: true });
+    try {
+      await res.body.pipeTo(file.writable);
+    } catch (err) {
+      await Deno.remove(partial).catch(() => {});
+      throw new FaztError("unavailable", `The download broke off: ${(err as Error).message}.`);
+    }
+    await Deno.rename(partial, output);
+    const size = (await Deno.stat(output)).size;
+    io.err(`wrote ${output} (${formatBytes(size)})`);
+    return 0;
+  } finally {
+    await target.close();
+  }
+}
+
 /** Runs the CLI with `argv` and returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let json = false;
@@ -333,12 +406,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           : `Unknown command "${argv[0]}". Run \`fazt help\` to see the commands.`,
       );
     }
+    const booleanFields = inputFields(op).filter((f) => f.kind === "boolean").map((f) => f.name);
     const booleans = new Set([
       "json",
       "help",
-      ...inputFields(op).filter((f) => f.kind === "boolean").map((f) => f.name),
+      ...booleanFields,
+      ...Object.entries(op.cli.flagAliases ?? {}).filter(([, f]) => booleanFields.includes(f))
+        .map(([alias]) => alias),
     ]);
-    const args = parseArgs(argv, booleans);
+    const download = op.http.download ? takeOutputFlag(argv) : undefined;
+    const args = parseArgs(download?.argv ?? argv, booleans);
     json = boolFlag(args, "json");
     if (boolFlag(args, "help")) {
       io.out(commandHelp(op));
@@ -347,6 +424,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const input = buildInput(op, args);
     await readFileFlags(op, input);
     if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
+    if (op.http.upload && op.name !== "apps.deploy") await prepareUpload(op, input);
     const finish = input.finish as (() => void) | undefined;
     delete input.finish;
     // An empty variable counts as unset (e.g. `FAZT_URL= fazt …`).
@@ -358,6 +436,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       remotesFile: remotesPath((name) => io.env(name)),
     });
     if (op.http.stream) return await streamCommand(op, input, target, io, json);
+    if (download) return await downloadCommand(op, input, target, io, download.output);
     let output: unknown;
     try {
       output = await target.client.call(op, input);

@@ -17,11 +17,13 @@ import { SECRET_OPERATIONS } from "./secret_ops.ts";
 import { LOG_OPERATIONS } from "./log_ops.ts";
 import { DEPLOY_FILES_OPERATIONS } from "./deploy_files_ops.ts";
 import { DATA_OPERATIONS } from "./data_ops.ts";
+import { APP_TRANSFER_OPERATIONS } from "./app_transfer_ops.ts";
 
 /** Every operation, in display order. */
 export const OPERATIONS: readonly AnyOperation[] = [
   ...APP_OPERATIONS,
   ...DEPLOY_FILES_OPERATIONS,
+  ...APP_TRANSFER_OPERATIONS,
   ...ROUTE_OPERATIONS,
   ...DOMAIN_OPERATIONS,
   ...CERT_OPERATIONS,
