@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { backup, DatabaseSync } from "node:sqlite";
+import type { Zip } from "fflate";
 import { FaztError } from "../../core/errors.ts";
 import { VERSION } from "../../core/version.ts";
 import { findApp } from "./app_service.ts";
@@ -186,31 +187,17 @@ async function* zipEntries(
   done: () => Promise<void> | void,
 ): AsyncGenerator<Uint8Array> {
   try {
-    const { Zip, ZipDeflate, ZipPassThrough } = await import("fflate");
-    const out: Uint8Array[] = [];
-    let failure: Error | null = null;
-    const zip = new Zip((err, chunk) => {
-      if (err) failure = err;
-      else out.push(chunk);
+    const fflate = await import("fflate");
+    const sink: ZipSink = { fflate, out: [], failure: null, zip: undefined! };
+    sink.zip = new fflate.Zip((err, chunk) => {
+      if (err) sink.failure = err;
+      else sink.out.push(chunk);
     });
-    async function* add(
+    const add = (
       name: string,
       compress: boolean,
       chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    ): AsyncGenerator<Uint8Array> {
-      const entry = compress ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name);
-      zip.add(entry);
-      let previous: Uint8Array | undefined;
-      for await (const chunk of chunks) {
-        if (previous) entry.push(previous);
-        previous = chunk;
-        if (failure) throw failure;
-        yield* out.splice(0);
-      }
-      entry.push(previous ?? new Uint8Array(), true);
-      if (failure) throw failure;
-      yield* out.splice(0);
-    }
+    ) => addEntry(sink, name, compress, chunks);
     yield* add(ARCHIVE_MANIFEST_FILE, true, [
       new TextEncoder().encode(JSON.stringify(manifest, null, 2)),
     ]);
@@ -226,10 +213,41 @@ async function* zipEntries(
       const file = await Deno.open(join(dataDir!, DATA_SOURCES[d.path]));
       yield* add(d.path, true, file.readable);
     }
-    zip.end();
-    if (failure) throw failure;
-    yield* out.splice(0);
+    sink.zip.end();
+    if (sink.failure) throw sink.failure;
+    yield* sink.out.splice(0);
   } finally {
     await done();
   }
+}
+
+/** The zip being written and the output it has produced but not yet handed out. */
+interface ZipSink {
+  fflate: typeof import("fflate");
+  zip: Zip;
+  out: Uint8Array[];
+  failure: Error | null;
+}
+
+/** Adds one entry, yielding the zip's output as the entry's chunks go in. */
+async function* addEntry(
+  sink: ZipSink,
+  name: string,
+  compress: boolean,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  const entry = compress
+    ? new sink.fflate.ZipDeflate(name, { level: 6 })
+    : new sink.fflate.ZipPassThrough(name);
+  sink.zip.add(entry);
+  let previous: Uint8Array | undefined;
+  for await (const chunk of chunks) {
+    if (previous) entry.push(previous);
+    previous = chunk;
+    if (sink.failure) throw sink.failure;
+    yield* sink.out.splice(0);
+  }
+  entry.push(previous ?? new Uint8Array(), true);
+  if (sink.failure) throw sink.failure;
+  yield* sink.out.splice(0);
 }
