@@ -44,7 +44,7 @@ export interface CliIo {
    */
   interrupt?: AbortSignal;
   /** Where a download command writes its bytes without `-o` (default: the process's stdout). */
-  stdout?: WritableStream<Uint8Array>;
+  downloadTo?: WritableStream<Uint8Array>;
 }
 
 const GLOBAL_FLAGS = [
@@ -333,7 +333,7 @@ async function downloadCommand(
     const res = await target.client.respond(op, input);
     if (!res.body) throw new FaztError("internal", "The server sent no body.");
     if (output === undefined) {
-      await res.body.pipeTo(io.stdout ?? Deno.stdout.writable, { preventClose: !io.stdout });
+      await res.body.pipeTo(io.downloadTo ?? Deno.stdout.writable, { preventClose: !io.downloadTo });
       return 0;
     }
     const partial = `${output}.partial`;
