@@ -17,6 +17,11 @@ import { unzipSync, zipSync } from "fflate";
 import { faztCommand, startServer, type TestServer } from "../_helpers/server.ts";
 import { craftZip } from "../_helpers/zip_craft.ts";
 import { openDatabase } from "../../kernel/store/database.ts";
+import { Client } from "@modelcontextprotocol/sdk/client";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { APPDATA_MIGRATIONS } from "../../kernel/services/appdata/store_schema.ts";
 
 const enc = new TextEncoder();
@@ -329,6 +334,47 @@ Deno.test("an app moves from server A to server B with its files and, when asked
       );
       assert.deepEqual(names.sort(), ["blog", "kept", "nodata"]);
     });
+
+    await t.step(
+      "MCP: apps_export returns the archive as base64, apps_import takes it back",
+      async () => {
+        const client = new Client({ name: "fazt-e2e", version: "1.0.0" });
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(`${b.url}/_fazt/mcp`), {
+            requestInit: { headers: { authorization: `Bearer ${b.token}` } },
+          }),
+        );
+        try {
+          const exported = await client.callTool({
+            name: "apps_export",
+            arguments: { app: "blog", withData: true },
+          }) as CallToolResult;
+          assert.ok(!exported.isError, JSON.stringify(exported.content));
+          const out = exported.structuredContent as {
+            filename: string;
+            size: number;
+            content_base64: string;
+          };
+          assert.equal(out.filename, "blog.fazt");
+          const zip = Uint8Array.fromBase64(out.content_base64);
+          assert.equal(zip.length, out.size);
+          assert.ok(entries(zip)["data/store.db"]);
+          const imported = await client.callTool({
+            name: "apps_import",
+            arguments: { archive_base64: out.content_base64, name: "viamcp" },
+          }) as CallToolResult;
+          assert.ok(!imported.isError, JSON.stringify(imported.content));
+          const reply = imported.structuredContent as unknown as ImportReply;
+          assert.equal(reply.app.name, "viamcp");
+          assert.equal(reply.withData, true);
+          assert.deepEqual(await filesOf(b, "viamcp"), sourceFiles);
+          assert.deepEqual(storeRows(b.dataDir, reply.app.id), sourceRows);
+          await json(await b.api("DELETE", "/apps/viamcp"));
+        } finally {
+          await client.close();
+        }
+      },
+    );
 
     await t.step(
       "an export over REST is a zip attachment; an app-limited token reaches only its app",
