@@ -333,7 +333,9 @@ async function downloadCommand(
     const res = await target.client.respond(op, input);
     if (!res.body) throw new FaztError("internal", "The server sent no body.");
     if (output === undefined) {
-      await res.body.pipeTo(io.downloadTo ?? Deno.stdout.writable, { preventClose: !io.downloadTo });
+      await res.body.pipeTo(io.downloadTo ?? Deno.stdout.writable, {
+        preventClose: !io.downloadTo,
+      });
       return 0;
     }
     const partial = `${output}.partial`;
