@@ -58,6 +58,13 @@ export interface ExportService {
   exportApp(ref: string, options: { withData: boolean }): Promise<AppExport>;
 }
 
+/**
+ * Entries from this size up are stored uncompressed: the import's zip-bomb
+ * check refuses entries of 1 MiB or more that inflate over 200:1, which a
+ * file of zeros (or a database of empty pages) would.
+ */
+const DEFLATE_MAX_BYTES = 1024 * 1024;
+
 const DATA_SOURCES: Record<(typeof ARCHIVE_DATA_FILES)[number], string> = {
   "data/store.db": STORE_DB_FILE,
   "data/sql.db": SQL_DB_FILE,
@@ -177,7 +184,8 @@ async function hashFile(path: string): Promise<{ size: number; sha256: string }>
 
 /**
  * The zip, produced entry by entry as the consumer pulls: `fazt-app.json`,
- * the files (deflated when compressible), the data snapshots. `done` runs
+ * the files (small compressible ones deflated), the data snapshots (small
+ * ones deflated). `done` runs
  * when the stream ends or is cancelled.
  */
 async function* zipEntries(
@@ -205,13 +213,13 @@ async function* zipEntries(
       const chunks = f.size === 0 ? [] : streamBlob(conn, f.sha256, 0, f.size - 1);
       yield* add(
         `${ARCHIVE_FILES_PREFIX}${f.path}`,
-        isCompressible(contentTypeFor(f.path)),
+        f.size < DEFLATE_MAX_BYTES && isCompressible(contentTypeFor(f.path)),
         chunks,
       );
     }
     for (const d of manifest.data) {
       const file = await Deno.open(join(dataDir!, DATA_SOURCES[d.path]));
-      yield* add(d.path, true, file.readable);
+      yield* add(d.path, d.size < DEFLATE_MAX_BYTES, file.readable);
     }
     sink.zip.end();
     if (sink.failure) throw sink.failure;

@@ -127,9 +127,15 @@ export function createImportService(options: ImportServiceOptions): ImportServic
     try {
       const size = await spool(input.archive, file, options.maxUploadBytes);
       const src = fileSource(file, size);
-      const entries = await inspectArchive(src, limits);
+      // Data snapshots may be as large as the upload; files keep the deploy's limits.
+      const entries = await inspectArchive(src, {
+        ...limits,
+        maxFileBytes: Math.max(limits.maxFileBytes, options.maxUploadBytes),
+        maxTotalBytes: limits.maxTotalBytes + options.maxUploadBytes,
+      });
       const manifest = await readArchiveManifest(src, entries);
       const { files, data } = matchEntries(manifest, entries);
+      checkFileLimits(files, limits);
       const checked = await checkFiles(src, files);
       for (const c of checked) {
         const listed = manifest.files.find((f) => f.path === c.file.path)!;
@@ -186,6 +192,28 @@ export function createImportService(options: ImportServiceOptions): ImportServic
   }
 
   return { importApp };
+}
+
+/** The deploy's size limits, for the version's files. */
+function checkFileLimits(files: ArchiveFile[], limits: ArchiveLimits): void {
+  let total = 0;
+  for (const f of files) {
+    total += f.size;
+    if (f.size > limits.maxFileBytes) {
+      throw new FaztError(
+        "payload_too_large",
+        `The file "${f.path}" is larger than ${limits.maxFileBytes} bytes, the most one file of an app may have.`,
+        { details: { reason: "file_too_large", entry: f.path, limit: limits.maxFileBytes } },
+      );
+    }
+  }
+  if (total > limits.maxTotalBytes) {
+    throw new FaztError(
+      "payload_too_large",
+      `The app's files add up to more than ${limits.maxTotalBytes} bytes, the most one version may have.`,
+      { details: { reason: "total_too_large", limit: limits.maxTotalBytes } },
+    );
+  }
 }
 
 async function readEntry(src: RandomAccessSource, f: ArchiveFile): Promise<Uint8Array> {

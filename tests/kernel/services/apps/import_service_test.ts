@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withKernel } from "../../../_helpers/kernel.ts";
 import { FaztError } from "../../../../kernel/core/errors.ts";
+import { zipSync } from "fflate";
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -57,6 +58,30 @@ Deno.test("an export of one kernel imports into another, with a new or the same 
         [fresh.app.id, sourceId].sort(),
       );
       assert.deepEqual([...Deno.readDirSync(join(b.dataDir, "tmp"))], []);
+    });
+  });
+});
+
+Deno.test("an app holding megabytes of zeros survives the import's zip-bomb check", async () => {
+  await withKernel(async (a) => {
+    const zeros = new Uint8Array(4 * 1024 * 1024);
+    const zip = zipSync({ "index.html": new TextEncoder().encode("z"), "zeros.txt": zeros }, {
+      level: 0,
+    });
+    const deployed = await a.api("POST", "/deploy?app=zeros", {
+      raw: { body: zip as Uint8Array<ArrayBuffer>, type: "application/zip" },
+    });
+    assert.equal(deployed.status, 200, await deployed.text());
+    const id = a.kernel.services.apps.resolve("zeros").id;
+    await a.kernel.services.appData.forApp(id).blobs.put("empty.bin", zeros);
+    const out = await a.kernel.services.appExport.exportApp("zeros", { withData: true });
+    const archive = await bytesOf(out.stream);
+    await withKernel(async (b) => {
+      const result = await b.kernel.services.appImport.importApp({ archive: streamOf(archive) });
+      const blob = await b.kernel.services.appData.forApp(result.app.id).blobs.get("empty.bin");
+      assert.equal(blob?.bytes.length, zeros.length);
+      const file = b.kernel.services.apps.readFile("zeros", "zeros.txt", undefined, 8 << 20);
+      assert.deepEqual(file.bytes, zeros);
     });
   });
 });
