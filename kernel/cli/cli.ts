@@ -333,6 +333,13 @@ async function downloadCommand(
     const res = await target.client.respond(op, input);
     if (!res.body) throw new FaztError("internal", "The server sent no body.");
     if (output === undefined) {
+      if (!io.downloadTo && Deno.stdout.isTerminal()) {
+        await res.body.cancel();
+        throw new FaztError(
+          "invalid_input",
+          `${op.name} answers with a file; give -o FILE or redirect the output (> FILE).`,
+        );
+      }
       await res.body.pipeTo(io.downloadTo ?? Deno.stdout.writable, {
         preventClose: !io.downloadTo,
       });
@@ -448,6 +455,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (json) io.out(JSON.stringify(output, null, 2));
     else if (op.name === "apps.deploy") io.out(describeDeploy(output as DeployOutput));
+    else if (op.name === "apps.import") io.out(describeImport(output as ImportOutput));
     else io.out(formatOutput(output, op.cli.columns));
     return 0;
   } catch (err) {
@@ -520,6 +528,24 @@ interface DeployOutput {
   app: { id: string; name: string; url: string };
   version: { number: number; files: number; bytes: number };
   created: boolean;
+}
+
+interface ImportOutput {
+  app: { id: string; name: string; url: string };
+  version: { files: number; bytes: number };
+  sourceId: string;
+  withData: boolean;
+}
+
+function describeImport(o: ImportOutput): string {
+  return [
+    `Imported ${o.app.name}: version 1 is live (${o.version.files} files, ${
+      formatBytes(o.version.bytes)
+    }${o.withData ? ", with its data" : ", without data"})`,
+    `  id    ${o.app.id}${o.app.id === o.sourceId ? " (kept)" : ` (was ${o.sourceId})`}`,
+    `  name  ${o.app.name}`,
+    `  url   ${o.app.url}`,
+  ].join("\n");
 }
 
 function describeDeploy(o: DeployOutput): string {
