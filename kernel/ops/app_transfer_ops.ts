@@ -11,6 +11,8 @@ import { defineOperation } from "./operation.ts";
 import { Upload, uploadSchema } from "./upload.ts";
 import { Download, downloadSchema } from "./download.ts";
 import { AppView, appView, VersionView, versionView } from "./app_ops.ts";
+import { hasScope } from "../services/auth/scopes.ts";
+import { FaztError } from "../core/errors.ts";
 
 /** The media type of a `.fazt` archive (a zip). */
 export const APP_ARCHIVE_TYPE = "application/zip";
@@ -31,7 +33,7 @@ export const exportApp = defineOperation({
   name: "apps.export",
   summary: "Export an app as a .fazt archive",
   description:
-    "Streams a .fazt archive (a zip) of the app's live version: its files, app.json and, with withData, snapshots of its kv, documents, blobs and SQL database taken while it runs. Secrets are never exported. Import it on any fazt server with apps.import.",
+    "Streams a .fazt archive (a zip) of the app's live version: its files, app.json and, with withData (which also needs the data:read scope), snapshots of its kv, documents, blobs and SQL database taken while it runs. Secrets are never exported. Import it on any fazt server with apps.import.",
   input: z.strictObject({
     app: z.string().min(1).max(100).describe("App name or ID."),
     withData: queryBool().optional().describe(
@@ -44,7 +46,14 @@ export const exportApp = defineOperation({
   hints: { readOnly: true },
   http: { method: "GET", path: "/apps/{app}/export", download: { contentType: APP_ARCHIVE_TYPE } },
   cli: { words: ["app", "export"], positionals: ["app"], flagAliases: { "with-data": "withData" } },
-  handler: async ({ app, withData }, { services }) => {
+  handler: async ({ app, withData }, { services, principal }) => {
+    if (withData === true && !hasScope(principal, "data:read")) {
+      throw new FaztError(
+        "forbidden",
+        'Exporting an app with its data also needs the "data:read" scope. Export without data, or use a token that has it.',
+        { details: { operation: "apps.export", scope: "data:read" } },
+      );
+    }
     const out = await services.appExport.exportApp(app, { withData: withData === true });
     return new Download(out.stream, out.filename, APP_ARCHIVE_TYPE);
   },

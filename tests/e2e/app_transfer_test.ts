@@ -377,7 +377,7 @@ Deno.test("an app moves from server A to server B with its files and, when asked
     );
 
     await t.step(
-      "an export over REST is a zip attachment; an app-limited token reaches only its app",
+      "an export over REST is a zip attachment; data needs data:read; an app-limited token reaches only its app",
       async () => {
         const res = await a.api("GET", "/apps/blog/export?withData=true");
         assert.equal(res.status, 200);
@@ -402,6 +402,20 @@ Deno.test("an app moves from server A to server B with its files and, when asked
             ...init,
             headers: { authorization: `Bearer ${token.token}`, ...init.headers },
           });
+        const readOnly = await json<{ token: string }>(
+          await a.api("POST", "/tokens", { name: "files-only", scopes: ["apps:read"] }),
+          201,
+        );
+        const noData = await fetch(`${a.url}/_fazt/api/apps/blog/export?withData=true`, {
+          headers: { authorization: `Bearer ${readOnly.token}` },
+        });
+        const refused = await json<{ error: { code: string; message: string } }>(noData, 403);
+        assert.match(refused.error.message, /data:read/);
+        const filesOnly = await fetch(`${a.url}/_fazt/api/apps/blog/export`, {
+          headers: { authorization: `Bearer ${readOnly.token}` },
+        });
+        assert.equal(filesOnly.status, 200);
+        await filesOnly.body?.cancel();
         const own = await as("/apps/blog/export");
         assert.equal(own.status, 200);
         await own.body?.cancel();
