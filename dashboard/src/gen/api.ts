@@ -486,8 +486,9 @@ export interface Operations {
    * Export an app as a .fazt archive: `GET /apps/{app}/export`, needs `apps:read`.
    *
    * Streams a .fazt archive (a zip) of the app's live version: its files, app.json and, with
-   * withData, snapshots of its kv, documents, blobs and SQL database taken while it runs. Secrets
-   * are never exported. Import it on any fazt server with apps.import.
+   * withData (which also needs the data:read scope), snapshots of its kv, documents, blobs and SQL
+   * database taken while it runs. Secrets are never exported. Import it on any fazt server with
+   * apps.import.
    */
   "apps.export": {
     input: {
