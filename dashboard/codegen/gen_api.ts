@@ -80,6 +80,8 @@ interface OperationShape {
   route: Json;
   stream: boolean;
   upload: string | undefined;
+  /** The answer is a file (a binary body), not JSON. */
+  download: boolean;
 }
 
 /**
@@ -135,6 +137,9 @@ function shapeOf(
   const content = isJson(success) && isJson(success.content) ? success.content : {};
   const sse = content["text/event-stream"];
   const stream = isJson(sse);
+  const download = Object.values(content).some((c) =>
+    isJson(c) && isJson(c.schema) && c.schema.format === "binary"
+  );
   const jsonOut = content["application/json"];
   const output = stream ? sse["x-fazt-event-data"] : isJson(jsonOut) ? jsonOut.schema : undefined;
 
@@ -162,6 +167,7 @@ function shapeOf(
     route,
     stream,
     upload: uploadField,
+    download,
   };
 }
 
@@ -259,6 +265,9 @@ function apiModule(ops: OperationShape[], components: Json): string {
     "",
     "/** The operations that take a raw upload as the request body. */",
     `export type UploadOp = ${names((op) => op.upload !== undefined)};`,
+    "",
+    "/** The operations that answer with a file to save (a binary body). */",
+    `export type DownloadOp = ${names((op) => op.download)};`,
     "",
     "/** Where an operation's input goes in an HTTP request to `/_fazt/api`. */",
     "export interface OperationRoute {",

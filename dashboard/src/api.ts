@@ -8,18 +8,20 @@
  * - {@linkcode upload}: an operation whose input includes a raw upload
  *   (a deploy's zip), with upload progress;
  * - {@linkcode follow}: an operation that answers with server-sent events
- *   (the log tail).
+ *   (the log tail);
+ * - {@linkcode downloadUrl}: where the browser saves an operation's file
+ *   from (an app's export).
  *
  * @module
  */
-import type { Input, OpName, Output, StreamOp, UploadOp } from "./gen/api.ts";
+import type { DownloadOp, Input, OpName, Output, StreamOp, UploadOp } from "./gen/api.ts";
 import { requestFor } from "./lib/request.ts";
 
 export type { Input, OpName, Output, Scope } from "./gen/api.ts";
 export { SCOPES } from "./gen/api.ts";
 
 /** The operations answered with one JSON value. */
-export type JsonOp = Exclude<OpName, StreamOp | UploadOp>;
+export type JsonOp = Exclude<OpName, StreamOp | UploadOp | DownloadOp>;
 
 /** The input argument: optional for operations that take nothing required. */
 export type InputArg<N extends OpName> = Record<string, never> extends Input<N> ? [Input<N>?]
@@ -159,4 +161,12 @@ export function follow<N extends StreamOp>(
   es.onerror = () => handlers.onError(es.readyState === EventSource.CLOSED);
   es.onmessage = (e) => handlers.onMessage(JSON.parse(e.data) as Output<N>);
   return () => es.close();
+}
+
+/**
+ * The URL of an operation that answers with a file (an app's `.fazt`
+ * export): a plain link to it downloads the file with the session cookie.
+ */
+export function downloadUrl<N extends DownloadOp>(op: N, input: Input<N>): string {
+  return requestFor(op, input).url;
 }

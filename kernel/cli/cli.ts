@@ -46,6 +46,8 @@ export interface CliIo {
    * Ends a streaming command when aborted (default: SIGINT or SIGTERM).
    */
   interrupt?: AbortSignal;
+  /** Where a download command writes its bytes without `-o` (default: the process's stdout). */
+  downloadTo?: WritableStream<Uint8Array>;
 }
 
 const GLOBAL_FLAGS = [
@@ -95,7 +97,7 @@ function usage(op: AnyOperation): string {
       return f.optional ? ` [${many}]` : ` ${many}`;
     })
       .join("")
-  } [--json]`;
+  }${op.http.download ? " [-o FILE]" : ""} [--json]`;
 }
 
 function commandHelp(op: AnyOperation): string {
@@ -329,6 +331,86 @@ async function prepareDeploy(
   input.finish = () => bar.finish();
 }
 
+/**
+ * `-o FILE` / `--output FILE` of a download command, taken out of `argv`
+ * (it is not an operation input).
+ */
+function takeOutputFlag(argv: string[]): { argv: string[]; output?: string } {
+  const rest: string[] = [];
+  let output: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === "-o" || a === "--output") {
+      output = argv[++i];
+      if (output === undefined) {
+        throw new FaztError("invalid_input", `The flag ${a} needs a file name.`);
+      }
+    } else if (a.startsWith("--output=")) output = a.slice("--output=".length);
+    else rest.push(a);
+  }
+  return { argv: rest, output };
+}
+
+/** An upload command's positional names a file: its bytes are streamed as the body. */
+async function prepareUpload(op: AnyOperation, input: Record<string, unknown>): Promise<void> {
+  const field = op.http.upload!.field;
+  const path = String(input[field]);
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (!info?.isFile) {
+    throw new FaztError("invalid_input", `No file at "${path}".`, { details: { path } });
+  }
+  const file = await Deno.open(path);
+  input[field] = new Upload(file.readable, info.size);
+}
+
+/**
+ * Runs a download operation and writes the body to `output` (written to a
+ * temporary name, renamed when complete) or to standard output.
+ */
+async function downloadCommand(
+  op: AnyOperation,
+  input: Record<string, unknown>,
+  target: Target,
+  io: CliIo,
+  output: string | undefined,
+): Promise<number> {
+  try {
+    const res = await target.client.respond(op, input);
+    if (!res.body) throw new FaztError("internal", "The server sent no body.");
+    if (output === undefined) {
+      if (!io.downloadTo && Deno.stdout.isTerminal()) {
+        await res.body.cancel();
+        throw new FaztError(
+          "invalid_input",
+          `${op.name} answers with a file; give -o FILE or redirect the output (> FILE).`,
+        );
+      }
+      await res.body.pipeTo(io.downloadTo ?? Deno.stdout.writable, {
+        preventClose: !io.downloadTo,
+      });
+      return 0;
+    }
+    const partial = `${output}.partial`;
+    const file = await Deno.open(partial, { create: true, write: true, truncate: true });
+    try {
+      await res.body.pipeTo(file.writable);
+    } catch (err) {
+      await Deno.remove(partial).catch(() => {});
+      throw new FaztError("unavailable", `The download broke off: ${(err as Error).message}.`);
+    }
+    await Deno.rename(partial, output);
+    const size = (await Deno.stat(output)).size;
+    io.err(`wrote ${output} (${formatBytes(size)})`);
+    return 0;
+  } finally {
+    await target.close();
+  }
+}
+
 /** Runs the CLI with `argv` and returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let json = false;
@@ -391,12 +473,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           : `Unknown command "${argv[0]}". Run \`fazt help\` to see the commands.`,
       );
     }
+    const booleanFields = inputFields(op).filter((f) => f.kind === "boolean").map((f) => f.name);
     const booleans = new Set([
       "json",
       "help",
-      ...inputFields(op).filter((f) => f.kind === "boolean").map((f) => f.name),
+      ...booleanFields,
+      ...Object.entries(op.cli.flagAliases ?? {}).filter(([, f]) => booleanFields.includes(f))
+        .map(([alias]) => alias),
     ]);
-    const args = parseArgs(argv, booleans);
+    const download = op.http.download ? takeOutputFlag(argv) : undefined;
+    const args = parseArgs(download?.argv ?? argv, booleans);
     json = boolFlag(args, "json");
     if (boolFlag(args, "help")) {
       io.out(commandHelp(op));
@@ -412,6 +498,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     ) {
       input.to = resolve(input.to);
     }
+    if (op.http.upload && op.name !== "apps.deploy") await prepareUpload(op, input);
     const finish = input.finish as (() => void) | undefined;
     delete input.finish;
     // An empty variable counts as unset (e.g. `FAZT_URL= fazt …`).
@@ -423,6 +510,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       remotesFile: remotesPath((name) => io.env(name)),
     });
     if (op.http.stream) return await streamCommand(op, input, target, io, json);
+    if (download) return await downloadCommand(op, input, target, io, download.output);
     let output: unknown;
     try {
       output = await target.client.call(op, input);
@@ -432,6 +520,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (json) io.out(JSON.stringify(output, null, 2));
     else if (op.name === "apps.deploy") io.out(describeDeploy(output as DeployOutput));
+    else if (op.name === "apps.import") io.out(describeImport(output as ImportOutput));
     else io.out(formatOutput(output, op.cli.columns));
     return 0;
   } catch (err) {
@@ -504,6 +593,24 @@ interface DeployOutput {
   app: { id: string; name: string; url: string };
   version: { number: number; files: number; bytes: number };
   created: boolean;
+}
+
+interface ImportOutput {
+  app: { id: string; name: string; url: string };
+  version: { files: number; bytes: number };
+  sourceId: string;
+  withData: boolean;
+}
+
+function describeImport(o: ImportOutput): string {
+  return [
+    `Imported ${o.app.name}: version 1 is live (${o.version.files} files, ${
+      formatBytes(o.version.bytes)
+    }${o.withData ? ", with its data" : ", without data"})`,
+    `  id    ${o.app.id}${o.app.id === o.sourceId ? " (kept)" : ` (was ${o.sourceId})`}`,
+    `  name  ${o.app.name}`,
+    `  url   ${o.app.url}`,
+  ].join("\n");
 }
 
 function describeDeploy(o: DeployOutput): string {

@@ -42,7 +42,9 @@ export function inputFields(op: AnyOperation): FieldInfo[] {
   const shape = (op.input as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
   return Object.entries(shape).map(([name, schema]) => {
     const { inner, optional, nullable, description } = unwrap(schema);
-    const t = inner.def.type;
+    // A query-string boolean is a pipe from text to a boolean.
+    const out = (inner.def as { out?: z.ZodType }).out;
+    const t = inner.def.type === "pipe" && out?.def.type === "boolean" ? "boolean" : inner.def.type;
     const kind: FieldInfo["kind"] = name === op.http.upload?.field
       ? "upload"
       : t === "string" || t === "enum" || t === "literal"

@@ -42,7 +42,8 @@ export const AppView = z.object({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function versionView(v: VersionRecord, liveId: number | null): z.input<typeof VersionView> {
+/** A version as the API shows it, from its record. */
+export function versionView(v: VersionRecord, liveId: number | null): z.input<typeof VersionView> {
   return {
     number: v.number,
     createdAt: iso(v.createdAt),
@@ -52,7 +53,8 @@ function versionView(v: VersionRecord, liveId: number | null): z.input<typeof Ve
   };
 }
 
-function appView(s: Services, app: AppRecord): z.input<typeof AppView> {
+/** An app as the API shows it, from its record. */
+export function appView(s: Services, app: AppRecord): z.input<typeof AppView> {
   const live = s.apps.liveVersion(app);
   const m = live?.manifest ?? {};
   return {

@@ -42,6 +42,11 @@ export interface OperationHttp {
   knownDevice?: boolean;
   /** The handler returns an async iterable of outputs, sent as server-sent events. */
   stream?: boolean;
+  /**
+   * The handler returns a `Download` (`kernel/ops/download.ts`) of this media
+   * type, sent as the response body.
+   */
+  download?: { contentType: string };
 }
 
 /** How an operation appears in the CLI. */

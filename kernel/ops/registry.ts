@@ -19,11 +19,13 @@ import { DEPLOY_FILES_OPERATIONS } from "./deploy_files_ops.ts";
 import { DATA_OPERATIONS } from "./data_ops.ts";
 import { BACKUP_TARGET_OPERATIONS } from "./backup_target_ops.ts";
 import { BACKUP_OPERATIONS } from "./backup_ops.ts";
+import { APP_TRANSFER_OPERATIONS } from "./app_transfer_ops.ts";
 
 /** Every operation, in display order. */
 export const OPERATIONS: readonly AnyOperation[] = [
   ...APP_OPERATIONS,
   ...DEPLOY_FILES_OPERATIONS,
+  ...APP_TRANSFER_OPERATIONS,
   ...ROUTE_OPERATIONS,
   ...DOMAIN_OPERATIONS,
   ...CERT_OPERATIONS,

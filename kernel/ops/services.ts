@@ -6,6 +6,8 @@
  */
 import type { AppService } from "../services/apps/app_service.ts";
 import type { DeployService } from "../services/apps/deploy_service.ts";
+import type { ExportService } from "../services/apps/export_service.ts";
+import type { ImportService } from "../services/apps/import_service.ts";
 import type { RouteService } from "../services/routing/route_service.ts";
 import type { DomainService } from "../services/routing/domain_service.ts";
 import type { TlsService } from "../services/tls/tls_service.ts";
@@ -85,6 +87,10 @@ export interface Services {
   apps: AppService;
   /** Deploys. */
   deploy: DeployService;
+  /** App exports (`.fazt` archives). */
+  appExport: ExportService;
+  /** App imports (`.fazt` archives). */
+  appImport: ImportService;
   /** Aliases and the root route. */
   routes: RouteService;
   /** Custom domains (full names outside the primary domain). */

@@ -410,6 +410,14 @@ async function judge(
   if (status >= 500) return { problem: `server error ${status}`, body };
   if (kind === "invalid" && status < 400) return { problem: "invalid input was accepted", body };
   if (!declared) return { problem: `status ${status} is not declared`, body };
+  const binary = Object.entries((declared.content ?? {}) as Record<string, Json>).find(([, c]) =>
+    (c.schema as Json | undefined)?.format === "binary"
+  );
+  if (binary && status < 300) {
+    return type === binary[0]
+      ? { body: `${text.length} characters of ${type}` }
+      : { problem: `content type "${type}" is not the declared "${binary[0]}"`, body };
+  }
   if (!type.startsWith("application/json")) {
     return { problem: `content type "${type}" is not JSON`, body };
   }

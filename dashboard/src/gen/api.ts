@@ -483,6 +483,74 @@ export interface Operations {
   };
 
   /**
+   * Export an app as a .fazt archive: `GET /apps/{app}/export`, needs `apps:read`.
+   *
+   * Streams a .fazt archive (a zip) of the app's live version: its files, app.json and, with
+   * withData (which also needs the data:read scope), snapshots of its kv, documents, blobs and SQL
+   * database taken while it runs. Secrets are never exported. Import it on any fazt server with
+   * apps.import.
+   */
+  "apps.export": {
+    input: {
+      /** App name or ID. */
+      app: string;
+      /** Include the app's data (kv, documents, blobs, SQL). */
+      withData?: boolean;
+    };
+    output: unknown;
+  };
+
+  /**
+   * Import an app from a .fazt archive: `POST /apps/import`, needs `apps:write`.
+   *
+   * Creates an app from a .fazt archive made by apps.export: its files become version 1 and its
+   * data (when exported with it) is installed, all at once or not at all. The app gets a new ID
+   * unless keepId is set, and the archive's name unless name is given.
+   */
+  "apps.import": {
+    input: {
+      /** The new app's name (default: the archive's). */
+      name?: string;
+      /** Keep the exported app's ID (refused when an app here has it). */
+      keepId?: boolean;
+      /** The raw request body. */
+      archive: Blob;
+    };
+    output: {
+      app: {
+        /** Stable app ID. */
+        id: string;
+        /** Current name, also the subdomain. */
+        name: string;
+        /** Where the app is served. */
+        url: string;
+        title: string | null;
+        description: string | null;
+        /** The live version number. */
+        version: number | null;
+        files: number;
+        bytes: number;
+        hasLogo: boolean;
+        createdAt: string;
+        updatedAt: string;
+      };
+      version: {
+        /** Per-app version number. */
+        number: number;
+        /** ISO time of the deploy. */
+        createdAt: string;
+        files: number;
+        bytes: number;
+        live: boolean;
+      };
+      /** The app's ID on the server it was exported from. */
+      sourceId: string;
+      /** True when the archive's data was installed. */
+      withData: boolean;
+    };
+  };
+
+  /**
    * List routes: `GET /routes`, needs `apps:read`.
    *
    * Lists aliases and the root route, with the app each points at.
@@ -1859,7 +1927,10 @@ export type Output<N extends OpName> = Operations[N]["output"];
 export type StreamOp = "logs.tail";
 
 /** The operations that take a raw upload as the request body. */
-export type UploadOp = "apps.deploy";
+export type UploadOp = "apps.deploy" | "apps.import";
+
+/** The operations that answer with a file to save (a binary body). */
+export type DownloadOp = "apps.export";
 
 /** Where an operation's input goes in an HTTP request to `/_fazt/api`. */
 export interface OperationRoute {
@@ -1898,6 +1969,13 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
   "apps.files": { method: "GET", path: "/apps/{app}/files", rest: "query" },
   "apps.read_file": { method: "GET", path: "/apps/{app}/file", rest: "query" },
   "apps.deploy_files": { method: "POST", path: "/apps/{app}/deploy-files", rest: "body" },
+  "apps.export": { method: "GET", path: "/apps/{app}/export", rest: "query" },
+  "apps.import": {
+    method: "POST",
+    path: "/apps/import",
+    rest: "query",
+    upload: { field: "archive", types: ["application/zip", "application/octet-stream"] },
+  },
   "routes.list": { method: "GET", path: "/routes" },
   "routes.add": { method: "POST", path: "/routes", rest: "body" },
   "routes.remove": { method: "DELETE", path: "/routes/{host}" },

@@ -8,6 +8,8 @@
 import { join } from "node:path";
 import { createAppService } from "../../services/apps/app_service.ts";
 import { createDeployService } from "../../services/apps/deploy_service.ts";
+import { createExportService } from "../../services/apps/export_service.ts";
+import { createImportService } from "../../services/apps/import_service.ts";
 import { createRouteService } from "../../services/routing/route_service.ts";
 import { createDomainService } from "../../services/routing/domain_service.ts";
 import type { Database } from "../../store/database.ts";
@@ -43,6 +45,20 @@ export const operations: Subsystem = {
         tmpDir: ctx.get("tmpDir"),
         keepVersions: config.keepVersions,
         maxUploadBytes: config.maxUploadBytes,
+        onChange,
+        disk,
+      }),
+      appExport: createExportService({
+        kernelDbPath: join(config.dataDir, KERNEL_DB_FILE),
+        dataDir: config.dataDir,
+        tmpDir: ctx.get("tmpDir"),
+      }),
+      appImport: createImportService({
+        db,
+        dataDir: config.dataDir,
+        tmpDir: ctx.get("tmpDir"),
+        maxUploadBytes: config.maxUploadBytes,
+        keepVersions: config.keepVersions,
         onChange,
         disk,
       }),

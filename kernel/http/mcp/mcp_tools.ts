@@ -14,6 +14,8 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { AnyOperation, OperationContext } from "../../ops/operation.ts";
 import { execute } from "../../ops/executor.ts";
 import { Upload } from "../../ops/upload.ts";
+import { Download } from "../../ops/download.ts";
+import { concatBytes } from "../../core/bytes.ts";
 import { hasScope, type Principal } from "../../services/auth/scopes.ts";
 import { FaztError, toFaztError } from "../../core/errors.ts";
 
@@ -74,7 +76,23 @@ function inputSchemaOf(op: AnyOperation): Json {
   return { ...schema, properties, required: [...required, `${field}_base64`] };
 }
 
+/** The largest download an MCP tool returns (as base64); REST and the CLI stream any size. */
+export const MCP_DOWNLOAD_MAX_BYTES = 16 * 1024 * 1024;
+
+const DOWNLOAD_OUTPUT: Json = {
+  type: "object",
+  properties: {
+    filename: { type: "string" },
+    contentType: { type: "string" },
+    size: { type: "integer" },
+    content_base64: { type: "string", contentEncoding: "base64" },
+  },
+  required: ["filename", "contentType", "size", "content_base64"],
+  additionalProperties: false,
+};
+
 function outputSchemaOf(op: AnyOperation): { schema: Json; wrapsArray: boolean } {
+  if (op.http.download) return { schema: DOWNLOAD_OUTPUT, wrapsArray: false };
   const schema = jsonSchemaOf(op.output, "output");
   if (schema.type === "object") return { schema, wrapsArray: false };
   const { $defs, ...items } = schema;
@@ -163,6 +181,30 @@ function decodeArguments(t: McpTool, args: Json): Json {
   return { ...rest, [field]: Upload.fromBytes(bytes) };
 }
 
+/** A download read into memory as base64, refused past {@linkcode MCP_DOWNLOAD_MAX_BYTES}. */
+async function downloadContent(download: Download): Promise<Json> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of download.stream) {
+    size += chunk.length;
+    if (size > MCP_DOWNLOAD_MAX_BYTES) {
+      await download.stream.cancel().catch(() => {});
+      throw new FaztError(
+        "payload_too_large",
+        `${download.filename} is larger than the ${MCP_DOWNLOAD_MAX_BYTES} bytes an MCP tool returns. Download it over REST or with the CLI instead.`,
+        { details: { limit: MCP_DOWNLOAD_MAX_BYTES } },
+      );
+    }
+    parts.push(chunk);
+  }
+  return {
+    filename: download.filename,
+    contentType: download.contentType,
+    size,
+    content_base64: concatBytes(parts, size).toBase64(),
+  };
+}
+
 /** A failed call as a tool result: `isError`, with the code and message. */
 export function errorResult(err: unknown, requestId: string): CallToolResult {
   const e = toFaztError(err);
@@ -184,7 +226,9 @@ export async function callTool(
 ): Promise<CallToolResult> {
   try {
     const output = await execute(t.op, decodeArguments(t, args ?? {}), ctx);
-    const structured = (t.wrapsArray ? { items: output } : output) as Json;
+    const structured = output instanceof Download
+      ? await downloadContent(output)
+      : (t.wrapsArray ? { items: output } : output) as Json;
     return {
       content: [{ type: "text", text: JSON.stringify(structured) }],
       structuredContent: structured,

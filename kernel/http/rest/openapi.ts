@@ -247,6 +247,11 @@ function operationObject(op: AnyOperation, schemas: SchemaConverter): Json {
         "x-fazt-event-data": output,
       },
     };
+  } else if (http.download) {
+    success.description = `${op.summary}: the file, as an attachment.`;
+    success.content = {
+      [http.download.contentType]: { schema: { type: "string", format: "binary" } },
+    };
   } else {
     if (http.session === "set") {
       output = withoutSession(output);

@@ -11,6 +11,7 @@ import { FaztError } from "../../core/errors.ts";
 import type { AnyOperation, OperationContext } from "../../ops/operation.ts";
 import { execute } from "../../ops/executor.ts";
 import { Upload } from "../../ops/upload.ts";
+import { attachmentHeader, type Download } from "../../ops/download.ts";
 import { limitStream, uploadTooLarge } from "../../services/apps/upload_limit.ts";
 import type { Principal } from "../../services/auth/scopes.ts";
 import type { Services } from "../../ops/services.ts";
@@ -239,6 +240,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       };
       const output = await execute(op, input, ctx);
       if (op.http.stream) return eventStream(output as AsyncIterable<unknown>, requestId);
+      if (op.http.download) return downloadResponse(output as Download, requestId);
       const res = jsonResponse(
         withoutDevice(op, op.http.session === "set" ? withoutSession(output) : output),
         op.http.status ?? 200,
@@ -362,6 +364,19 @@ function withoutDevice(op: AnyOperation, output: unknown): unknown {
   if (!op.http.knownDevice) return output;
   const { device: _device, ...rest } = output as Record<string, unknown>;
   return rest;
+}
+
+/** Sends a download as the body, an attachment the browser saves. */
+function downloadResponse(download: Download, requestId: string): Response {
+  return new Response(download.stream, {
+    headers: [
+      ["content-type", download.contentType],
+      ["content-disposition", attachmentHeader(download.filename)],
+      ["cache-control", "no-store"],
+      ["x-content-type-options", "nosniff"],
+      ["x-request-id", requestId],
+    ],
+  });
 }
 
 const HEARTBEAT_MS = 15_000;

@@ -87,13 +87,28 @@ export function assertLabelFree(db: Connection, label: string, exceptAppId?: str
   }
 }
 
-/** Inserts a new app row (inside the caller's write transaction). */
-export function insertApp(db: Connection, name: string, now: number): AppRecord {
+/**
+ * Inserts a new app row (inside the caller's write transaction), with a new
+ * random ID or the given one (`conflict` when an app has it).
+ */
+export function insertApp(
+  db: Connection,
+  name: string,
+  now: number,
+  id: string = newAppId(),
+): AppRecord {
   assertAppName(name);
+  if (findApp(db, id)) {
+    throw new FaztError(
+      "conflict",
+      `An app with the ID "${id}" already exists here. Import it with a new ID instead, or delete that app first.`,
+      { details: { id } },
+    );
+  }
   assertLabelFree(db, name);
   const row = db.prepare(
     "INSERT INTO apps (id, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING *",
-  ).get(newAppId(), name, now, now) as unknown as AppRow;
+  ).get(id, name, now, now) as unknown as AppRow;
   return toRecord(row);
 }
 

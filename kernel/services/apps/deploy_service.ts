@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
-import type { Database } from "../../store/database.ts";
+import type { Connection, Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
 import { type AppRecord, findApp, insertApp } from "./app_service.ts";
 import { APP_ID_PATTERN } from "./app_id.ts";
@@ -97,10 +97,65 @@ export interface DeployService {
   deploy(input: DeployInput): Promise<DeployResult>;
 }
 
-interface CheckedFile {
+/** An archive file read in full once: its SHA-256 and, when small, its bytes. */
+export interface CheckedFile {
+  /** The entry, with the path it gets in the version. */
   file: ArchiveFile;
+  /** SHA-256 of the content (hex). */
   hash: string;
+  /** The content, kept in memory for small files. */
   bytes?: Uint8Array;
+}
+
+/** What {@linkcode storeVersion} stores. */
+export interface NewAppVersion {
+  /** The app getting the version. */
+  app: AppRecord;
+  /** The archive the files are read from. */
+  src: RandomAccessSource;
+  /** The checked files. */
+  checked: CheckedFile[];
+  /** Precompressed encodings by content hash. */
+  variants: Map<string, Partial<Record<Encoding, Uint8Array>>>;
+  /** The version's `app.json`. */
+  manifest: AppManifest;
+  /** The time of the change (ms). */
+  now: number;
+  /** How many earlier versions to keep. */
+  keepVersions: number;
+}
+
+/**
+ * Stores the missing blobs of `v.checked` (re-verifying streamed entries),
+ * creates the version, makes it live and prunes older ones; runs inside the
+ * caller's write transaction.
+ */
+export async function storeVersion(
+  w: Connection,
+  v: NewAppVersion,
+): Promise<{ app: AppRecord; version: VersionRecord; newBlobs: number }> {
+  let newBlobs = 0;
+  const seen = new Set<string>();
+  for (const c of v.checked) {
+    if (seen.has(c.hash) || hasBlob(w, c.hash)) continue;
+    seen.add(c.hash);
+    await putBlob(w, {
+      hash: c.hash,
+      size: c.file.size,
+      body: c.bytes ? [c.bytes] : verifiedEntry(v.src, c),
+      variants: v.variants.get(c.hash),
+    }, v.now);
+    newBlobs++;
+  }
+  const version = createVersion(w, {
+    appId: v.app.id,
+    manifest: v.manifest,
+    files: v.checked.map((c) => ({ path: c.file.path, hash: c.hash, size: c.file.size })),
+    now: v.now,
+  });
+  setLiveVersion(w, v.app.id, version.id, v.now);
+  pruneVersions(w, v.app.id, v.keepVersions);
+  return { app: { ...v.app, liveVersionId: version.id, updatedAt: v.now }, version, newBlobs };
 }
 
 /** Creates the deploy service. */
@@ -151,33 +206,16 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
         let app = findApp(w, name);
         const created = app === undefined;
         if (!app) app = insertApp(w, name, t);
-        let newBlobs = 0;
-        const seen = new Set<string>();
-        for (const c of checked) {
-          if (seen.has(c.hash) || hasBlob(w, c.hash)) continue;
-          seen.add(c.hash);
-          await putBlob(w, {
-            hash: c.hash,
-            size: c.file.size,
-            body: c.bytes ? [c.bytes] : verifiedEntry(src, c),
-            variants: variants.get(c.hash),
-          }, t);
-          newBlobs++;
-        }
-        const version = createVersion(w, {
-          appId: app.id,
+        const stored = await storeVersion(w, {
+          app,
+          src,
+          checked,
+          variants,
           manifest,
-          files: checked.map((c) => ({ path: c.file.path, hash: c.hash, size: c.file.size })),
           now: t,
+          keepVersions: options.keepVersions,
         });
-        setLiveVersion(w, app.id, version.id, t);
-        pruneVersions(w, app.id, options.keepVersions);
-        return {
-          app: { ...app, liveVersionId: version.id, updatedAt: t },
-          version,
-          created,
-          newBlobs,
-        };
+        return { ...stored, created };
       });
       options.onChange();
       options.disk?.refresh().catch(() => {});
@@ -192,7 +230,11 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
   return { deploy };
 }
 
-async function spool(
+/**
+ * Writes an upload to `file`, refusing more than `maxBytes`
+ * (`payload_too_large`); returns its size.
+ */
+export async function spool(
   body: ReadableStream<Uint8Array>,
   file: Deno.FsFile,
   maxBytes: number,
@@ -209,7 +251,11 @@ async function spool(
   return size;
 }
 
-async function checkFiles(src: RandomAccessSource, files: ArchiveFile[]): Promise<CheckedFile[]> {
+/** Inflates and hashes every file (sizes and CRCs enforced while streaming). */
+export async function checkFiles(
+  src: RandomAccessSource,
+  files: ArchiveFile[],
+): Promise<CheckedFile[]> {
   const out: CheckedFile[] = [];
   let kept = 0;
   for (const file of files) {
@@ -243,7 +289,8 @@ async function* verifiedEntry(src: RandomAccessSource, c: CheckedFile): AsyncIte
   }
 }
 
-function readManifest(checked: CheckedFile[]): AppManifest {
+/** The validated `app.json` among the checked files (`{}` when there is none). */
+export function readManifest(checked: CheckedFile[]): AppManifest {
   const entry = checked.find((c) => c.file.path === "app.json");
   if (!entry) return {};
   if (entry.file.size > MANIFEST_MAX_BYTES || !entry.bytes) {
@@ -256,7 +303,8 @@ function readManifest(checked: CheckedFile[]): AppManifest {
   return parseManifest(entry.bytes);
 }
 
-async function precompress(
+/** Brotli and gzip encodings of the small compressible files not yet stored. */
+export async function precompress(
   checked: CheckedFile[],
   stored: (hash: string) => boolean,
 ): Promise<Map<string, Partial<Record<Encoding, Uint8Array>>>> {

@@ -1,7 +1,7 @@
 /**
  * The app page's settings tab: rename the app (`apps.rename`: the name is
- * also its subdomain; the ID, files, data and logs stay) and delete it,
- * after typing its name.
+ * also its subdomain; the ID, files, data and logs stay), export it as a
+ * `.fazt` archive, and delete it, after typing its name.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { Confirm } from "../../components/confirm.tsx";
 import { FormCard, SubmitButton, TextField } from "../../components/form.tsx";
 import { toast } from "../../components/toasts.tsx";
 import type { TabProps } from "./tab.ts";
+import { ExportCard } from "./export_card.tsx";
 
 /** The settings tab. */
 export function SettingsTab({ app }: TabProps): VNode {
@@ -61,6 +62,7 @@ export function SettingsTab({ app }: TabProps): VNode {
           </SubmitButton>
         </div>
       </FormCard>
+      <ExportCard app={app} />
       <section class="card card-danger" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete this app</h2>
         <p class="muted small">

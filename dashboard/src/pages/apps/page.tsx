@@ -1,7 +1,7 @@
 /**
  * The apps page: every app with its status, address, size, last deploy and
- * traffic, a filter once there are more than six, and the drop zone that
- * deploys a new one.
+ * traffic, a filter once there are more than six, the drop zone that
+ * deploys a new one, and the form that imports one from a `.fazt` archive.
  *
  * @module
  */
@@ -24,6 +24,7 @@ import { StatusBadge } from "../../components/status_badge.tsx";
 import { type Column, Table } from "../../components/table.tsx";
 import { toast } from "../../components/toasts.tsx";
 import { useAppDetails } from "./use_app_details.ts";
+import { ImportForm } from "./import_form.tsx";
 
 type AppView = Output<"apps.list">[number];
 
@@ -75,6 +76,11 @@ export function AppsPage(): VNode {
         ? `Created ${out.app.name}: version ${out.version.number} is live.`
         : `Deployed ${out.app.name}: version ${out.version.number} is live.`,
     );
+    navigate(appPath(out.app.name));
+  };
+
+  const imported = (out: Output<"apps.import">) => {
+    toast(`Imported ${out.app.name}${out.withData ? " with its data" : ""}.`);
     navigate(appPath(out.app.name));
   };
 
@@ -130,6 +136,7 @@ export function AppsPage(): VNode {
           </div>
         </>
       )}
+      {list.data && <ImportForm onImported={imported} />}
     </>
   );
 }

@@ -78,6 +78,16 @@ const EXAMPLES: Record<string, Example> = {
   "apps.delete": async (c) => ({ method: "DELETE", path: `/apps/${await c.freshApp()}` }),
   "apps.files": () => ({ method: "GET", path: "/apps/demo/files" }),
   "apps.read_file": () => ({ method: "GET", path: "/apps/demo/file?path=index.html" }),
+  "apps.export": () => ({ method: "GET", path: "/apps/demo/export" }),
+  "apps.import": async (c) => {
+    const out = await c.t.kernel.services.appExport.exportApp("demo", { withData: false });
+    const bytes = new Uint8Array(await new Response(out.stream).arrayBuffer());
+    return {
+      method: "POST",
+      path: `/apps/import?name=${c.unique("imported")}`,
+      raw: { body: bytes, type: "application/zip" },
+    };
+  },
   "apps.deploy_files": (c) => ({
     method: "POST",
     path: `/apps/${c.unique("inline")}/deploy-files`,
@@ -249,9 +259,13 @@ async function send(t: TestKernel, call: Call, token: string): Promise<Response>
   return await t.api(call.method, call.path, init);
 }
 
-/** Reads a response fully (or cancels an event stream) and returns its JSON body, if any. */
+/**
+ * Reads a response fully (or cancels an event stream or a download) and
+ * returns its JSON body, if any.
+ */
 async function drain(res: Response): Promise<unknown> {
-  if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+  const type = res.headers.get("content-type") ?? "";
+  if (type.startsWith("text/event-stream") || type === "application/zip") {
     await res.body?.cancel();
     return undefined;
   }
