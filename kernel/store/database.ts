@@ -33,6 +33,14 @@ export interface Database {
    * it throws; either way the next queued write starts afterwards.
    */
   write<T>(fn: (db: Connection) => T | Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on the writer outside any transaction (for `VACUUM`, which
+   * cannot run inside one), after every earlier write has finished; later
+   * writes wait for it.
+   */
+  exclusive<T>(fn: (db: Connection) => T): Promise<T>;
+  /** The path of the database file. */
+  readonly path: string;
   /** The schema version after migrations. */
   readonly schemaVersion: number;
   /** Checkpoints the WAL into the main file and truncates it. */
@@ -40,6 +48,9 @@ export interface Database {
   /** Waits for queued writes, checkpoints and closes both connections. */
   close(): Promise<void>;
 }
+
+/** The size the WAL file is cut back to when SQLite restarts it. */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** How many compiled statements each connection keeps for reuse. */
 export const STATEMENT_CACHE_SIZE = 256;
@@ -97,6 +108,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     }).n === 0;
     if (fresh) writer.exec("PRAGMA auto_vacuum = INCREMENTAL");
     writer.exec("PRAGMA journal_mode = WAL");
+    // After a large transaction (a deploy) the WAL shrinks back to this when it restarts.
+    writer.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     schemaVersion = applyMigrations(writer, options.migrations);
   } catch (err) {
     writer.close();
@@ -127,6 +140,14 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     return next;
   }
 
+  function exclusive<T>(fn: (db: Connection) => T): Promise<T> {
+    if (closed) return Promise.reject(new Error("The database is closed."));
+    const run = (): T => fn(writer);
+    const next = tail.then(run, run);
+    tail = next.catch(() => undefined);
+    return next;
+  }
+
   async function checkpoint(): Promise<void> {
     await tail;
     writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -135,6 +156,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   return {
     read: reader,
     write,
+    exclusive,
+    path: options.path,
     schemaVersion,
     checkpoint,
     async close() {
