@@ -27,6 +27,7 @@ import type { PriorityGate } from "../services/cockpit/priority_gate.ts";
 import type { IpRateLimiter } from "../services/cockpit/ip_rate_limiter.ts";
 import type { MemoryGuardStats } from "../services/cockpit/memory_guard.ts";
 import type { AppResources } from "../services/cockpit/app_resources.ts";
+import type { Vacuum } from "../services/maintenance/vacuum.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {
@@ -94,6 +95,8 @@ export interface Services {
   traffic: TrafficMeter;
   /** Facts about this kernel. */
   system: SystemFacts;
+  /** The kernel database's size, free pages and vacuum. */
+  store: Pick<Vacuum, "space" | "stats">;
   /** The owner account and sessions. */
   owners: OwnerService;
   /** The owner's known devices (browsers it logged in from). */

@@ -34,9 +34,9 @@ export interface Database {
    */
   write<T>(fn: (db: Connection) => T | Promise<T>): Promise<T>;
   /**
-   * Runs `fn` on the writer outside any transaction (for `VACUUM`, which
-   * cannot run inside one), after every earlier write has finished; later
-   * writes wait for it.
+   * Runs `fn` on the writer outside any transaction (for a checkpoint,
+   * which cannot run inside one), after every earlier write has finished;
+   * later writes wait for it.
    */
   exclusive<T>(fn: (db: Connection) => T): Promise<T>;
   /** The path of the database file. */

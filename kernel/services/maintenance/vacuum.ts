@@ -10,15 +10,17 @@
  * count; when it ends, a passive checkpoint copies the WAL into the main
  * file, which is then cut to its new size.
  *
- * A database created before auto-vacuum was set (mode `none`) cannot give
- * pages back in steps: only a full `VACUUM`, which rewrites the file and
- * blocks every write while it runs, can switch it. That is
- * {@linkcode Vacuum.compact}, which runs only when the owner asks.
+ * Every database fazt creates has had `auto_vacuum = INCREMENTAL` from the
+ * start. A file made elsewhere in mode `none` keeps its free pages (later
+ * writes reuse them) and {@linkcode storeSpace} says so: switching it takes
+ * a full `VACUUM`, which SQLite runs through an attached database, and Deno
+ * refuses `ATTACH` (its limit is 0, and cannot be raised) in any process
+ * not started with `--allow-all`, which fazt never is.
  *
  * @module
  */
 import { statSync } from "node:fs";
-import type { Connection, Database } from "./database.ts";
+import type { Connection, Database } from "../../store/database.ts";
 
 /** Pages freed per step by default (1 MB of 4 KB pages). */
 export const DEFAULT_PAGES_PER_STEP = 256;
@@ -40,7 +42,7 @@ export interface StoreSpace {
   freePages: number;
   /** `freePages × pageSize`. */
   freeBytes: number;
-  /** `incremental`: the vacuum gives pages back in steps; `none`: only {@linkcode Vacuum.compact} can. */
+  /** `incremental`: the vacuum gives pages back in steps; `none`: they stay (reused by later writes). */
   autoVacuum: AutoVacuumMode;
 }
 
@@ -58,18 +60,6 @@ export interface VacuumStats {
   maxStepMs: number;
   /** When the last run ended (ms since the epoch), or null. */
   lastRunAt: number | null;
-}
-
-/** What a full compaction did. */
-export interface CompactResult {
-  /** File bytes (with the WAL) before. */
-  beforeBytes: number;
-  /** File bytes (with the WAL) after. */
-  afterBytes: number;
-  /** How long the database was blocked, in ms. */
-  ms: number;
-  /** The mode afterwards (always `incremental`). */
-  autoVacuum: AutoVacuumMode;
 }
 
 /** Options for {@linkcode createVacuum}. */
@@ -99,11 +89,6 @@ export interface Vacuum {
    * pages were freed. A run already going on is joined, not doubled.
    */
   run(): Promise<number>;
-  /**
-   * Rewrites the whole file with `VACUUM` (switching a `none` database to
-   * incremental auto-vacuum). Blocks every write while it runs.
-   */
-  compact(): Promise<CompactResult>;
   /** The counters. */
   stats(): VacuumStats;
   /** Starts the periodic check. */
@@ -214,23 +199,6 @@ export function createVacuum(options: VacuumOptions): Vacuum {
       }, delayMs);
     },
     run,
-    async compact() {
-      await current;
-      const beforeBytes = storeSpace(db).fileBytes;
-      const started = performance.now();
-      await db.exclusive((w) => {
-        w.exec("PRAGMA auto_vacuum = INCREMENTAL");
-        w.exec("VACUUM");
-        w.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-      });
-      const after = storeSpace(db);
-      return {
-        beforeBytes,
-        afterBytes: after.fileBytes,
-        ms: Math.round(performance.now() - started),
-        autoVacuum: after.autoVacuum,
-      };
-    },
     stats: () => ({ running: current !== null, ...counters, lastRunAt }),
     start() {
       if (periodic !== undefined || stopped) return;
