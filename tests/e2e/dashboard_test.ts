@@ -485,7 +485,7 @@ Deno.test({
         await revoked.body?.cancel();
       });
 
-      await step("system: version, memory, cache, storage, store, sandboxes, breakers", async () => {
+      await step("system: version, memory, cache, storage, sandboxes, breakers", async () => {
         await nav("System").click();
         await page.getByText("fazt 0.1.0").or(page.getByText(/^fazt \d/)).first().waitFor();
         await page.getByRole("heading", { name: "Content cache" }).waitFor();
