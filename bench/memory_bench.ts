@@ -240,7 +240,7 @@ export function renderMemorySection(r: MemoryReport): string {
       } | ${verdict(p, r.idle)} |`
     ),
     "",
-    `Before this work (commit 950401e, measured the same way) the same 80 MB deploy left the kernel at ~160 MB (idle ~79 MB), and one of 8,000 files of 10 KB at ~320 MB: every statement compiled per call (~40,000, ~2 KB of native memory each, which V8 does not see) and up to 64 MB of file bytes held during the deploy grew the allocator's heap, and glibc keeps pages it once held in the middle of its heap (a \`malloc_trim\` from gdb gave ~75 MB back; Deno offers no way to call it).`,
+    `Before this work (commit 950401e, this bench without its vacuum step, on the same machine, while another job ran): 178.4 MB 60 s after the deploy and 180.4 MB 60 s after the burst, both NOT MET; a deploy of 8,000 files of 10 KB left ~320 MB. The causes: every statement compiled per call (~40,000 for 8,000 files, ~2 KB of native memory each that V8 does not see, so nothing hurried a GC) and up to 64 MB of file bytes held during the deploy grew the allocator's heap, and glibc keeps pages it once held in the middle of its heap: after a GC only ~14 MB of that heap was in use, and a \`malloc_trim(0)\` called from gdb gave ~75 MB back at once (Deno offers no way to call it). What stays above idle now is that effect on a smaller peak.`,
     "",
     `Removing the app afterwards freed ${r.vacuum.pagesFreed} pages of the kernel store in ${r.vacuum.steps} steps of up to 256 pages (${r.vacuum.ms} ms in all, requests served in between); the longest step held the writer for **${
       r.vacuum.maxStepMs.toFixed(1)
