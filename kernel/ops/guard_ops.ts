@@ -19,6 +19,27 @@ const EgressView = z.object({
   limitBytes: z.number().nullable(),
 });
 
+/** The kernel database's size and free pages, as `system.status` shows them. */
+export const StoreView = z.object({
+  fileBytes: z.number().describe("The kernel database file plus its WAL (bytes)."),
+  walBytes: z.number(),
+  pageSize: z.number(),
+  pages: z.number(),
+  freePages: z.number().describe("Pages freed by deletes and not yet given back to the disk."),
+  freeBytes: z.number(),
+  autoVacuum: z.enum(["none", "full", "incremental"]).describe(
+    "incremental: free pages are given back in the background; none: a file fazt did not create, whose free pages stay in it (later writes reuse them).",
+  ),
+  vacuum: z.object({
+    running: z.boolean(),
+    runs: z.number(),
+    steps: z.number(),
+    pagesFreed: z.number(),
+    maxStepMs: z.number().describe("The longest step, during which writes waited."),
+    lastRunAt: z.string().nullable(),
+  }),
+});
+
 const StopView = z.object({
   at: z.string().describe("ISO time of the stop."),
   message: z.string().describe("What happened, as written to the app's logs."),
@@ -61,7 +82,7 @@ export const status = defineOperation({
   name: "system.status",
   summary: "Breakers and pressure",
   description:
-    "Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress per app this month, the runtime pool, shed and deferred request counts, the per-IP rate limit and the last backup.",
+    "Reports memory, the content cache (size and hit rate), the kernel database's size and free pages, disk use and the disk breaker, egress per app this month, the runtime pool, shed and deferred request counts, the per-IP rate limit and the last backup.",
   input: z.strictObject({}),
   output: z.object({
     memory: z.object({
@@ -78,6 +99,7 @@ export const status = defineOperation({
       entries: z.number(),
       hitRate: z.number(),
     }),
+    store: StoreView,
     disk: z.object({
       tripped: z.boolean(),
       reason: z.string().nullable(),
@@ -163,6 +185,7 @@ export const status = defineOperation({
     const pool = services.runtime.stats();
     const mem = services.guards.memory();
     const limit = services.guards.ipLimiter.stats();
+    const vacuum = services.store.stats();
     return Promise.resolve({
       memory: {
         kernelRss: Deno.memoryUsage().rss,
@@ -173,6 +196,17 @@ export const status = defineOperation({
         budget: cache.budget,
         entries: cache.entries,
         hitRate: lookups === 0 ? 0 : cache.hits / lookups,
+      },
+      store: {
+        ...services.store.space(),
+        vacuum: {
+          running: vacuum.running,
+          runs: vacuum.runs,
+          steps: vacuum.steps,
+          pagesFreed: vacuum.pagesFreed,
+          maxStepMs: vacuum.maxStepMs,
+          lastRunAt: vacuum.lastRunAt === null ? null : new Date(vacuum.lastRunAt).toISOString(),
+        },
       },
       disk: {
         tripped: disk.tripped,

@@ -32,6 +32,7 @@ import type { MemoryGuardStats } from "../services/cockpit/memory_guard.ts";
 import type { AppResources } from "../services/cockpit/app_resources.ts";
 import type { BackupService } from "../services/backup/backup_service.ts";
 import type { BackupScheduleStatus } from "../services/backup/backup_schedule.ts";
+import type { Vacuum } from "../services/maintenance/vacuum.ts";
 
 /** Facts about the running kernel. */
 export interface SystemFacts {
@@ -103,6 +104,8 @@ export interface Services {
   traffic: TrafficMeter;
   /** Facts about this kernel. */
   system: SystemFacts;
+  /** The kernel database's size, free pages and vacuum. */
+  store: Pick<Vacuum, "space" | "stats">;
   /** The owner account and sessions. */
   owners: OwnerService;
   /** The owner's known devices (browsers it logged in from). */

@@ -498,6 +498,11 @@ Deno.test({
         await disk.getByText("Data folder").waitFor();
         assert.equal(await disk.getByText("TRIPPED").count(), 0, "the disk breaker is closed");
         await breakers.getByRole("region", { name: "Cache" }).getByText("Hit rate").waitFor();
+        const store = breakers.getByRole("region", { name: "Store" });
+        await store.getByText("Free pages").waitFor();
+        await store.getByText("in the background, after deletes").or(
+          store.getByText("now, in small steps"),
+        ).waitFor();
         await breakers.getByRole("region", { name: "Shedding" }).waitFor();
         await breakers.getByRole("region", { name: "Runtime pool" }).getByText("Cold starts")
           .waitFor();

@@ -1529,9 +1529,9 @@ export interface Operations {
   /**
    * Breakers and pressure: `GET /system/status`, needs `system:read`.
    *
-   * Reports memory, the content cache (size and hit rate), disk use and the disk breaker, egress
-   * per app this month, the runtime pool, shed and deferred request counts, the per-IP rate limit
-   * and the last backup.
+   * Reports memory, the content cache (size and hit rate), the kernel database's size and free
+   * pages, disk use and the disk breaker, egress per app this month, the runtime pool, shed and
+   * deferred request counts, the per-IP rate limit and the last backup.
    */
   "system.status": {
     input: Record<string, never>;
@@ -1554,6 +1554,30 @@ export interface Operations {
         budget: number;
         entries: number;
         hitRate: number;
+      };
+      store: {
+        /** The kernel database file plus its WAL (bytes). */
+        fileBytes: number;
+        walBytes: number;
+        pageSize: number;
+        pages: number;
+        /** Pages freed by deletes and not yet given back to the disk. */
+        freePages: number;
+        freeBytes: number;
+        /**
+         * incremental: free pages are given back in the background; none: a file fazt did not
+         * create, whose free pages stay in it (later writes reuse them).
+         */
+        autoVacuum: "none" | "full" | "incremental";
+        vacuum: {
+          running: boolean;
+          runs: number;
+          steps: number;
+          pagesFreed: number;
+          /** The longest step, during which writes waited. */
+          maxStepMs: number;
+          lastRunAt: string | null;
+        };
       };
       disk: {
         tripped: boolean;

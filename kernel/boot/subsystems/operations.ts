@@ -35,6 +35,9 @@ export const operations: Subsystem = {
     const content = ctx.get("content");
     const changes = ctx.get("appChanges");
     const onChange = () => changes.emit();
+    // Deploys prune old versions and removals delete apps: give their pages back.
+    const vacuum = ctx.get("vacuum");
+    changes.listen(() => vacuum.request());
     const disk = ctx.get("disk");
     const memoryGuard = ctx.find("memoryGuard");
     const secure = config.https !== null;
@@ -79,6 +82,7 @@ export const operations: Subsystem = {
         cacheStats: () => content.stats(),
         storageStats: () => storageStats(db, config.dataDir),
       },
+      store: vacuum,
       owners: ctx.get("owners"),
       devices: ctx.get("devices"),
       secrets: ctx.get("secrets"),

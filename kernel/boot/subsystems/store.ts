@@ -1,15 +1,17 @@
 /**
  * The store subsystem: the data folder (first finishing a restore that a
  * crash cut short, see `services/backup/restore.ts`), its temp folder
- * (emptied at every boot, so a crashed upload leaves nothing), and the
- * kernel database with
- * its migrations. Installed first, closed last: its shutdown writes every
+ * (emptied at every boot, so a crashed upload leaves nothing), the kernel
+ * database with its migrations, and its vacuum (free pages given back in
+ * small steps after deletes and on a slow periodic check). Installed first,
+ * closed last: its shutdown writes every
  * buffered counter, then closes the database.
  *
  * @module
  */
 import { join } from "node:path";
 import { type Database, openDatabase } from "../../store/database.ts";
+import { createVacuum, type Vacuum } from "../../services/maintenance/vacuum.ts";
 import { KERNEL_MIGRATIONS } from "../../store/schema.ts";
 import { KERNEL_DB_FILE } from "../config.ts";
 import { finishInterruptedRestore } from "../../services/backup/restore.ts";
@@ -23,6 +25,8 @@ declare module "../subsystem.ts" {
     tmpDir: string;
     /** When this kernel started (ms). */
     startedAt: number;
+    /** Gives the kernel database's free pages back in the background. */
+    vacuum: Vacuum;
   }
 }
 
@@ -40,7 +44,11 @@ export const store: Subsystem = {
     ctx.provide("tmpDir", tmpDir);
     const db = openDatabase({ path: join(dataDir, KERNEL_DB_FILE), migrations: KERNEL_MIGRATIONS });
     ctx.provide("db", db);
+    const vacuum = createVacuum({ db });
+    vacuum.start();
+    ctx.provide("vacuum", vacuum);
     ctx.onClose(async () => {
+      await vacuum.stop();
       await ctx.flushAll();
       await db.close();
     });

@@ -5,7 +5,8 @@
  * - `store.db`: kv, documents and blobs (fazt's tables; one serialized
  *   writer, see `kernel/store/database.ts`, with statements compiled once
  *   per connection and concurrent writes sharing commits, see
- *   `app_store.ts`);
+ *   `app_store.ts`; pages freed by deletes are given back in small steps
+ *   shortly after the writes, see `maintenance/vacuum.ts`);
  * - `sql.db`: the app's own SQL, holding nothing of fazt's. It is used only
  *   by the app's own SQL process (`sql_process.ts`), started on the app's
  *   first SQL call, so a runaway statement can be killed without touching
@@ -24,6 +25,7 @@ import { join } from "node:path";
 import { FaztError } from "../../core/errors.ts";
 import { APP_ID_PATTERN } from "../apps/app_id.ts";
 import { openDatabase } from "../../store/database.ts";
+import { createVacuum, type Vacuum } from "../maintenance/vacuum.ts";
 import { type AppStore, createAppStore } from "./app_store.ts";
 import { createBlobStore } from "./blob_store.ts";
 import type { BlobStore } from "./blob_store.ts";
@@ -74,6 +76,8 @@ export interface AppDataServiceOptions {
   maxOpenApps?: number;
   /** How long a connection waits for a lock, in ms (default 5000). */
   busyTimeoutMs?: number;
+  /** How long after an app's writes its `store.db` is checked for free pages, in ms (default 1000). */
+  vacuumDelayMs?: number;
   /** How long an app's unused SQL process is kept, in ms (default 2 minutes). */
   sqlIdleMs?: number;
   /** How to start an app's SQL process, given its data folder (default: fazt's own code). */
@@ -115,6 +119,8 @@ interface Entry {
   appId: string;
   dir: string;
   store: AppStore | null;
+  /** Gives the free pages of `store.db` back after writes that delete. */
+  vacuum: Vacuum | null;
   sql: SqlProcess | null;
   /** Calls in progress; a pinned entry is never evicted. */
   pins: number;
@@ -151,13 +157,15 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
   let closed = false;
 
   function closeEntry(entry: Entry): Promise<void> {
-    const { sql, store } = entry;
+    const { sql, store, vacuum } = entry;
     entry.sql = null;
     entry.store = null;
+    entry.vacuum = null;
     const done = (async () => {
       try {
         await sql?.close();
       } finally {
+        await vacuum?.stop();
         await store?.close();
       }
     })().catch(() => undefined).finally(() => {
@@ -190,7 +198,9 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
     }
     let entry = entries.get(appId);
     if (entry) entries.delete(appId);
-    else entry = { appId, dir: join(appsDir, appId), store: null, sql: null, pins: 0 };
+    else {
+      entry = { appId, dir: join(appsDir, appId), store: null, vacuum: null, sql: null, pins: 0 };
+    }
     entries.set(appId, entry);
     entry.pins++;
     try {
@@ -205,11 +215,15 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
 
   function openStore(entry: Entry): AppStore {
     Deno.mkdirSync(entry.dir, { recursive: true, mode: 0o700 });
-    return createAppStore(openDatabase({
+    const db = openDatabase({
       path: join(entry.dir, STORE_DB_FILE),
       migrations: APPDATA_MIGRATIONS,
       busyTimeoutMs,
-    }));
+    });
+    // A run starts a while after writes stop and ends at once when nothing was freed.
+    const vacuum = createVacuum({ db, delayMs: options.vacuumDelayMs });
+    entry.vacuum = vacuum;
+    return createAppStore(db, () => vacuum.request());
   }
 
   function openSql(entry: Entry): SqlProcess {

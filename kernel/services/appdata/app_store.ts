@@ -114,8 +114,12 @@ interface Job {
   result: unknown;
 }
 
-/** Wraps an open database with per-connection statement caches and group commit. */
-export function createAppStore(db: Database): AppStore {
+/**
+ * Wraps an open database with per-connection statement caches and group
+ * commit; `onCommit` runs after every committed transaction (the app data
+ * service asks the file's vacuum to look for pages to give back).
+ */
+export function createAppStore(db: Database, onCommit?: () => void): AppStore {
   const reads = new StatementCache(db.read);
   let writes: StatementCache | null = null;
   const writer: StoreWriter = { prepare: (sql) => writes!.prepare(sql) };
@@ -177,6 +181,7 @@ export function createAppStore(db: Database): AppStore {
         }).then(
           () => {
             for (const j of jobs) j.failed ? j.reject(j.result) : j.resolve(j.result);
+            onCommit?.();
           },
           (err) => {
             // The transaction never ran (the file is closed) or did not commit.

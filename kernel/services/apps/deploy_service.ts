@@ -42,8 +42,13 @@ const gzipAsync = promisify(gzip);
 
 /** Files up to this size are kept in memory between validation and storage. */
 const KEEP_FILE_BYTES = 1024 * 1024;
-/** At most this many bytes are kept in memory per deploy. */
-const KEEP_TOTAL_BYTES = 64 * 1024 * 1024;
+/**
+ * At most this many bytes are kept in memory per deploy; the rest is read
+ * again from the spooled archive (from the page cache) when stored. A small
+ * budget keeps a large deploy from growing the kernel's memory for good:
+ * the allocator keeps pages it once held (see docs/BENCHMARKS.md, memory).
+ */
+const KEEP_TOTAL_BYTES = 4 * 1024 * 1024;
 /** Compressible files up to this size get stored br and gzip encodings. */
 const PRECOMPRESS_MAX_BYTES = KEEP_FILE_BYTES;
 /** Files smaller than this are not worth compressing. */
@@ -200,7 +205,7 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
           'Name the app: pass a name (e.g. `fazt app add ./site --name blog`) or set "name" in app.json.',
         );
       }
-      const variants = await precompress(checked, (h) => hasBlob(db.read, h));
+      const variants = await precompress(src, checked, (h) => hasBlob(db.read, h));
       const result = await db.write(async (w) => {
         const t = now();
         let app = findApp(w, name);
@@ -259,7 +264,9 @@ export async function checkFiles(
   const out: CheckedFile[] = [];
   let kept = 0;
   for (const file of files) {
-    const keep = file.size <= KEEP_FILE_BYTES && kept + file.size <= KEEP_TOTAL_BYTES;
+    // The manifest is always kept: it is read before anything is stored.
+    const keep = (file.path === "app.json" && file.size <= MANIFEST_MAX_BYTES) ||
+      (file.size <= KEEP_FILE_BYTES && kept + file.size <= KEEP_TOTAL_BYTES);
     const hasher = createHash("sha256");
     const parts: Uint8Array[] = [];
     for await (const chunk of openEntry(src, file.entry)) {
@@ -303,21 +310,31 @@ export function readManifest(checked: CheckedFile[]): AppManifest {
   return parseManifest(entry.bytes);
 }
 
-/** Brotli and gzip encodings of the small compressible files not yet stored. */
+/** The bytes of a checked file: kept ones from memory, others read again and verified. */
+async function bytesOf(src: RandomAccessSource, c: CheckedFile): Promise<Uint8Array> {
+  if (c.bytes) return c.bytes;
+  const parts: Uint8Array[] = [];
+  for await (const chunk of verifiedEntry(src, c)) parts.push(chunk);
+  return concatBytes(parts, c.file.size);
+}
+
+/** br and gzip encodings of the compressible small files, read one at a time. */
 export async function precompress(
+  src: RandomAccessSource,
   checked: CheckedFile[],
   stored: (hash: string) => boolean,
 ): Promise<Map<string, Partial<Record<Encoding, Uint8Array>>>> {
   const out = new Map<string, Partial<Record<Encoding, Uint8Array>>>();
   for (const c of checked) {
     const size = c.file.size;
-    if (!c.bytes || out.has(c.hash) || stored(c.hash)) continue;
     if (size < PRECOMPRESS_MIN_BYTES || size > PRECOMPRESS_MAX_BYTES) continue;
     if (!isCompressible(contentTypeFor(c.file.path))) continue;
+    if (out.has(c.hash) || stored(c.hash)) continue;
+    const bytes = await bytesOf(src, c);
     const worthIt = (b: Uint8Array) => b.length < size * 0.9;
     const [br, gz] = await Promise.all([
-      brotli(c.bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }),
-      gzipAsync(c.bytes, { level: 9 }),
+      brotli(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }),
+      gzipAsync(bytes, { level: 9 }),
     ]);
     const v: Partial<Record<Encoding, Uint8Array>> = {};
     if (worthIt(br)) v.br = new Uint8Array(br);

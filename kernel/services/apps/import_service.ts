@@ -161,7 +161,7 @@ export function createImportService(options: ImportServiceOptions): ImportServic
       const name = input.name ?? manifest.app.name;
       const problem = appNameProblem(name);
       if (problem) throw problem;
-      const variants = await precompress(checked, (h) => hasBlob(db.read, h));
+      const variants = await precompress(src, checked, (h) => hasBlob(db.read, h));
       const result = await db.write(async (w) => {
         const t = now();
         const app = insertApp(w, name, t, input.keepId ? manifest.app.id : undefined);

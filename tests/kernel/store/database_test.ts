@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "../../../kernel/store/database.ts";
+import { openDatabase, STATEMENT_CACHE_SIZE } from "../../../kernel/store/database.ts";
 import type { Migration } from "../../../kernel/store/migrations.ts";
 import { KERNEL_MIGRATIONS } from "../../../kernel/store/schema.ts";
 import { FaztError } from "../../../kernel/core/errors.ts";
@@ -126,6 +126,23 @@ Deno.test("the read connection never sees a write transaction before it commits"
       (db.read.prepare("SELECT count(*) AS n FROM settings").get() as { n: number }).n,
       1,
     );
+  } finally {
+    await db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("each connection compiles a statement text once and keeps a bounded number", async () => {
+  const { dir, path } = await tempDb();
+  const db = openDatabase({ path, migrations: KERNEL_MIGRATIONS });
+  try {
+    const sql = "SELECT count(*) AS n FROM apps";
+    const first = db.read.prepare(sql);
+    assert.equal(db.read.prepare(sql), first);
+    await db.write((w) => assert.notEqual(w.prepare(sql), first));
+    for (let i = 0; i < STATEMENT_CACHE_SIZE; i++) db.read.prepare(`SELECT ${i} AS n`);
+    assert.notEqual(db.read.prepare(sql), first, "the least recently used statement was evicted");
+    assert.deepEqual({ ...db.read.prepare(sql).get() }, { n: 0 });
   } finally {
     await db.close();
     await Deno.remove(dir, { recursive: true });

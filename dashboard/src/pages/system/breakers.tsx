@@ -1,6 +1,7 @@
 /**
  * The breakers and pressure (`system.status`): the memory guard, the
- * content cache, the disk breaker (a banner when it has tripped), request
+ * content cache, the kernel store (size, free pages, vacuum), the disk
+ * breaker (a banner when it has tripped), request
  * shedding and the per-IP rate limit, the runtime pool, and egress per app.
  *
  * @module
@@ -50,6 +51,36 @@ function CacheCard({ cache }: { cache: Status["cache"] }): VNode {
         <Detail name="Hit rate">{percent(cache.hitRate)}</Detail>
       </DetailsList>
       <Meter value={cache.bytes} max={cache.budget} label="Cache size of its budget" />
+    </Card>
+  );
+}
+
+function StoreCard({ store }: { store: Status["store"] }): VNode {
+  const v = store.vacuum;
+  return (
+    <Card titleId="br-store" title="Store" level={3}>
+      <DetailsList>
+        <Detail name="Size">
+          {formatBytes(store.fileBytes)} (WAL {formatBytes(store.walBytes)})
+        </Detail>
+        <Detail name="Free pages">
+          {count(store.freePages)} ({formatBytes(store.freeBytes)})
+        </Detail>
+        <Detail name="Gives space back">
+          {store.autoVacuum === "incremental"
+            ? (v.running ? "now, in small steps" : "in the background, after deletes")
+            : "no: this file was not made by fazt; free pages are reused by later writes"}
+        </Detail>
+        <Detail name="Given back">
+          {formatBytes(v.pagesFreed * store.pageSize)} in {count(v.steps)} steps (longest{" "}
+          {v.maxStepMs.toFixed(1)} ms)
+        </Detail>
+      </DetailsList>
+      <Meter
+        value={store.freeBytes}
+        max={Math.max(store.fileBytes, 1)}
+        label="Free pages of the store file"
+      />
     </Card>
   );
 }
@@ -133,6 +164,7 @@ export function Breakers(
       <div class="grid-2">
         <MemoryCard memory={s.memory} />
         <CacheCard cache={s.cache} />
+        <StoreCard store={s.store} />
         <DiskCard disk={disk} />
         <SheddingCard shedding={s.shedding} rateLimit={s.rateLimit} />
         <Card titleId="br-pool" title="Runtime pool" level={3}>

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import {
   type AppData,
   type AppDataServiceOptions,
@@ -217,3 +218,29 @@ for (const [name, options, message] of BAD_OPTIONS) {
     );
   });
 }
+
+Deno.test("pages freed by an app's deletes go back to the disk by themselves", async () => {
+  await withService(async (service, dataDir) => {
+    const app = service.forApp(APP_A);
+    const bytes = new Uint8Array(256 * 1024);
+    for (let i = 0; i < 16; i++) await app.blobs.put(`big/${i}.bin`, bytes);
+    for (let i = 0; i < 16; i++) await app.blobs.delete(`big/${i}.bin`);
+    const path = join(dataDir, "apps", APP_A, "store.db");
+    const freePages = () => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return Number(Object.values(db.prepare("PRAGMA freelist_count").get()!)[0]);
+      } finally {
+        db.close();
+      }
+    };
+    const deadline = Date.now() + 20_000;
+    while (freePages() > 0) {
+      if (Date.now() > deadline) throw new Error(`${freePages()} free pages left after 20 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Still usable afterwards.
+    await app.blobs.put("again.bin", bytes);
+    assert.equal((await app.blobs.get("again.bin"))?.bytes.length, bytes.length);
+  }, { vacuumDelayMs: 10 });
+});
