@@ -17,6 +17,17 @@ export const FAZT_FLAGS: string[] = denoJson.tasks.fazt.split(/\s+/).filter((a) 
   a.startsWith("--")
 );
 
+/**
+ * The environment the `fazt` task sets before `deno run` (its leading
+ * `NAME=value` words): the kernel's allocator settings.
+ */
+export const FAZT_ENV: Record<string, string> = Object.fromEntries(
+  denoJson.tasks.fazt.split(/\s+/).filter((a) => /^[A-Z_]+=/.test(a)).map((a) => {
+    const at = a.indexOf("=");
+    return [a.slice(0, at), a.slice(at + 1)];
+  }),
+);
+
 /** Options for {@linkcode faztCommand}. */
 export interface CommandOptions {
   /** Working directory (default: the repository root). */
@@ -44,7 +55,7 @@ export function faztCommand(
   return new Deno.Command(command, {
     args: argv,
     cwd: options.cwd ?? ROOT,
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", ...FAZT_ENV, ...env },
     clearEnv: false,
     stdin: options.stdin ?? "null",
     stdout: "piped",

@@ -16,6 +16,7 @@ import {
   type UnitOptions,
 } from "../../../kernel/cli/service_unit.ts";
 import { FaztError } from "../../../kernel/core/errors.ts";
+import { FAZT_ENV } from "../../_helpers/server.ts";
 
 const GIB = 1024 ** 3;
 
@@ -81,6 +82,15 @@ Deno.test("the unit runs fazt as its own user in a read-only system with only it
   for (const key of ["ProtectControlGroups", "MemoryDenyWriteExecute", "ProcSubset", "Group"]) {
     assert.equal(s.get(key), undefined, key);
   }
+});
+
+Deno.test("the unit gives fazt the same environment as the `fazt` task: its cache, and glibc's mmap threshold", () => {
+  const env = service().get("Environment")!.flatMap((line) => line.split(" "));
+  assert.ok(env.includes("DENO_DIR=/var/cache/fazt"), env.join(" "));
+  for (const [name, value] of Object.entries(FAZT_ENV)) {
+    assert.ok(env.includes(`${name}=${value}`), `${name}=${value} in ${env.join(" ")}`);
+  }
+  assert.deepEqual(FAZT_ENV, { MALLOC_MMAP_THRESHOLD_: "131072" });
 });
 
 Deno.test("memory limits are 75 % and 90 % of the machine, in MiB", () => {
