@@ -268,8 +268,14 @@ Deno.test({
         // The drop zone's keyboard-accessible folder input.
         const input = page.locator("#deploy-new-folder");
         assert.equal(await input.getAttribute("type"), "file");
-        await input.focus();
-        assert.equal(await page.evaluate<string>("document.activeElement.id"), "deploy-new-folder");
+        // The page may still re-render once its lists arrive: focus until the input keeps it.
+        let focused = "";
+        for (let i = 0; i < 40 && focused !== "deploy-new-folder"; i++) {
+          await input.focus();
+          focused = await page.evaluate<string>("document.activeElement.id");
+          if (focused !== "deploy-new-folder") await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(focused, "deploy-new-folder");
         await input.setInputFiles(site);
         await page.getByText("3 files").waitFor();
         await page.getByText("1 ignored").waitFor();
