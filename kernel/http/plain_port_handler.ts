@@ -20,6 +20,7 @@ import { errorResponse } from "./error_response.ts";
 import type { HttpHandler } from "./handler.ts";
 import { hostProblem } from "./request_gate.ts";
 import { requestHost, splitUrl } from "./request_info.ts";
+import { normalizeHost } from "../services/routing/route_table.ts";
 
 /** Where HTTP-01 challenges are fetched (RFC 8555 §8.3). */
 export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
@@ -33,17 +34,6 @@ export interface PlainPortOptions {
   challengeAnswer(token: string): string | null;
   /** The HTTPS listener's port, which redirects point at. */
   httpsPort: number;
-}
-
-/**
- * The host name of a `Host` value fazt's request gate accepts: lowercase,
- * without its port or a trailing dot (an IPv6 literal keeps its brackets).
- */
-export function hostName(host: string): string {
-  const close = host.lastIndexOf("]");
-  const colon = host.indexOf(":", close + 1);
-  const name = colon === -1 ? host : host.slice(0, colon);
-  return (name.endsWith(".") ? name.slice(0, -1) : name).toLowerCase();
 }
 
 /** Creates the handler for the plain-HTTP port while HTTPS is on. */
@@ -79,7 +69,7 @@ export function createPlainPortHandler(options: PlainPortOptions): HttpHandler {
     }
     return new Response(null, {
       status: read ? 301 : 308,
-      headers: [["location", `https://${hostName(host)}${port}${pathname}${search}`]],
+      headers: [["location", `https://${normalizeHost(host)}${port}${pathname}${search}`]],
     });
   };
 }

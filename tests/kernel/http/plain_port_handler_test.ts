@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { listen } from "../../../kernel/http/server.ts";
-import { createPlainPortHandler, hostName } from "../../../kernel/http/plain_port_handler.ts";
+import { createPlainPortHandler } from "../../../kernel/http/plain_port_handler.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -135,11 +135,4 @@ Deno.test("a bad Host gets the usual 400, from the listener's gate and from the 
   const res = await handler(new Request("http://x/", { headers: { host: "a b" } }));
   assert.equal(res.status, 400);
   assert.equal((await res.json()).error.code, "bad_request");
-});
-
-Deno.test("hostName drops the port and a trailing dot and lowercases", () => {
-  assert.equal(hostName("Example.COM"), "example.com");
-  assert.equal(hostName("example.com.:8080"), "example.com");
-  assert.equal(hostName("[::1]:80"), "[::1]");
-  assert.equal(hostName("[2001:DB8::1]"), "[2001:db8::1]");
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   createRouteTable,
   type HostMatch,
+  normalizeHost,
 } from "../../../../kernel/services/routing/route_table.ts";
 import { withKernel } from "../../../_helpers/kernel.ts";
 
@@ -74,4 +75,11 @@ Deno.test("route table: a rename keeps the custom domain, deleting the app drops
     table.reload();
     assert.equal(seen(table.match("shop.example.org")), "unknown");
   }, { domain: "example.com" });
+});
+
+Deno.test("normalizeHost drops the port and a trailing dot and lowercases", () => {
+  assert.equal(normalizeHost("Example.COM"), "example.com");
+  assert.equal(normalizeHost("example.com.:8080"), "example.com");
+  assert.equal(normalizeHost("[::1]:80"), "[::1]");
+  assert.equal(normalizeHost("[2001:DB8::1]"), "[2001:db8::1]");
 });
