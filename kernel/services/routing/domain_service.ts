@@ -11,6 +11,7 @@
 import type { Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
 import { findApp } from "../apps/app_service.ts";
+import { ROUTE_SELECT, type RouteRow } from "./route_service.ts";
 import { canonicalDomain, checkCustomDomain, isCustomDomain } from "./custom_domain.ts";
 
 /** A custom domain and the app it points at. */
@@ -47,17 +48,7 @@ export interface DomainServiceOptions {
   now?: () => number;
 }
 
-const SELECT = `SELECT r.host, r.app_id, a.name AS app_name, r.created_at
-  FROM routes r JOIN apps a ON a.id = r.app_id`;
-
-interface Row {
-  host: string;
-  app_id: string;
-  app_name: string;
-  created_at: number;
-}
-
-function toRecord(r: Row): DomainRecord {
+function toRecord(r: RouteRow): DomainRecord {
   return { domain: r.host, appId: r.app_id, appName: r.app_name, createdAt: r.created_at };
 }
 
@@ -67,8 +58,8 @@ export function createDomainService(options: DomainServiceOptions): DomainServic
   const now = options.now ?? Date.now;
   return {
     list: () =>
-      (db.read.prepare(`${SELECT} WHERE instr(r.host, '.') > 0 ORDER BY r.host`)
-        .all() as unknown as Row[]).map(toRecord),
+      (db.read.prepare(`${ROUTE_SELECT} WHERE instr(r.host, '.') > 0 ORDER BY r.host`)
+        .all() as unknown as RouteRow[]).map(toRecord),
     async add(rawDomain, appRef) {
       const domain = checkCustomDomain(rawDomain, options.domain);
       const record = await db.write((w) => {
@@ -80,8 +71,8 @@ export function createDomainService(options: DomainServiceOptions): DomainServic
             { details: { app: appRef } },
           );
         }
-        const taken = w.prepare(`${SELECT} WHERE r.host = ?`).get(domain) as unknown as
-          | Row
+        const taken = w.prepare(`${ROUTE_SELECT} WHERE r.host = ?`).get(domain) as unknown as
+          | RouteRow
           | undefined;
         if (taken) {
           throw new FaztError(
@@ -95,7 +86,9 @@ export function createDomainService(options: DomainServiceOptions): DomainServic
           app.id,
           now(),
         );
-        return toRecord(w.prepare(`${SELECT} WHERE r.host = ?`).get(domain) as unknown as Row);
+        return toRecord(
+          w.prepare(`${ROUTE_SELECT} WHERE r.host = ?`).get(domain) as unknown as RouteRow,
+        );
       });
       onChange();
       return record;
@@ -104,7 +97,9 @@ export function createDomainService(options: DomainServiceOptions): DomainServic
       const domain = canonicalDomain(rawDomain);
       const record = await db.write((w) => {
         const row = isCustomDomain(domain)
-          ? w.prepare(`${SELECT} WHERE r.host = ?`).get(domain) as unknown as Row | undefined
+          ? w.prepare(`${ROUTE_SELECT} WHERE r.host = ?`).get(domain) as unknown as
+            | RouteRow
+            | undefined
           : undefined;
         if (!row) {
           throw new FaztError(

@@ -51,17 +51,23 @@ export interface RouteServiceOptions {
   now?: () => number;
 }
 
-const SELECT = `SELECT r.host, r.app_id, a.name AS app_name, r.created_at
+/** Route rows with their app's current name (aliases, `@` and custom domains alike). */
+export const ROUTE_SELECT = `SELECT r.host, r.app_id, a.name AS app_name, r.created_at
   FROM routes r JOIN apps a ON a.id = r.app_id`;
 
-interface Row {
+/** One row of {@linkcode ROUTE_SELECT}. */
+export interface RouteRow {
+  /** The route host. */
   host: string;
+  /** The app's ID. */
   app_id: string;
+  /** The app's current name. */
   app_name: string;
+  /** Creation time (ms). */
   created_at: number;
 }
 
-function toRecord(r: Row): RouteRecord {
+function toRecord(r: RouteRow): RouteRecord {
   return { host: r.host, appId: r.app_id, appName: r.app_name, createdAt: r.created_at };
 }
 
@@ -86,8 +92,8 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
   const now = options.now ?? Date.now;
   return {
     list: () =>
-      (db.read.prepare(`${SELECT} WHERE instr(r.host, '.') = 0 ORDER BY r.host`)
-        .all() as unknown as Row[]).map(toRecord),
+      (db.read.prepare(`${ROUTE_SELECT} WHERE instr(r.host, '.') = 0 ORDER BY r.host`)
+        .all() as unknown as RouteRow[]).map(toRecord),
     async add(rawHost, appRef) {
       const host = rawHost.toLowerCase();
       if (isCustomDomain(host)) throw fullName(host, options.domain, `add ${host} --app <app>`);
@@ -116,7 +122,9 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
           app.id,
           now(),
         );
-        return toRecord(w.prepare(`${SELECT} WHERE r.host = ?`).get(host) as unknown as Row);
+        return toRecord(
+          w.prepare(`${ROUTE_SELECT} WHERE r.host = ?`).get(host) as unknown as RouteRow,
+        );
       });
       onChange();
       return record;
@@ -125,7 +133,9 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
       const host = rawHost.toLowerCase();
       if (isCustomDomain(host)) throw fullName(host, options.domain, `rm ${host}`);
       const record = await db.write((w) => {
-        const row = w.prepare(`${SELECT} WHERE r.host = ?`).get(host) as unknown as Row | undefined;
+        const row = w.prepare(`${ROUTE_SELECT} WHERE r.host = ?`).get(host) as unknown as
+          | RouteRow
+          | undefined;
         if (!row) {
           throw new FaztError("not_found", `No route "${host}" exists. Run \`fazt route list\`.`, {
             details: { host },
