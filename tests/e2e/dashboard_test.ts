@@ -5,7 +5,9 @@
  * link, logout, login, deploy a folder by upload, open the app, follow its
  * logs, roll back, set and remove an egress limit, create and revoke a
  * token, see the breakers, delete the app. Along the
- * way it writes the screenshots in docs/screenshots/.
+ * way it takes a screenshot of every page: into a temporary folder, or into
+ * docs/screenshots/ with `deno task screenshots` (so the suite leaves the
+ * working tree as it found it).
  *
  * Chromium is required: without it the browser test fails (it never
  * skips), naming what to install.
@@ -21,8 +23,10 @@ import { DASHBOARD_CSP, dashboardResponse } from "../../dashboard/serve.ts";
 import { assets } from "../../dashboard/dist/assets.ts";
 import { buildDashboard } from "../../dashboard/build.ts";
 
-/** Where the screenshots go (overwritten on every run). */
-const SHOTS = join(ROOT, "docs", "screenshots");
+/** Where the screenshots go: docs/screenshots/ when asked (`FAZT_SCREENSHOTS=docs`), else a temp folder. */
+const SHOTS = Deno.env.get("FAZT_SCREENSHOTS") === "docs"
+  ? join(ROOT, "docs", "screenshots")
+  : Deno.makeTempDirSync({ prefix: "fazt-screenshots-" });
 
 Deno.test("dashboardResponse: one page for every dashboard path, with a strict CSP", async () => {
   for (
@@ -564,6 +568,7 @@ Deno.test({
       await server.stop();
       await Deno.remove(profile, { recursive: true }).catch(() => {});
       await Deno.remove(site, { recursive: true }).catch(() => {});
+      if (!SHOTS.startsWith(ROOT)) await Deno.remove(SHOTS, { recursive: true }).catch(() => {});
       await Deno.remove(server.dataDir, { recursive: true }).catch(() => {});
     }
   },
