@@ -6,7 +6,7 @@
  * code is refused, whether asked for as `node:fs` or `fs`, by `import`,
  * `require` or `process.getBuiltinModule`. Revoked permissions already stop
  * those modules from doing anything; refusing them closes the doors whose
- * lock is Deno's own (as `npm:` imports showed, see ../shared/PLATFORM.md).
+ * lock is Deno's own (as `npm:` imports showed, see docs/PLATFORM.md).
  *
  * The kernel turns the refusals into an import map (one throwing module per
  * refused name) passed to each sandbox with `--import-map`; the child applies
