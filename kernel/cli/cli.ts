@@ -430,17 +430,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         for (const f of SERVE_FLAGS) io.out(`  --${f.flag.padEnd(14)} ${f.help} Env: ${f.env}.`);
         return 0;
       }
-      if (args.positionals.length > 0) {
-        throw new FaztError(
-          "invalid_input",
-          `fazt serve takes no arguments (got "${args.positionals[0]}").`,
-        );
-      }
       const known = new Set<string>(SERVE_FLAGS.map((f) => f.flag));
       for (const name of args.flags.keys()) {
         if (!known.has(name)) {
-          throw new FaztError("invalid_input", `Unknown flag --${name} for fazt serve.`);
+          throw new FaztError(
+            "invalid_input",
+            `Unknown flag --${name} for fazt serve. Run \`fazt serve --help\` for its flags.`,
+          );
         }
+      }
+      if (args.positionals.length > 0) {
+        throw new FaztError(
+          "invalid_input",
+          `fazt serve takes no arguments (got "${
+            args.positionals[0]
+          }"); settings are flags, like --port 8080.`,
+        );
       }
       return await serve(serveSettings(args, io.env), io.out);
     }
