@@ -29,6 +29,8 @@ import { upgradeCommand } from "./upgrade_command.ts";
 import { RESTORE_USAGE, restoreCommand } from "./restore_command.ts";
 import { suggestAppName } from "../../apps/app_name.ts";
 import { formatBytes } from "../core/format.ts";
+import { countOf } from "../core/text.ts";
+import { readStdinValue } from "./stdin_value.ts";
 
 /** Where the CLI writes and what environment it reads. */
 export interface CliIo {
@@ -40,6 +42,11 @@ export interface CliIo {
   env(name: string): string | undefined;
   /** Reads a secret for `fazt login` (default: a line from stdin, prompting on a terminal). */
   readPassword?(prompt: string): Promise<string>;
+  /**
+   * Reads a value a command takes from standard input, like a secret's
+   * (default: a hidden prompt on a terminal, else all of stdin).
+   */
+  readStdin?(prompt: string): Promise<string>;
   /** Sends HTTP requests for `fazt login` (default: `fetch`). */
   fetch?: FetchLike;
   /**
@@ -59,6 +66,41 @@ const GLOBAL_FLAGS = [
   { name: "url", help: "Another server's URL (or FAZT_URL)." },
   { name: "token", help: "API token (or FAZT_TOKEN; default: the one `fazt login` stored)." },
 ];
+
+/**
+ * The heading of each command group in `fazt help`, by the commands' first
+ * word. Every first word needs one (tests check it); groups keep the order
+ * in which the registry first names them.
+ */
+export const GROUP_HEADINGS: Readonly<Record<string, string>> = {
+  app: "Apps",
+  route: "Routes",
+  domain: "Custom domains",
+  cert: "Certificates",
+  secret: "Secrets",
+  logs: "Logs",
+  data: "App data",
+  token: "API tokens",
+  auth: "Owner sign-in",
+  owner: "Owner account",
+  system: "System",
+  backup: "Backups",
+};
+
+/** How usage and help name a positional argument (`app add` takes `<dir|zip>`, not a body). */
+function positionalLabel(op: AnyOperation, field: string): string {
+  return op.name === "apps.deploy" && field === "archive" ? "dir|zip" : field;
+}
+
+/** The CLI's one line for an operation. */
+function summaryOf(op: AnyOperation): string {
+  return op.cli.summary ?? op.summary;
+}
+
+/** The CLI's help text for an input field. */
+function fieldHelp(op: AnyOperation, f: FieldInfo): string {
+  return op.cli.help?.[f.name] ?? (f.description || f.kind);
+}
 
 /** The operation a command line names, with the words it used. */
 function findCommand(words: string[]): AnyOperation | undefined {
@@ -80,19 +122,23 @@ function usage(op: AnyOperation): string {
   const fields = inputFields(op);
   const pos = (op.cli.positionals ?? []).map((p) => {
     const f = fields.find((x) => x.name === p)!;
-    const label = op.name === "apps.deploy" && p === "archive" ? "dir|zip" : p;
+    const label = positionalLabel(op, p);
     return f.optional ? `[${label}]` : `<${label}>`;
   });
   const flags = fields.filter((f) =>
     !(op.cli.positionals ?? []).includes(f.name) && !op.cli.secretInputs?.[f.name]
   ).map((f) => ({
     ...f,
+    field: f.name,
     name: flagOf(op, f.name),
     file: fileFlagOf(op, f.name) !== undefined,
   }));
   return `fazt ${op.cli.words.join(" ")}${pos.length ? " " + pos.join(" ") : ""}${
     flags.map((f) => {
-      const one = `--${f.name} ${f.file ? "FILE" : f.name.toUpperCase()}`;
+      const one = f.kind === "boolean"
+        ? `--${f.name}`
+        : `--${f.name} ${f.file ? "FILE" : f.name.toUpperCase()}`;
+      if (op.cli.stdinInputs?.includes(f.field)) return ` [${one}]`;
       const many = f.kind === "array" ? `${one}...` : one;
       return f.optional ? ` [${many}]` : ` ${many}`;
     })
@@ -102,25 +148,28 @@ function usage(op: AnyOperation): string {
 
 function commandHelp(op: AnyOperation): string {
   const fields = inputFields(op);
-  const lines = [`Usage: ${usage(op)}`, "", op.description, ""];
+  const lines = [`Usage: ${usage(op)}`, "", op.cli.description ?? op.description, ""];
   if (fields.length) {
     lines.push("Arguments and flags:");
     for (const f of fields) {
       const env = op.cli.secretInputs?.[f.name];
-      const name = (op.cli.positionals ?? []).includes(f.name) || env
+      const name = (op.cli.positionals ?? []).includes(f.name)
+        ? positionalLabel(op, f.name)
+        : env
         ? f.name
         : `--${flagOf(op, f.name)}`;
       const notes = [
         ...(env ? [`from ${env}${f.optional ? "" : " or standard input"}, never a flag`] : []),
+        ...(op.cli.stdinInputs?.includes(f.name)
+          ? ["default: standard input, typed at a hidden prompt or piped in"]
+          : []),
         ...(fileFlagOf(op, f.name) ? ["a file: its text is sent"] : []),
         ...(f.kind === "array" ? ["repeatable"] : []),
         ...(f.nullable ? ['"none" for null'] : []),
         ...(f.optional ? ["optional"] : []),
       ];
       lines.push(
-        `  ${name.padEnd(16)} ${f.description || f.kind}${
-          notes.length ? ` (${notes.join(", ")})` : ""
-        }`,
+        `  ${name.padEnd(16)} ${fieldHelp(op, f)}${notes.length ? ` (${notes.join(", ")})` : ""}`,
       );
     }
     lines.push("");
@@ -152,14 +201,14 @@ export function topHelp(): string {
     "This machine:",
     ...SERVICE_COMMANDS.map((c) => `  ${c.words.padEnd(22)} ${c.summary}`),
   ];
-  let group = "";
+  const groups = new Map<string, AnyOperation[]>();
   for (const op of OPERATIONS) {
     const g = op.cli.words[0];
-    if (g !== group) {
-      lines.push("", `${g[0].toUpperCase()}${g.slice(1)}s:`);
-      group = g;
-    }
-    lines.push(`  ${op.cli.words.join(" ").padEnd(22)} ${op.summary}`);
+    groups.set(g, [...groups.get(g) ?? [], op]);
+  }
+  for (const [g, ops] of groups) {
+    lines.push("", `${GROUP_HEADINGS[g] ?? g}:`);
+    for (const op of ops) lines.push(`  ${op.cli.words.join(" ").padEnd(22)} ${summaryOf(op)}`);
   }
   lines.push("", "Run `fazt <command> --help` for a command's arguments.");
   return lines.join("\n");
@@ -191,6 +240,16 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
   const input: Record<string, unknown> = {};
   const rest = args.positionals.slice(op.cli.words.length);
   const extra = rest.length - positionals.length;
+  const fromStdin = op.cli.stdinInputs ?? [];
+  if (extra > 0 && fromStdin.length > 0) {
+    const field = fromStdin[0];
+    throw new FaztError(
+      "invalid_input",
+      `The ${field} is not an argument (it would stay in your shell history and show in the process list). Leave it out and type it when asked, pipe it in (printf '%s' "$VALUE" | fazt ${
+        op.cli.words.join(" ")
+      } …), or give --${flagOf(op, field)} in scripts. Usage: ${usage(op)}`,
+    );
+  }
   if (extra > 0) {
     throw new FaztError("invalid_input", `Too many arguments. Usage: ${usage(op)}`);
   }
@@ -219,7 +278,10 @@ function buildInput(op: AnyOperation, args: ParsedArgs): Record<string, unknown>
       : value;
   }
   for (const f of fields) {
-    if (!f.optional && input[f.name] === undefined && !op.cli.secretInputs?.[f.name]) {
+    if (
+      !f.optional && input[f.name] === undefined && !op.cli.secretInputs?.[f.name] &&
+      !fromStdin.includes(f.name)
+    ) {
       const or = f.nullable ? ' (or "none")' : "";
       const file = fileFlagOf(op, f.name);
       throw new FaztError(
@@ -254,6 +316,31 @@ async function readSecretInputs(
         `Missing ${field}: set ${env} or give it on standard input. Usage: ${usage(op)}`,
       );
     }
+  }
+}
+
+/**
+ * Reads the operation's stdin inputs that no flag gave: a hidden prompt on
+ * a terminal, else all of standard input. An empty value is refused (stdin
+ * was probably not meant for it).
+ */
+async function readStdinInputs(
+  op: AnyOperation,
+  input: Record<string, unknown>,
+  io: CliIo,
+): Promise<void> {
+  for (const field of op.cli.stdinInputs ?? []) {
+    if (input[field] !== undefined) continue;
+    const value = await (io.readStdin ?? readStdinValue)(`${field} (hidden): `);
+    if (value === "") {
+      throw new FaztError(
+        "invalid_input",
+        `No ${field} on standard input. Type it when asked, pipe it in, or give --${
+          flagOf(op, field)
+        }. Usage: ${usage(op)}`,
+      );
+    }
+    input[field] = value;
   }
 }
 
@@ -306,7 +393,7 @@ async function prepareDeploy(
     for (const s of packed.skipped) io.err(`skipped ${s}`);
     zip = packed.zip;
     appJson = await Deno.readFile(`${source}/app.json`).catch(() => undefined);
-    if (!json) io.err(`packed ${packed.files} files (${formatBytes(packed.bytes)})`);
+    if (!json) io.err(`packed ${countOf(packed.files, "file")} (${formatBytes(packed.bytes)})`);
   } else {
     zip = await readArchiveFile(source);
     const { unzipSync } = await import("fflate");
@@ -430,17 +517,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         for (const f of SERVE_FLAGS) io.out(`  --${f.flag.padEnd(14)} ${f.help} Env: ${f.env}.`);
         return 0;
       }
-      if (args.positionals.length > 0) {
-        throw new FaztError(
-          "invalid_input",
-          `fazt serve takes no arguments (got "${args.positionals[0]}").`,
-        );
-      }
       const known = new Set<string>(SERVE_FLAGS.map((f) => f.flag));
       for (const name of args.flags.keys()) {
         if (!known.has(name)) {
-          throw new FaztError("invalid_input", `Unknown flag --${name} for fazt serve.`);
+          throw new FaztError(
+            "invalid_input",
+            `Unknown flag --${name} for fazt serve. Run \`fazt serve --help\` for its flags.`,
+          );
         }
+      }
+      if (args.positionals.length > 0) {
+        throw new FaztError(
+          "invalid_input",
+          `fazt serve takes no arguments (got "${
+            args.positionals[0]
+          }"); settings are flags, like --port 8080.`,
+        );
       }
       return await serve(serveSettings(args, io.env), io.out);
     }
@@ -491,6 +583,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const input = buildInput(op, args);
     await readFileFlags(op, input);
     await readSecretInputs(op, input, io);
+    await readStdinInputs(op, input, io);
     if (op.name === "apps.deploy") await prepareDeploy(input, io, json);
     // A backup folder given on the command line is relative to where the command runs.
     if (
@@ -604,7 +697,7 @@ interface ImportOutput {
 
 function describeImport(o: ImportOutput): string {
   return [
-    `Imported ${o.app.name}: version 1 is live (${o.version.files} files, ${
+    `Imported ${o.app.name}: version 1 is live (${countOf(o.version.files, "file")}, ${
       formatBytes(o.version.bytes)
     }${o.withData ? ", with its data" : ", without data"})`,
     `  id    ${o.app.id}${o.app.id === o.sourceId ? " (kept)" : ` (was ${o.sourceId})`}`,
@@ -615,11 +708,9 @@ function describeImport(o: ImportOutput): string {
 
 function describeDeploy(o: DeployOutput): string {
   return [
-    `${
-      o.created ? "Created" : "Updated"
-    } ${o.app.name}: version ${o.version.number} is live (${o.version.files} files, ${
-      formatBytes(o.version.bytes)
-    })`,
+    `${o.created ? "Created" : "Updated"} ${o.app.name}: version ${o.version.number} is live (${
+      countOf(o.version.files, "file")
+    }, ${formatBytes(o.version.bytes)})`,
     `  id    ${o.app.id}`,
     `  name  ${o.app.name}`,
     `  url   ${o.app.url}`,

@@ -351,9 +351,9 @@ export async function readPassword(prompt: string): Promise<string> {
       if (n === null) break;
       for (const b of buf.subarray(0, n)) {
         if (b === 0x0d || b === 0x0a) break read;
-        if (b === 0x03) throw new FaztError("invalid_input", "Login cancelled.");
+        if (b === 0x03) throw new FaztError("invalid_input", "Cancelled.");
         if (b === 0x04) {
-          if (bytes.length === 0) throw new FaztError("invalid_input", "Login cancelled.");
+          if (bytes.length === 0) throw new FaztError("invalid_input", "Cancelled.");
           break read;
         }
         if (b === 0x7f || b === 0x08) {

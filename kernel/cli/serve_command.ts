@@ -17,6 +17,7 @@ import { VERSION } from "../core/version.ts";
 import { faztExecutable } from "../services/upgrade/executable.ts";
 import { OWNER_TOKEN_FILE } from "../services/auth/owner_credential.ts";
 import { flag, type ParsedArgs } from "./args.ts";
+import { checkDataFolder, explainDataFolderError, explainListenError } from "./startup_errors.ts";
 import {
   DEFAULT_DATA_DIR,
   runningServer,
@@ -264,6 +265,26 @@ function intSetting(
   return n;
 }
 
+/** An on/off setting: true, false, 1, 0, yes, no, on or off (absent: off). */
+function switchSetting(name: string, raw: string | undefined): boolean {
+  const value = (raw ?? "false").toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["", "0", "false", "no", "off"].includes(value)) return false;
+  throw new FaztError("invalid_input", `--${name} must be true or false (got "${raw}").`);
+}
+
+/** The listen address: an IP address or a host name, never empty. */
+function hostSetting(raw: string | undefined): string {
+  const host = (raw ?? "127.0.0.1").trim().replace(/^\[(.*)\]$/, "$1");
+  if (host === "" || /[\s/]/.test(host)) {
+    throw new FaztError(
+      "invalid_input",
+      `--host must be an address of this machine, like 127.0.0.1 or 0.0.0.0 (got "${raw}").`,
+    );
+  }
+  return host;
+}
+
 /** Resolves serve settings: flag, else environment variable, else default. */
 export function serveSettings(
   args: ParsedArgs,
@@ -281,7 +302,7 @@ export function serveSettings(
   const MB = 1024 * 1024;
   return {
     port: intSetting("port", get("port"), KERNEL_DEFAULTS.publicPort, 0, 65535),
-    host: get("host") ?? "127.0.0.1",
+    host: hostSetting(get("host")),
     dataDir: resolve(get("data") ?? DEFAULT_DATA_DIR),
     domain,
     keepVersions: intSetting(
@@ -295,7 +316,7 @@ export function serveSettings(
       intSetting("max-upload", get("max-upload"), KERNEL_DEFAULTS.maxUploadBytes / MB, 1, 100_000) *
       MB,
     cacheBytes: intSetting("cache", get("cache"), KERNEL_DEFAULTS.cacheBytes / MB, 0, 100_000) * MB,
-    trustProxy: ["1", "true", "yes"].includes((get("trust-proxy") ?? "false").toLowerCase()),
+    trustProxy: switchSetting("trust-proxy", get("trust-proxy")),
     apiTimeoutMs: intSetting(
       "api-timeout",
       get("api-timeout"),
@@ -382,7 +403,7 @@ function httpsSetting(
       `--https must be on, off or auto (got "${get("https")}").`,
     );
   }
-  const trustProxy = ["1", "true", "yes"].includes((get("trust-proxy") ?? "false").toLowerCase());
+  const trustProxy = switchSetting("trust-proxy", get("trust-proxy"));
   const on = mode === "on" || (mode === "auto" && isPublicDomain(domain) && !trustProxy);
   if (!on) return null;
   if (/^[\d.]+$/.test(domain) || domain.includes(":")) {
@@ -450,6 +471,15 @@ function loopbackHost(host: string): string {
 
 /** Reads the ACME server's extra CA (PEM), or says why it cannot. */
 async function readAcmeCa(file: string): Promise<string> {
+  const info = await Deno.stat(file).catch(() => undefined);
+  if (!info?.isFile) {
+    throw new FaztError(
+      "invalid_input",
+      `--acme-ca ${file}: ${
+        info ? "a folder, not a file" : "no such file"
+      }. Give the PEM file of the CA that signs your ACME server's certificate.`,
+    );
+  }
   let text: string;
   try {
     text = await Deno.readTextFile(file);
@@ -460,7 +490,10 @@ async function readAcmeCa(file: string): Promise<string> {
     );
   }
   if (!text.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new FaztError("invalid_input", `--acme-ca ${file} holds no PEM certificate.`);
+    throw new FaztError(
+      "invalid_input",
+      `--acme-ca ${file} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block).`,
+    );
   }
   return text;
 }
@@ -468,27 +501,13 @@ async function readAcmeCa(file: string): Promise<string> {
 /** Binds a listener, turning a port that is taken or privileged into an error the owner can act on. */
 async function bound(
   flagName: string,
-  port: number,
+  where: { host: string; port: number },
   open: () => Listener | Promise<Listener>,
 ): Promise<Listener> {
   try {
     return await open();
   } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse || (err as { code?: string }).code === "EADDRINUSE") {
-      throw new FaztError(
-        "conflict",
-        `Port ${port} is already in use; stop what listens there or choose another with ${flagName}.`,
-      );
-    }
-    if (
-      err instanceof Deno.errors.PermissionDenied || (err as { code?: string }).code === "EACCES"
-    ) {
-      throw new FaztError(
-        "forbidden",
-        `fazt may not listen on port ${port}: ports below 1024 need root or the capability (sudo setcap cap_net_bind_service=+ep "$(command -v fazt)"), or choose another with ${flagName}.`,
-      );
-    }
-    throw err;
+    throw explainListenError(err, { flagName, ...where });
   }
 }
 
@@ -515,14 +534,12 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
   const https = settings.https;
   const acmeCaPem = https?.acmeCaFile ? [await readAcmeCa(https.acmeCaFile)] : [];
   // With HTTPS on, the plain API port is the local CLI's way in: loopback only.
+  await checkDataFolder(settings.dataDir);
+  const apiHost = https ? loopbackHost(settings.host) : settings.host;
   const listener = await bound(
     "--port",
-    settings.port,
-    () =>
-      listen({
-        hostname: https ? loopbackHost(settings.host) : settings.host,
-        port: settings.port,
-      }),
+    { host: apiHost, port: settings.port },
+    () => listen({ hostname: apiHost, port: settings.port }),
   );
   let kernel: Kernel | undefined;
   let secure: Listener | undefined;
@@ -537,17 +554,21 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
         import("../http/tls_server.ts"),
         import("../http/plain_port_handler.ts"),
       ]);
-      secure = await bound("--https-port", https.port, () =>
-        listenTls({
-          hostname: settings.host,
-          port: https.port,
-          // Until the kernel is up, hellos get no certificate (the handshake fails).
-          certificate: (name) => kernel?.tls?.certificateFor(name) ?? Promise.resolve(null),
-        }));
+      secure = await bound(
+        "--https-port",
+        { host: settings.host, port: https.port },
+        () =>
+          listenTls({
+            hostname: settings.host,
+            port: https.port,
+            // Until the kernel is up, hellos get no certificate (the handshake fails).
+            certificate: (name) => kernel?.tls?.certificateFor(name) ?? Promise.resolve(null),
+          }),
+      );
       const tlsPort = secure.port;
       plain = await bound(
         "--http-port",
-        https.httpPort,
+        { host: settings.host, port: https.httpPort },
         () => listen({ hostname: settings.host, port: https.httpPort }),
       );
       plain.setHandler(createPlainPortHandler({
@@ -589,7 +610,7 @@ export async function serve(settings: ServeSettings, out: (line: string) => void
     });
   } catch (err) {
     await stopListeners();
-    throw err;
+    throw explainDataFolderError(err, settings.dataDir);
   }
   listener.setHandler(kernel.handler);
   secure?.setHandler(kernel.handler);

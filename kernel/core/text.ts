@@ -46,3 +46,8 @@ export function describe(value: unknown): string {
       return "an object";
   }
 }
+
+/** `count` with the noun in singular or plural: `1 file`, `2 files` (`plural` defaults to noun + "s"). */
+export function countOf(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? noun : plural}`;
+}

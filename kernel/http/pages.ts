@@ -45,11 +45,11 @@ export function welcomePage(opts: { version: string; domain: string }): string {
   );
 }
 
-/** A friendly not-found page. */
-export function notFoundPage(opts: { title: string; message: string }): string {
+/** A friendly not-found page (or, with `status`, another error page that shows that status). */
+export function notFoundPage(opts: { title: string; message: string; status?: number }): string {
   return page(
     opts.title,
-    `<div class="status">404</div><h1>${escapeHtml(opts.title)}</h1><p>${
+    `<div class="status">${opts.status ?? 404}</div><h1>${escapeHtml(opts.title)}</h1><p>${
       escapeHtml(opts.message)
     }</p>`,
   );

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { countOf } from "../core/text.ts";
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import type { Services } from "./services.ts";
@@ -166,7 +167,15 @@ export const deployApp = defineOperation({
     path: "/deploy",
     upload: { field: "archive", contentTypes: ["application/zip", "application/octet-stream"] },
   },
-  cli: { words: ["app", "add"], positionals: ["archive"], flagAliases: { name: "app" } },
+  cli: {
+    words: ["app", "add"],
+    positionals: ["archive"],
+    flagAliases: { name: "app" },
+    summary: "Deploy a folder or a .zip",
+    description:
+      "Deploys a folder (zipped on the way without .git, node_modules and what its .faztignore names) or a .zip file as a new version and makes it live atomically. A new --name creates the app; without --name, the app.json name is used, else the folder's name.",
+    help: { archive: "The app's folder, or a .zip of it." },
+  },
   handler: async ({ app, archive }, { services, principal, clientIp, requestId }) => {
     services.limits.deploys.hit(principal.tokenId ?? principal.ownerId ?? clientIp);
     const result = await services.deploy.deploy({ app, archive: (archive as Upload).stream });
@@ -174,8 +183,9 @@ export const deployApp = defineOperation({
       appId: result.app.id,
       level: "info",
       source: "kernel",
-      message:
-        `Deployed version ${result.version.number} (${result.version.fileCount} files, ${result.version.totalBytes} bytes).`,
+      message: `Deployed version ${result.version.number} (${
+        countOf(result.version.fileCount, "file")
+      }, ${result.version.totalBytes} bytes).`,
       requestId,
     });
     return {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { countOf } from "../core/text.ts";
 import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import { Upload, uploadSchema } from "./upload.ts";
@@ -45,7 +46,13 @@ export const exportApp = defineOperation({
   appField: "app",
   hints: { readOnly: true },
   http: { method: "GET", path: "/apps/{app}/export", download: { contentType: APP_ARCHIVE_TYPE } },
-  cli: { words: ["app", "export"], positionals: ["app"], flagAliases: { "with-data": "withData" } },
+  cli: {
+    words: ["app", "export"],
+    positionals: ["app"],
+    flagAliases: { "with-data": "withData" },
+    description:
+      "Writes a .fazt archive (a zip) of the app's live version: its files, app.json and, with --with-data (which also needs the data:read scope), snapshots of its kv, documents, blobs and SQL database taken while it runs. Secrets are never exported. Import it on any fazt server with `fazt app import`.",
+  },
   handler: async ({ app, withData }, { services, principal }) => {
     if (withData === true && !hasScope(principal, "data:read")) {
       throw new FaztError(
@@ -88,7 +95,14 @@ export const importApp = defineOperation({
     status: 201,
     upload: { field: "archive", contentTypes: [APP_ARCHIVE_TYPE, "application/octet-stream"] },
   },
-  cli: { words: ["app", "import"], positionals: ["archive"], flagAliases: { "keep-id": "keepId" } },
+  cli: {
+    words: ["app", "import"],
+    positionals: ["archive"],
+    flagAliases: { "keep-id": "keepId" },
+    description:
+      "Creates an app from a .fazt archive made by `fazt app export`: its files become version 1 and its data (when exported with it) is installed, all at once or not at all. The app gets a new ID unless --keep-id is given, and the archive's name unless --name is.",
+    help: { archive: "The .fazt file." },
+  },
   handler: async ({ archive, name, keepId }, { services, principal, clientIp, requestId }) => {
     services.limits.deploys.hit(principal.tokenId ?? principal.ownerId ?? clientIp);
     const result = await services.appImport.importApp({
@@ -100,10 +114,9 @@ export const importApp = defineOperation({
       appId: result.app.id,
       level: "info",
       source: "kernel",
-      message:
-        `Imported from a .fazt archive of ${result.sourceId} (${result.version.fileCount} files${
-          result.withData ? ", with data" : ""
-        }).`,
+      message: `Imported from a .fazt archive of ${result.sourceId} (${
+        countOf(result.version.fileCount, "file")
+      }${result.withData ? ", with data" : ""}).`,
       requestId,
     });
     return {

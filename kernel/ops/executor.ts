@@ -9,6 +9,7 @@ import { z } from "zod";
 import { FaztError, toFaztError } from "../core/errors.ts";
 import { hasScope } from "../services/auth/scopes.ts";
 import type { AnyOperation, OperationContext } from "./operation.ts";
+import type { Principal } from "../services/auth/scopes.ts";
 import { protoKeyPath } from "./json_input.ts";
 
 /** Summarises zod issues as `{ path, message }` pairs for error details. */
@@ -16,16 +17,30 @@ export function describeIssues(error: z.ZodError): { path: string; message: stri
   return error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
 }
 
+/**
+ * The `unauthorized` error for an anonymous caller: one that sent no
+ * credentials is told to send a token; one whose token was refused is told
+ * that token is unknown, expired or revoked.
+ */
+export function credentialsError(p: Principal): FaztError {
+  return p.rejected
+    ? new FaztError(
+      "unauthorized",
+      "This token is not valid: it is unknown, expired or revoked. Use a current token (`fazt token list` shows them; `fazt token create` makes one), or `fazt login` again.",
+      { details: { reason: "invalid_token" } },
+    )
+    : new FaztError(
+      "unauthorized",
+      "This needs credentials. Send `Authorization: Bearer <token>` (the local owner token is in <data>/owner.token).",
+      { details: { reason: "no_credentials" } },
+    );
+}
+
 /** Throws `unauthorized`/`forbidden` unless the caller may run `op` on `input`. */
 export function authorize(op: AnyOperation, ctx: OperationContext, input: unknown): void {
   if (op.access === "public") return;
   const p = ctx.principal;
-  if (p.kind === "anonymous") {
-    throw new FaztError(
-      "unauthorized",
-      "This needs credentials. Send `Authorization: Bearer <token>` (the local owner token is in <data>/owner.token).",
-    );
-  }
+  if (p.kind === "anonymous") throw credentialsError(p);
   if (!hasScope(p, op.access)) {
     throw new FaztError(
       "forbidden",

@@ -86,7 +86,12 @@ export const tailLogs = defineOperation({
   appField: "app",
   hints: { readOnly: true },
   http: { method: "GET", path: "/apps/{app}/logs/stream", stream: true },
-  cli: { words: ["logs", "tail"], positionals: ["app"] },
+  cli: {
+    words: ["logs", "tail"],
+    positionals: ["app"],
+    description:
+      "Prints an app's log entries as they happen, after the last few entries, until you stop it (Ctrl-C).",
+  },
   handler: ({ app: ref, backlog }, { services, signal }) => {
     const target = services.apps.resolve(ref);
     const recent = services.logs.query(target.id, { limit: backlog ?? 20 });

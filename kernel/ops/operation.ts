@@ -72,6 +72,19 @@ export interface OperationCli {
    * one the variable does not give is read from standard input.
    */
   secretInputs?: Readonly<Record<string, string>>;
+  /**
+   * Input fields the CLI reads from standard input by default (a hidden
+   * prompt on a terminal, else everything piped in, one trailing newline
+   * trimmed), so a value never lands in shell history or the process list;
+   * `--<field> VALUE` still sets it, for scripts. Never positionals.
+   */
+  stdinInputs?: readonly string[];
+  /** The CLI's one line, when the command takes other arguments than the API (a folder, not a body). */
+  summary?: string;
+  /** The CLI's paragraph, when it differs from the API's (flags instead of field names). */
+  description?: string;
+  /** CLI help for input fields the command line gives differently (e.g. a folder for an upload). */
+  help?: Readonly<Record<string, string>>;
 }
 
 /** Behaviour hints (mirrored into MCP tool annotations). */

@@ -32,7 +32,14 @@ export const setSecret = defineOperation({
   appField: "app",
   hints: { idempotent: true },
   http: { method: "PUT", path: "/apps/{app}/secrets/{name}", maxBodyBytes: 128 * 1024 },
-  cli: { words: ["secret", "set"], positionals: ["app", "name", "value"] },
+  cli: {
+    words: ["secret", "set"],
+    positionals: ["app", "name"],
+    stdinInputs: ["value"],
+    description:
+      "Creates or replaces a secret of an app. Its app reads it at run time; no command ever shows the value again. The value comes from standard input, so it stays out of your shell history and the process list: type it when asked, or pipe it in (printf '%s' \"$STRIPE_KEY\" | fazt secret set blog STRIPE_KEY). --value is for scripts that cannot pipe; it shows in the process list while the command runs.",
+    help: { value: "The secret value." },
+  },
   handler: async ({ app: ref, name, value }, { services, requestId }) => {
     services.guards.disk.assertWritable("Saving a secret");
     const target = services.apps.resolve(ref);

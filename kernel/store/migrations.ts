@@ -52,7 +52,8 @@ export function applyMigrations(db: DatabaseSync, migrations: readonly Migration
         .run(m.version, m.name, Date.now());
       db.exec("COMMIT");
     } catch (err) {
-      db.exec("ROLLBACK");
+      // SQLite may already have rolled back (a full disk does): keep the first error.
+      if (db.isTransaction) db.exec("ROLLBACK");
       throw err;
     }
     current = m.version;

@@ -378,7 +378,8 @@ const CASES: BadUpload[] = [
     token: "wrong",
     status: 401,
     code: "unauthorized",
-    message: /needs credentials.*Authorization: Bearer/,
+    details: { reason: "invalid_token" },
+    message: /This token is not valid: it is unknown, expired or revoked/,
   },
   {
     name: "missing token",
@@ -386,6 +387,7 @@ const CASES: BadUpload[] = [
     token: "none",
     status: 401,
     code: "unauthorized",
+    details: { reason: "no_credentials" },
     message: /needs credentials.*Authorization: Bearer/,
   },
 ];

@@ -144,7 +144,7 @@ Deno.test("cli remote: login, current remote, remote list/rm, scoped tokens, log
       await pumps;
     }
     const status = await tail.status;
-    assert.match(out, /^\S+Z info {2}kernel Deployed version 1 \(1 files, \d+ bytes\)\.$/m, err);
+    assert.match(out, /^\S+Z info {2}kernel Deployed version 1 \(1 file, \d+ bytes\)\.$/m, err);
     assert.equal(status.code, 130, err);
 
     // remote rm forgets it; commands fall back to ./fazt-data, which is not there.

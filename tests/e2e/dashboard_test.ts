@@ -334,8 +334,8 @@ Deno.test({
         await page.getByRole("link", { name: "Logs" }).click();
         await page.waitForURL(/\/_fazt\/apps\/blog\/logs$/);
         const log = page.getByRole("log");
-        await log.getByText("Deployed version 3 (1 files").waitFor();
-        await log.getByText("Deployed version 2 (1 files").waitFor();
+        await log.getByText("Deployed version 3 (1 file,").waitFor();
+        await log.getByText("Deployed version 2 (1 file,").waitFor();
         await log.getByText("Deployed version 1 (3 files").waitFor();
         await page.locator(".live-live").waitFor();
         const set = await server.api("PUT", "/apps/blog/secrets/LIVE_PROBE", { value: "x" });

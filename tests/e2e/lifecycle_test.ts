@@ -119,7 +119,7 @@ Deno.test("app lifecycle through the real CLI", async (t) => {
         "other",
       ]);
       assert.equal(named.code, 0, named.stderr);
-      assert.match(named.stdout, /^Created other: version 1 is live \(1 files, /);
+      assert.match(named.stdout, /^Created other: version 1 is live \(1 file, /);
       assert.match(named.stdout, /^ {2}id {4}app_[a-z2-7]{16}$/m);
       assert.ok(named.stdout.includes(`url   ${urlOf("other")}`), named.stdout);
     });
@@ -284,7 +284,10 @@ Deno.test("app lifecycle through the real CLI", async (t) => {
       const env = { FAZT_URL: server.url, FAZT_TOKEN: "fazt_wrong_token" };
       const text = await cli(["app", "list"], env);
       assert.equal(text.code, 1);
-      assert.match(text.stderr, /^error: This needs credentials\./);
+      assert.match(
+        text.stderr,
+        /^error: This token is not valid: it is unknown, expired or revoked\./,
+      );
       const json = await cli(["app", "list", "--json"], env);
       assert.equal(json.code, 1);
       const body = JSON.parse(json.stderr) as { error: { code: string } };

@@ -141,7 +141,10 @@ Deno.test("a secret's value never leaves the server: responses, output, CLI, dat
   const server = await startServer();
   const secret = `sk-live-${crypto.randomUUID()}`;
   const cliSecret = `sk-cli-${crypto.randomUUID()}`;
-  const secrets = [secret, cliSecret];
+  const flagSecret = `sk-flag-${crypto.randomUUID()}`;
+  const pemSecret = `-----BEGIN KEY-----\n${crypto.randomUUID()}\n-----END KEY-----`;
+  const refused = `sk-refused-${crypto.randomUUID()}`;
+  const secrets = [secret, cliSecret, flagSecret, refused];
   let stopped = false;
   try {
     const deployed = await fetch(`${server.url}/_fazt/api/deploy?app=vault`, {
@@ -181,23 +184,48 @@ Deno.test("a secret's value never leaves the server: responses, output, CLI, dat
     assert.match(events, /Secret API_KEY set\./);
     assertNoLeak("logs.tail", events, secrets);
 
-    // The CLI, talking to the running server.
-    const set = await cli([
+    // The CLI, talking to the running server: the value comes from standard input (piped
+    // here; a hidden prompt on a terminal), one trailing newline trimmed.
+    const data = ["--data", server.dataDir];
+    const set = await cli(["secret", "set", "vault", "CLI_KEY", ...data], {}, {
+      stdin: `${cliSecret}\n`,
+    });
+    assert.equal(set.code, 0, set.stderr);
+    assertNoLeak("`fazt secret set`", set.stdout + set.stderr, secrets);
+    // A multi-line value (a PEM key) arrives whole.
+    const pem = await cli(["secret", "set", "vault", "PEM_KEY", ...data], {}, {
+      stdin: `${pemSecret}\n`,
+    });
+    assert.equal(pem.code, 0, pem.stderr);
+    // --value stays for scripts.
+    const flagged = await cli([
       "secret",
       "set",
       "vault",
-      "CLI_KEY",
-      cliSecret,
-      "--data",
-      server.dataDir,
+      "FLAG_KEY",
+      "--value",
+      flagSecret,
+      ...data,
     ]);
-    assert.equal(set.code, 0, set.stderr);
-    assertNoLeak("`fazt secret set`", set.stdout + set.stderr, secrets);
+    assert.equal(flagged.code, 0, flagged.stderr);
+    // A value given as an argument (shell history, process list) is refused, unsaved and
+    // unechoed, with the ways that work.
+    const positional = await cli(["secret", "set", "vault", "REFUSED", refused, ...data]);
+    assert.equal(positional.code, 2);
+    assert.match(
+      positional.stderr,
+      /The value is not an argument.*type it when asked, pipe it in.*--value/,
+    );
+    assertNoLeak("a refused positional value", positional.stdout + positional.stderr, secrets);
+    // Nothing on standard input is refused, not saved as an empty secret.
+    const empty = await cli(["secret", "set", "vault", "EMPTY", ...data], {}, { stdin: "" });
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /No value on standard input/);
     const list = await cli(["secret", "list", "vault", "--data", server.dataDir, "--json"]);
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(
-      (JSON.parse(list.stdout) as { name: string }[]).map((s) => s.name),
-      ["API_KEY", "CLI_KEY"],
+      (JSON.parse(list.stdout) as { name: string }[]).map((s) => s.name).sort(),
+      ["API_KEY", "CLI_KEY", "FLAG_KEY", "PEM_KEY"],
     );
     assertNoLeak("`fazt secret list --json`", list.stdout + list.stderr, secrets);
 
@@ -216,6 +244,8 @@ Deno.test("a secret's value never leaves the server: responses, output, CLI, dat
     try {
       assert.equal(kernel.services.secrets.reveal(appId, "API_KEY"), secret);
       assert.equal(kernel.services.secrets.reveal(appId, "CLI_KEY"), cliSecret);
+      assert.equal(kernel.services.secrets.reveal(appId, "PEM_KEY"), pemSecret);
+      assert.equal(kernel.services.secrets.reveal(appId, "FLAG_KEY"), flagSecret);
     } finally {
       await kernel.close();
     }

@@ -9,7 +9,7 @@
  */
 import { createTokenService, type TokenService } from "../../services/auth/token_service.ts";
 import { ensureOwnerToken } from "../../services/auth/owner_credential.ts";
-import { ANONYMOUS, type Principal } from "../../services/auth/scopes.ts";
+import { ANONYMOUS, type Principal, REJECTED } from "../../services/auth/scopes.ts";
 import { createOwnerService, type OwnerService } from "../../services/auth/owner_service.ts";
 import {
   createKnownDeviceService,
@@ -64,8 +64,8 @@ export const auth: Subsystem = {
     ctx.provide("authenticate", (req, meta) => {
       const header = req.headers.get("authorization");
       if (header !== null) {
-        if (!header.toLowerCase().startsWith("bearer ")) return ANONYMOUS;
-        return tokens.authenticate(header.slice(7).trim()) ?? ANONYMOUS;
+        if (!header.toLowerCase().startsWith("bearer ")) return REJECTED;
+        return tokens.authenticate(header.slice(7).trim()) ?? REJECTED;
       }
       for (const session of sessionCookies(req, meta?.secure ?? false)) {
         const principal = owners.authenticateSession(session);

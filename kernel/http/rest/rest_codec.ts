@@ -9,7 +9,7 @@
  */
 import { FaztError } from "../../core/errors.ts";
 import type { AnyOperation, OperationContext } from "../../ops/operation.ts";
-import { execute } from "../../ops/executor.ts";
+import { credentialsError, execute } from "../../ops/executor.ts";
 import { Upload } from "../../ops/upload.ts";
 import { attachmentHeader, type Download } from "../../ops/download.ts";
 import { limitStream, uploadTooLarge } from "../../services/apps/upload_limit.ts";
@@ -306,14 +306,7 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
         }
         return run(route.op, req, input, meta, principal);
       }
-      if (principal.kind === "anonymous") {
-        return errorResponse(
-          new FaztError(
-            "unauthorized",
-            "This needs credentials. Send `Authorization: Bearer <token>`.",
-          ),
-        );
-      }
+      if (principal.kind === "anonymous") return errorResponse(credentialsError(principal));
       if (allowed.length > 0) {
         return errorResponse(
           new FaztError(

@@ -262,8 +262,10 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
           return page(
             400,
             notFoundPage({
+              status: 400,
               title: "Bad address",
-              message: "This address is not valid. Check the link for typos.",
+              message:
+                "This address is not valid: it has an empty part (//), a . or .. part, or broken %-encoding. Remove the extra slashes or dots and try again.",
             }),
           );
         case "not_found":

@@ -154,14 +154,17 @@ export function createOwnerService(options: OwnerServiceOptions): OwnerService {
         const row = w.prepare("SELECT expires_at FROM setup_tokens WHERE hash = ?").get(
           sha256(token),
         ) as { expires_at: number } | undefined;
+        if (w.prepare("SELECT 1 FROM owners LIMIT 1").get()) {
+          throw new FaztError(
+            "conflict",
+            "The owner account already exists, so setup links no longer work. Log in at /_fazt/login; forgot the password? Run `fazt owner reset-password --data DIR` on the server (DIR: its data folder).",
+          );
+        }
         if (!row || row.expires_at <= now()) {
           throw new FaztError(
             "forbidden",
-            "This setup link is invalid, used or expired. Restart fazt to print a new one.",
+            "This setup link is invalid or expired. Restart fazt to print a new one (it prints one at every start until the owner account exists).",
           );
-        }
-        if (w.prepare("SELECT 1 FROM owners LIMIT 1").get()) {
-          throw new FaztError("conflict", "The owner account already exists. Log in instead.");
         }
         w.prepare("DELETE FROM setup_tokens").run();
         const t = now();

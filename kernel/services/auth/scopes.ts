@@ -34,10 +34,20 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   /** App IDs the caller is limited to, or null for all apps. */
   apps: ReadonlySet<string> | null;
+  /** Credentials came but were refused (an unknown, expired or revoked token): anonymous anyway. */
+  rejected?: boolean;
 }
 
 /** The caller with no credentials. */
 export const ANONYMOUS: Principal = { kind: "anonymous", scopes: new Set(), apps: null };
+
+/** A caller whose token was refused (unknown, expired or revoked), treated as anonymous. */
+export const REJECTED: Principal = {
+  kind: "anonymous",
+  scopes: new Set(),
+  apps: null,
+  rejected: true,
+};
 
 /** True when the principal holds `scope` (directly or through `admin`). */
 export function hasScope(p: Principal, scope: Scope): boolean {

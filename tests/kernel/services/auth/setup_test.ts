@@ -33,11 +33,12 @@ async function whoami(t: TestKernel, init: { token?: string | null; session?: st
   return await res.json() as Whoami;
 }
 
-async function expectRefused(res: Response, status: number, code: string): Promise<void> {
-  const body = await res.json() as { error: { code: string } };
+async function expectRefused(res: Response, status: number, code: string): Promise<string> {
+  const body = await res.json() as { error: { code: string; message: string } };
   assert.equal(res.status, status, JSON.stringify(body));
   assert.equal(body.error.code, code);
   assert.equal(res.headers.get("set-cookie"), null);
+  return body.error.message;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,8 +74,18 @@ Deno.test("setup: the one-time token creates the owner, logs in, and is then spe
     assert.equal(me.setupNeeded, false);
     assert.equal((await whoami(t)).setupNeeded, false);
 
-    // Single use: the same token again is refused, and the owner is unchanged.
-    await expectRefused(await setup(t, token, "intruder@example.com"), 403, "forbidden");
+    // Single use: the same token again is refused, and the owner is unchanged. A restart
+    // prints no new link once the owner exists, so the message says how to log in or reset.
+    const message = await expectRefused(
+      await setup(t, token, "intruder@example.com"),
+      409,
+      "conflict",
+    );
+    assert.match(
+      message,
+      /owner account already exists.*\/_fazt\/login.*fazt owner reset-password --data DIR/,
+    );
+    assert.doesNotMatch(message, /Restart/);
     assert.deepEqual(t.kernel.services.owners.owner()?.email, EMAIL);
   });
 });
@@ -83,7 +94,8 @@ Deno.test("setup: an expired token is refused", async () => {
   await withKernel(async (t) => {
     const token = await t.kernel.services.owners.issueSetupToken(100);
     await sleep(150);
-    await expectRefused(await setup(t, token), 403, "forbidden");
+    const message = await expectRefused(await setup(t, token), 403, "forbidden");
+    assert.match(message, /invalid or expired\. Restart fazt to print a new one/);
     assert.equal(t.kernel.services.owners.hasOwner(), false);
   });
 });
