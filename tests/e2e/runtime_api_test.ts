@@ -86,7 +86,12 @@ export default async function handle(req, ctx) {
     case "/api/response":
       return new Response("short and stout", {
         status: 418,
-        headers: { "content-type": "text/x-teapot", "x-custom": "kept", "set-cookie": "a=1" },
+        headers: {
+          "content-type": "text/x-teapot",
+          "x-custom": "kept",
+          "set-cookie": "a=1",
+          "x-content-type-options": "sniff-away",
+        },
       });
     case "/api/string":
       return "just text";
@@ -553,6 +558,8 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       for (const c of cases) {
         const res = await h.fetch("kit", c.path);
         assert.equal(res.status, c.status, c.what);
+        // The kernel adds nosniff to every answer, over the app's own value.
+        assert.equal(res.headers.get("x-content-type-options"), "nosniff", c.what);
         if (c.type) assert.match(res.headers.get("content-type") ?? "", c.type, c.what);
         for (const [k, v] of Object.entries(c.headers ?? {})) {
           assert.equal(res.headers.get(k), v, `${c.what}: header ${k}`);
@@ -562,10 +569,16 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       const bytes = await h.fetch("kit", "/api/bytes");
       assert.equal(bytes.status, 200);
       assert.equal(bytes.headers.get("content-type"), "application/octet-stream", "bytes");
+      assert.equal(bytes.headers.get("x-content-type-options"), "nosniff", "bytes");
       assert.deepEqual(
         new Uint8Array(await bytes.arrayBuffer()),
         new Uint8Array([0, 1, 2, 253, 254, 255]),
       );
+      for (const path of ["/api/stream", "/api/missing"]) {
+        const res = await h.fetch("kit", path);
+        assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+        await res.body?.cancel();
+      }
     });
 
     await t.step("a streaming body arrives chunk by chunk, in order", async () => {
