@@ -952,6 +952,7 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       assert.deepEqual({ ...a, updatedAt: typeof a.updatedAt }, {
         bytes: { $bytes: bytes },
         type: "image/x-test",
+        contentType: "image/x-test",
         size: bytes.length,
         updatedAt: "number",
       });
@@ -976,6 +977,47 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       assert.equal(await h.call("kit", "blobs.delete", "img/a.bin"), true);
       assert.equal(await h.call("kit", "blobs.delete", "img/a.bin"), false);
       assert.equal(await h.call("kit", "blobs.get", "img/a.bin"), null);
+    });
+
+    await t.step("fazt.blobs.put takes { contentType }, and get and list return it", async () => {
+      assert.equal(
+        await h.call("kit", "blobs.put", "ct/logo.png", { $bytes: [137, 80] }, {
+          contentType: "image/png",
+        }),
+        null,
+      );
+      const got = await h.call("kit", "blobs.get", "ct/logo.png") as Record<string, unknown>;
+      assert.equal(got.contentType, "image/png");
+      assert.equal(got.type, "image/png", "the same type under its other name");
+      await h.call("kit", "blobs.put", "ct/same.txt", "x", {
+        contentType: "text/plain",
+        type: "text/plain",
+      });
+      const listed = await h.call("kit", "blobs.list", { prefix: "ct/" }) as {
+        path: string;
+        contentType: string;
+        type: string;
+      }[];
+      assert.deepEqual(listed.map((x) => [x.path, x.contentType, x.type]), [
+        ["ct/logo.png", "image/png", "image/png"],
+        ["ct/same.txt", "text/plain", "text/plain"],
+      ]);
+      // Nothing is silently ignored: an unknown option or two different types are refused.
+      const typo = await h.callError("kit", "blobs.put", "ct/x", "x", { contentTyp: "text/plain" });
+      assert.equal(typo.code, "invalid_input");
+      assert.match(
+        typo.message,
+        /unknown option "contentTyp": blobs\.put takes only \{ contentType \}/,
+      );
+      const twice = await h.callError("kit", "blobs.put", "ct/x", "x", {
+        contentType: "text/plain",
+        type: "text/html",
+      });
+      assert.equal(twice.code, "invalid_input");
+      assert.match(twice.message, /two different media types/);
+      assert.equal(await h.call("kit", "blobs.get", "ct/x"), null, "nothing was stored");
+      assert.equal(await h.call("kit", "blobs.delete", "ct/logo.png"), true);
+      assert.equal(await h.call("kit", "blobs.delete", "ct/same.txt"), true);
     });
 
     await t.step("fazt.sql: exec, query, and ATTACH refused", async () => {
