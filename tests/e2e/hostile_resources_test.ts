@@ -304,7 +304,7 @@ function sqlCases(mode: Mode, meter: MemoryMeter): HostileCase[] {
       peaks.push(`${mode} sql ${kind}: server grew ${fmt(growth)}`);
       assert.equal(res.status, 200, res.text);
       const out = JSON.parse(res.text) as { error?: string };
-      assert.match(out.error ?? "", /more than the 32 MB of memory this app's SQL may use/);
+      assert.match(out.error ?? "", /more than the 32 MiB of memory this app's SQL may use/);
       assert.ok(owned + growth < 1.5 * CAP, `the app held up to ${fmt(owned + growth)}`);
       assert.ok(growth < 64 * MB, `the SQL process grew by ${fmt(growth)}`);
       const again = await ctx.get("bomber", "/api/sql/small");
@@ -483,7 +483,7 @@ const OWNER_CAP: HostileCase = {
     assert.ok(shown.memory.stops >= 1);
     assert.match(shown.memory.lastStop?.message ?? "", /memory cap of 96 MiB/);
     const logs = await kernelLogs(ctx, "roomy");
-    assert.ok(logs.some((l) => /memory cap is now 96 MB/.test(l)), logs.join("\n"));
+    assert.ok(logs.some((l) => /memory cap is now 96 MiB/.test(l)), logs.join("\n"));
     // The cgroup's own stop and the watchdog's sample race; either one is the cap enforced.
     assert.ok(
       logs.some((l) => /(reached|more than) its memory cap of 96 MiB/.test(l)),
