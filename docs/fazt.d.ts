@@ -24,7 +24,9 @@ declare namespace Fazt {
     path: string;
     /** Its size in bytes. */
     size: number;
-    /** Its media type. */
+    /** Its media type, as given to put (default "application/octet-stream"). */
+    contentType: string;
+    /** The same media type, under the name `Blob` uses. */
     type: string;
     /** When it was last written (ms since the epoch). */
     updatedAt: number;
@@ -41,6 +43,8 @@ declare namespace Fazt {
 
   type BlobPutOptions = {
     /** The media type, e.g. "image/png" (default "application/octet-stream"). */
+    contentType?: string;
+    /** The same as `contentType` (the name `Blob` uses). */
     type?: string;
   };
 
@@ -148,7 +152,9 @@ declare namespace Fazt {
     bytes: Uint8Array;
     /** Its size in bytes. */
     size: number;
-    /** Its media type. */
+    /** Its media type, as given to put (default "application/octet-stream"). */
+    contentType: string;
+    /** The same media type, under the name `Blob` uses. */
     type: string;
     /** When it was last written (ms since the epoch). */
     updatedAt: number;

@@ -77,7 +77,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Default heap cap of one sandbox process, in MB. */
+/** Default heap cap of one sandbox process, in MiB. */
 export const SANDBOX_HEAP_MB = 128;
 
 /**

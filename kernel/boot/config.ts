@@ -50,7 +50,7 @@ export interface KernelConfig {
   sandboxIdleMs: number;
   /** Keep a spare sandbox started (servers: yes; the in-process CLI: no). */
   sandboxSpare: boolean;
-  /** Heap cap of one sandbox (MB). */
+  /** Heap cap of one sandbox (MiB). */
   sandboxHeapMb: number;
   /** Writes are refused once the data volume is this full (0..1). */
   diskLimitRatio: number;
@@ -64,7 +64,7 @@ export interface KernelConfig {
   rateLimit: number;
   /** How per-app memory and CPU limits are enforced (servers: `auto`; `off`: not at all). */
   resourceLimits: ResourceLimitsMode;
-  /** The memory cap of an app whose owner set none, over all its processes (MB). */
+  /** The memory cap of an app whose owner set none, over all its processes (MiB). */
   appMemoryMb: number;
   /** CPU an app may use with no request in flight, ms per second (0: no budget). */
   cpuBudgetMs: number;

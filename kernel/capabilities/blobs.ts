@@ -16,9 +16,34 @@ const path = arg(
 
 const info = {
   size: z.number().int().describe("Its size in bytes."),
-  type: z.string().describe("Its media type."),
+  contentType: z.string().describe(
+    'Its media type, as given to put (default "application/octet-stream").',
+  ),
+  type: z.string().describe("The same media type, under the name `Blob` uses."),
   updatedAt: z.number().describe("When it was last written (ms since the epoch)."),
 };
+
+/** A stored blob's metadata with its media type under both names. */
+function withContentType<T extends { type: string }>(blob: T): T & { contentType: string } {
+  return { ...blob, contentType: blob.type };
+}
+
+const putOptions = z.strictObject({
+  contentType: z.string().optional().describe(
+    'The media type, e.g. "image/png" (default "application/octet-stream").',
+  ),
+  type: z.string().optional().describe("The same as `contentType` (the name `Blob` uses)."),
+}, {
+  error: (issue) =>
+    issue.code === "unrecognized_keys"
+      ? `has unknown ${issue.keys.length === 1 ? "option" : "options"} ${
+        issue.keys.map((k) => `"${k}"`).join(", ")
+      }: blobs.put takes only { contentType } (or its other name, type)`
+      : undefined,
+}).refine(
+  (o) => o.contentType === undefined || o.type === undefined || o.contentType === o.type,
+  "gives two different media types as contentType and type: give one",
+).meta({ id: "BlobPutOptions" });
 
 /** `fazt.blobs.put` */
 export const blobsPut = defineCapability({
@@ -31,14 +56,7 @@ export const blobsPut = defineCapability({
       z.union([bytes, z.string()], { error: "expected bytes (a Uint8Array) or a string" }),
       "The bytes, or text stored as UTF-8 (at most 50 MiB).",
     ),
-    arg(
-      "options",
-      z.object({
-        type: z.string().optional().describe(
-          'The media type, e.g. "image/png" (default "application/octet-stream").',
-        ),
-      }).meta({ id: "BlobPutOptions" }).nullish(),
-    ),
+    arg("options", putOptions.nullish()),
   ]),
   result: z.void(),
   permission: "data",
@@ -47,7 +65,7 @@ export const blobsPut = defineCapability({
     dataOf(ctx).blobs.put(
       path,
       typeof data === "string" ? new TextEncoder().encode(data) : data,
-      given(options),
+      { type: options?.contentType ?? options?.type },
     ),
 });
 
@@ -60,7 +78,10 @@ export const blobsGet = defineCapability({
     .nullable(),
   permission: "data",
   writes: false,
-  handler: (ctx, path) => dataOf(ctx).blobs.get(path),
+  handler: async (ctx, path) => {
+    const blob = await dataOf(ctx).blobs.get(path);
+    return blob && withContentType(blob);
+  },
 });
 
 /** `fazt.blobs.delete` */
@@ -96,7 +117,8 @@ export const blobsList = defineCapability({
   ),
   permission: "data",
   writes: false,
-  handler: (ctx, options) => dataOf(ctx).blobs.list(given(options)),
+  handler: async (ctx, options) =>
+    (await dataOf(ctx).blobs.list(given(options))).map(withContentType),
 });
 
 /** The `fazt.blobs` group. */

@@ -43,7 +43,7 @@ function renderLine(label: string, done: number, total: number): string {
 
 /**
  * Creates a progress bar for `total` bytes. On a terminal it redraws one line
- * (`label [██████░░░░] 62%  1.2 MB / 2.0 MB`) at most every 50 ms and ends
+ * (`label [██████░░░░] 62%  1.2 MiB / 2 MiB`) at most every 50 ms and ends
  * it with a newline on {@linkcode ProgressBar.finish}; anywhere else it
  * prints nothing.
  *

@@ -7,6 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import { FaztError } from "../core/errors.ts";
+import { MIB } from "../core/format.ts";
 import { createKernel, type Kernel } from "../boot/kernel.ts";
 import { KERNEL_DEFAULTS, LETS_ENCRYPT_DIRECTORY } from "../boot/config.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
@@ -75,13 +76,13 @@ export const SERVE_FLAGS = [
   {
     flag: "max-upload",
     env: "FAZT_MAX_UPLOAD",
-    help: "Largest deploy upload in MB (default 200).",
+    help: "Largest deploy upload in MiB (default 200).",
   },
-  { flag: "cache", env: "FAZT_CACHE", help: "Memory for hot files in MB (default 64)." },
+  { flag: "cache", env: "FAZT_CACHE", help: "Memory for hot files in MiB (default 64)." },
   {
     flag: "disk-quota",
     env: "FAZT_DISK_QUOTA",
-    help: "Refuse writes once the data folder holds this many MB (default: no quota).",
+    help: "Refuse writes once the data folder holds this many MiB (default: no quota).",
   },
   {
     flag: "disk-limit",
@@ -107,7 +108,7 @@ export const SERVE_FLAGS = [
   {
     flag: "sandbox-heap",
     env: "FAZT_SANDBOX_HEAP",
-    help: "Heap cap of one app sandbox process in MB (default 128).",
+    help: "Heap cap of one app sandbox process in MiB (default 128).",
   },
   {
     flag: "warm-apps",
@@ -124,7 +125,7 @@ export const SERVE_FLAGS = [
     flag: "app-memory",
     env: "FAZT_APP_MEMORY",
     help:
-      "Memory cap of an app's processes together (sandbox + SQL) in MB, unless its owner sets one (default 128).",
+      "Memory cap of an app's processes together (sandbox + SQL) in MiB, unless its owner sets one (default 128).",
   },
   {
     flag: "cpu-budget",
@@ -182,7 +183,7 @@ export interface ServeSettings {
   trustProxy: boolean;
   /** Wall-clock limit of one `/api` request (ms). */
   apiTimeoutMs: number;
-  /** Heap cap of one sandbox process (MB). */
+  /** Heap cap of one sandbox process (MiB). */
   sandboxHeapMb: number;
   /** Data folder quota in bytes, or null. */
   diskQuotaBytes: number | null;
@@ -194,7 +195,7 @@ export interface ServeSettings {
   warmApps: number;
   /** Idle sandbox lifetime (ms). */
   sandboxIdleMs: number;
-  /** Default memory cap of an app (MB). */
+  /** Default memory cap of an app (MiB). */
   appMemoryMb: number;
   /** Background CPU budget of an app (ms per second; 0: off). */
   cpuBudgetMs: number;
@@ -299,7 +300,6 @@ export function serveSettings(
       `--domain must be a host name like example.com (got "${domain}").`,
     );
   }
-  const MB = 1024 * 1024;
   return {
     port: intSetting("port", get("port"), KERNEL_DEFAULTS.publicPort, 0, 65535),
     host: hostSetting(get("host")),
@@ -312,10 +312,16 @@ export function serveSettings(
       0,
       1000,
     ),
-    maxUploadBytes:
-      intSetting("max-upload", get("max-upload"), KERNEL_DEFAULTS.maxUploadBytes / MB, 1, 100_000) *
-      MB,
-    cacheBytes: intSetting("cache", get("cache"), KERNEL_DEFAULTS.cacheBytes / MB, 0, 100_000) * MB,
+    maxUploadBytes: intSetting(
+      "max-upload",
+      get("max-upload"),
+      KERNEL_DEFAULTS.maxUploadBytes / MIB,
+      1,
+      100_000,
+    ) *
+      MIB,
+    cacheBytes: intSetting("cache", get("cache"), KERNEL_DEFAULTS.cacheBytes / MIB, 0, 100_000) *
+      MIB,
     trustProxy: switchSetting("trust-proxy", get("trust-proxy")),
     apiTimeoutMs: intSetting(
       "api-timeout",
@@ -341,7 +347,7 @@ export function serveSettings(
       86_400,
     ) * 1000,
     diskQuotaBytes: get("disk-quota")
-      ? intSetting("disk-quota", get("disk-quota"), 0, 1, 100_000_000) * MB
+      ? intSetting("disk-quota", get("disk-quota"), 0, 1, 100_000_000) * MIB
       : null,
     diskLimitRatio: intSetting("disk-limit", get("disk-limit"), 80, 1, 100) / 100,
     appMemoryMb: intSetting(

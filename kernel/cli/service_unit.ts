@@ -9,6 +9,7 @@
  * @module
  */
 import { FaztError } from "../core/errors.ts";
+import { MIB } from "../core/format.ts";
 
 /** The unit's name. */
 export const SERVICE_NAME = "fazt.service";
@@ -55,8 +56,6 @@ export const MEMORY_HIGH_SHARE = 0.75;
 
 /** The share of the machine's memory fazt may never pass (the OOM killer acts inside its unit). */
 export const MEMORY_MAX_SHARE = 0.9;
-
-const MIB = 1024 * 1024;
 
 /**
  * `MemoryHigh=` and `MemoryMax=` for a machine with `totalBytes` of memory,

@@ -3,7 +3,9 @@
  * (the runtime), everything else by its static files. Both count the
  * app's traffic and monthly egress and refuse an app over its egress
  * limit; both mark large or streamed answers for the listener's
- * slow-reader watch (`send_watch.ts`).
+ * slow-reader watch (`send_watch.ts`). Every answer carries
+ * `X-Content-Type-Options: nosniff`, the app code's too: a browser never
+ * guesses a type the app did not send.
  *
  * @module
  */
@@ -73,6 +75,7 @@ export function createAppTraffic(options: AppTrafficOptions): AppTraffic {
       for (const note of dropRefusedCookies(res.headers, normalizeHost(r.host))) {
         options.appLog?.(app.id, note, requestId);
       }
+      res.headers.set("x-content-type-options", "nosniff");
       // A streamed answer can be large: the listener watches for a client that stops reading.
       return streamed ? watchSend(res) : res;
     } catch (err) {

@@ -140,7 +140,7 @@ export const deployFiles = defineOperation({
   name: "apps.deploy_files",
   summary: "Deploy files given inline",
   description:
-    'Deploys an app from files given as path → {"text": …} or {"base64": …} (at most 1000 files and 10 MB) as a new version and makes it live atomically; a new name creates the app. The files replace the whole app, exactly like a zip deploy (checked the same way; a top folder shared by every file other than api/ is stripped).',
+    'Deploys an app from files given as path → {"text": …} or {"base64": …} (at most 1000 files and 10 MiB) as a new version and makes it live atomically; a new name creates the app. The files replace the whole app, exactly like a zip deploy (checked the same way; a top folder shared by every file other than api/ is stripped).',
   input: z.strictObject({
     app: z.string().min(1).max(100).describe("App name or ID; a new name creates the app."),
     files: jsonInput(z.record(z.string(), FileContent)).describe(

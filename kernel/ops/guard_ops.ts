@@ -9,8 +9,7 @@ import { z } from "zod";
 import { defineOperation } from "./operation.ts";
 import type { Services } from "./services.ts";
 import { MAX_APP_MEMORY_MB, MIN_APP_MEMORY_MB } from "../services/cockpit/app_resources.ts";
-
-const MB = 1024 * 1024;
+import { MIB } from "../core/format.ts";
 
 const EgressView = z.object({
   month: z.string().describe("Calendar month (UTC), YYYY-MM."),
@@ -264,16 +263,16 @@ export const setEgressLimit = defineOperation({
   name: "apps.set_egress_limit",
   summary: "Limit an app's monthly egress",
   description:
-    "Sets how many MB an app may serve and fetch per calendar month (UTC); past it the app answers 429 until the month ends. A limit of null removes it (from the CLI: --limit none).",
+    "Sets how many MiB (1 MiB = 1,048,576 bytes) an app may serve and fetch per calendar month (UTC); past it the app answers 429 until the month ends. A limit of null removes it (from the CLI: --limit none).",
   input: z.strictObject({
     app: z.string().min(1).max(100).describe("App name or ID."),
     limitMb: z.number({
       error: (issue) =>
         issue.input === undefined
-          ? "is required: a limit in MB, or null to remove the limit"
+          ? "is required: a limit in MiB, or null to remove the limit"
           : undefined,
     }).int().min(1).max(100_000_000).nullable().describe(
-      "Monthly limit in MB, or null to remove the limit.",
+      "Monthly limit in MiB (1,048,576 bytes), or null to remove the limit.",
     ),
   }),
   output: EgressView,
@@ -284,7 +283,7 @@ export const setEgressLimit = defineOperation({
   cli: { words: ["app", "egress-limit"], positionals: ["app"], flagAliases: { limit: "limitMb" } },
   handler: async ({ app, limitMb }, { services }) => {
     const target = services.apps.resolve(app);
-    await services.guards.meter.setLimit(target.id, limitMb === null ? null : limitMb * MB);
+    await services.guards.meter.setLimit(target.id, limitMb === null ? null : limitMb * MIB);
     return services.guards.meter.usage(target.id);
   },
 });
@@ -310,11 +309,11 @@ export const setMemoryLimit = defineOperation({
   name: "apps.set_memory_limit",
   summary: "Cap an app's memory",
   description:
-    `Sets how much memory an app's processes (its sandbox and its SQL process) may hold together, in MB (${MIN_APP_MEMORY_MB} or more); past it fazt stops the app's largest process and logs why. Omit the limit to go back to the server default (--app-memory). A new cap applies to the app's memory group at once, and to its SQL heap limit and per-process ceilings from its next process start.`,
+    `Sets how much memory an app's processes (its sandbox and its SQL process) may hold together, in MiB (${MIN_APP_MEMORY_MB} or more; 1 MiB = 1,048,576 bytes); past it fazt stops the app's largest process and logs why. Omit the limit to go back to the server default (--app-memory). A new cap applies to the app's memory group at once, and to its SQL heap limit and per-process ceilings from its next process start.`,
   input: z.strictObject({
     app: z.string().min(1).max(100).describe("App name or ID."),
     limitMb: z.coerce.number().int().min(MIN_APP_MEMORY_MB).max(MAX_APP_MEMORY_MB).optional()
-      .describe("Memory cap in MB; leave out for the server default."),
+      .describe("Memory cap in MiB; leave out for the server default."),
   }),
   output: ResourceView,
   access: "apps:write",
@@ -325,7 +324,7 @@ export const setMemoryLimit = defineOperation({
   handler: async ({ app, limitMb }, { services }) => {
     const target = services.apps.resolve(app);
     const resources = services.guards.resources;
-    await resources.setMemoryLimit(target.id, limitMb === undefined ? null : limitMb * MB);
+    await resources.setMemoryLimit(target.id, limitMb === undefined ? null : limitMb * MIB);
     return await resources.view(target.id);
   },
 });

@@ -365,7 +365,7 @@ Deno.test({
         await panel.getByRole("button", { name: "Remove limit" }).waitFor({ state: "detached" });
         const removed = await (await server.api("GET", "/apps/blog/egress")).json();
         assert.equal(removed.limitBytes, null);
-        // The API's own message shows when it refuses (over 100,000,000 MB).
+        // The API's own message shows when it refuses (over 100,000,000 MiB).
         await panel.getByLabel("Monthly limit in MiB").fill("100000001");
         await panel.getByRole("button", { name: "Set limit" }).click();
         const refused = panel.getByRole("alert");

@@ -265,7 +265,7 @@ function bombCase(mode: Mode, meter: MemoryMeter, kind: string): HostileCase {
         return said.test(await logsSince(ctx, "bomber", since));
       });
       if (group) {
-        assert.match(res.text, /memory cap of 128 MB/);
+        assert.match(res.text, /memory cap of 128 MiB/);
         // The app's own group never held more than its cap (its peak counter, and as shown).
         const peak = Number(Deno.readTextFileSync(`${group}/memory.max_usage_in_bytes`));
         assert.ok(peak <= CAP, `the app's group peaked at ${fmt(peak)}`);
@@ -278,7 +278,7 @@ function bombCase(mode: Mode, meter: MemoryMeter, kind: string): HostileCase {
       if (!isAlive(pid) || res.status === 502) {
         const after = await resources(ctx, "bomber");
         assert.ok(after.memory.stops > before.memory.stops, "the stop is not in the status");
-        assert.match(after.memory.lastStop?.message ?? "", /memory cap of 128 MB/);
+        assert.match(after.memory.lastStop?.message ?? "", /memory cap of 128 MiB/);
       }
       // It recovers: a fresh process when the old one was stopped.
       await eventually(5_000, "the app answers again", async () => {
@@ -304,7 +304,7 @@ function sqlCases(mode: Mode, meter: MemoryMeter): HostileCase[] {
       peaks.push(`${mode} sql ${kind}: server grew ${fmt(growth)}`);
       assert.equal(res.status, 200, res.text);
       const out = JSON.parse(res.text) as { error?: string };
-      assert.match(out.error ?? "", /more than the 32 MB of memory this app's SQL may use/);
+      assert.match(out.error ?? "", /more than the 32 MiB of memory this app's SQL may use/);
       assert.ok(owned + growth < 1.5 * CAP, `the app held up to ${fmt(owned + growth)}`);
       assert.ok(growth < 64 * MB, `the SQL process grew by ${fmt(growth)}`);
       const again = await ctx.get("bomber", "/api/sql/small");
@@ -336,7 +336,7 @@ function laterCase(mode: Mode, meter: MemoryMeter): HostileCase {
         await sleep(300);
         const next = await ctx.get("bomber", "/api/ok");
         assert.equal(next.status, 503, next.text);
-        assert.match(next.text, /memory cap of 128 MB/);
+        assert.match(next.text, /memory cap of 128 MiB/);
         const after = await ctx.get("bomber", "/api/ok");
         assert.deepEqual([after.status, after.text], [200, "alive"]);
         assert.notEqual(await ctx.pidOf("bomber"), pid);
@@ -473,7 +473,7 @@ const OWNER_CAP: HostileCase = {
     await eventually(3_000, "the new cap is in the group", () => limitFile() === 96 * MB);
     const tight = await ctx.get("roomy", "/api/room?mb=160");
     assert.ok(tight.status >= 500, `${tight.status} ${tight.text}`);
-    assert.match(tight.text, /memory cap of 96 MB/);
+    assert.match(tight.text, /memory cap of 96 MiB/);
 
     // The app's info shows it, and its logs say what happened.
     const info = await cli(["app", "info", "roomy", "--data", server.dataDir, "--json"]);
@@ -481,12 +481,12 @@ const OWNER_CAP: HostileCase = {
     const shown = (JSON.parse(info.stdout) as { resources: Resources }).resources;
     assert.equal(shown.memory.limitBytes, 96 * MB);
     assert.ok(shown.memory.stops >= 1);
-    assert.match(shown.memory.lastStop?.message ?? "", /memory cap of 96 MB/);
+    assert.match(shown.memory.lastStop?.message ?? "", /memory cap of 96 MiB/);
     const logs = await kernelLogs(ctx, "roomy");
-    assert.ok(logs.some((l) => /memory cap is now 96 MB/.test(l)), logs.join("\n"));
+    assert.ok(logs.some((l) => /memory cap is now 96 MiB/.test(l)), logs.join("\n"));
     // The cgroup's own stop and the watchdog's sample race; either one is the cap enforced.
     assert.ok(
-      logs.some((l) => /(reached|more than) its memory cap of 96 MB/.test(l)),
+      logs.some((l) => /(reached|more than) its memory cap of 96 MiB/.test(l)),
       logs.join("\n"),
     );
 

@@ -86,7 +86,12 @@ export default async function handle(req, ctx) {
     case "/api/response":
       return new Response("short and stout", {
         status: 418,
-        headers: { "content-type": "text/x-teapot", "x-custom": "kept", "set-cookie": "a=1" },
+        headers: {
+          "content-type": "text/x-teapot",
+          "x-custom": "kept",
+          "set-cookie": "a=1",
+          "x-content-type-options": "sniff-away",
+        },
       });
     case "/api/string":
       return "just text";
@@ -553,6 +558,8 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       for (const c of cases) {
         const res = await h.fetch("kit", c.path);
         assert.equal(res.status, c.status, c.what);
+        // The kernel adds nosniff to every answer, over the app's own value.
+        assert.equal(res.headers.get("x-content-type-options"), "nosniff", c.what);
         if (c.type) assert.match(res.headers.get("content-type") ?? "", c.type, c.what);
         for (const [k, v] of Object.entries(c.headers ?? {})) {
           assert.equal(res.headers.get(k), v, `${c.what}: header ${k}`);
@@ -562,10 +569,16 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       const bytes = await h.fetch("kit", "/api/bytes");
       assert.equal(bytes.status, 200);
       assert.equal(bytes.headers.get("content-type"), "application/octet-stream", "bytes");
+      assert.equal(bytes.headers.get("x-content-type-options"), "nosniff", "bytes");
       assert.deepEqual(
         new Uint8Array(await bytes.arrayBuffer()),
         new Uint8Array([0, 1, 2, 253, 254, 255]),
       );
+      for (const path of ["/api/stream", "/api/missing"]) {
+        const res = await h.fetch("kit", path);
+        assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+        await res.body?.cancel();
+      }
     });
 
     await t.step("a streaming body arrives chunk by chunk, in order", async () => {
@@ -939,6 +952,7 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       assert.deepEqual({ ...a, updatedAt: typeof a.updatedAt }, {
         bytes: { $bytes: bytes },
         type: "image/x-test",
+        contentType: "image/x-test",
         size: bytes.length,
         updatedAt: "number",
       });
@@ -963,6 +977,47 @@ Deno.test("the serverless runtime over real HTTP", async (t) => {
       assert.equal(await h.call("kit", "blobs.delete", "img/a.bin"), true);
       assert.equal(await h.call("kit", "blobs.delete", "img/a.bin"), false);
       assert.equal(await h.call("kit", "blobs.get", "img/a.bin"), null);
+    });
+
+    await t.step("fazt.blobs.put takes { contentType }, and get and list return it", async () => {
+      assert.equal(
+        await h.call("kit", "blobs.put", "ct/logo.png", { $bytes: [137, 80] }, {
+          contentType: "image/png",
+        }),
+        null,
+      );
+      const got = await h.call("kit", "blobs.get", "ct/logo.png") as Record<string, unknown>;
+      assert.equal(got.contentType, "image/png");
+      assert.equal(got.type, "image/png", "the same type under its other name");
+      await h.call("kit", "blobs.put", "ct/same.txt", "x", {
+        contentType: "text/plain",
+        type: "text/plain",
+      });
+      const listed = await h.call("kit", "blobs.list", { prefix: "ct/" }) as {
+        path: string;
+        contentType: string;
+        type: string;
+      }[];
+      assert.deepEqual(listed.map((x) => [x.path, x.contentType, x.type]), [
+        ["ct/logo.png", "image/png", "image/png"],
+        ["ct/same.txt", "text/plain", "text/plain"],
+      ]);
+      // Nothing is silently ignored: an unknown option or two different types are refused.
+      const typo = await h.callError("kit", "blobs.put", "ct/x", "x", { contentTyp: "text/plain" });
+      assert.equal(typo.code, "invalid_input");
+      assert.match(
+        typo.message,
+        /unknown option "contentTyp": blobs\.put takes only \{ contentType \}/,
+      );
+      const twice = await h.callError("kit", "blobs.put", "ct/x", "x", {
+        contentType: "text/plain",
+        type: "text/html",
+      });
+      assert.equal(twice.code, "invalid_input");
+      assert.match(twice.message, /two different media types/);
+      assert.equal(await h.call("kit", "blobs.get", "ct/x"), null, "nothing was stored");
+      assert.equal(await h.call("kit", "blobs.delete", "ct/logo.png"), true);
+      assert.equal(await h.call("kit", "blobs.delete", "ct/same.txt"), true);
     });
 
     await t.step("fazt.sql: exec, query, and ATTACH refused", async () => {

@@ -19,7 +19,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { zipSync } from "fflate";
-import { hostFetch, startServer, type TestServer } from "../_helpers/server.ts";
+import { cli, hostFetch, startServer, type TestServer } from "../_helpers/server.ts";
 import { withKernel } from "../_helpers/kernel.ts";
 
 const KiB = 1024;
@@ -282,9 +282,10 @@ Deno.test("past --disk-quota every write is refused with 507 while reads and the
     const status = await apiJson<SystemStatus>(second, "GET", "/system/status");
     assert.equal(status.disk.tripped, true);
     assert.equal(status.disk.quotaBytes, quotaMb * MiB);
+    // The flag is in MiB, and so is the message.
     assert.match(
       status.disk.reason ?? "",
-      /the data folder uses .+ of its .+ quota \(--disk-quota\)/,
+      new RegExp(`the data folder uses [\\d.]+ MiB of its ${quotaMb} MiB quota \\(--disk-quota\\)`),
     );
 
     // A deploy is refused up front, with what to do about it.
@@ -347,13 +348,16 @@ Deno.test("past its monthly egress limit an app answers 429, across a restart, u
   try {
     await deployOk(server, "metered", { "index.html": "<h1>m</h1>", "file.bin": file });
     await deployOk(server, "other", { "index.html": "<h1>o</h1>", "file.bin": file });
-    const limited = await apiJson<EgressView>(server, "PUT", "/apps/metered/egress-limit", {
-      limitMb: 1,
-    });
-    assert.equal(limited.limitBytes, MiB);
+    // `--limit 1` means 1 MiB, 1,048,576 bytes.
+    const set = await cli(
+      ["app", "egress-limit", "metered", "--limit", "1", "--data", dataDir, "--json"],
+    );
+    assert.equal(set.code, 0, set.stderr);
+    const limited = JSON.parse(set.stdout) as EgressView;
+    assert.equal(limited.limitBytes, 1_048_576);
     assert.equal(limited.servedBytes, 0);
 
-    // Two downloads fit (the limit is checked before serving); then the app is over 1 MB.
+    // Two downloads fit (the limit is checked before serving); then the app is over 1 MiB.
     for (let i = 0; i < 2; i++) {
       const res = await server.fetch("metered.localhost", "/file.bin");
       assert.equal(res.status, 200, `download ${i + 1}`);
@@ -368,7 +372,7 @@ Deno.test("past its monthly egress limit an app answers 429, across a restart, u
       assert.equal(body.error.code, "rate_limited");
       assert.match(
         body.error.message,
-        /^This app has used 1\.2 MB of its 1 MB monthly traffic limit, so it is paused until \d{4}-\d{2}-01 \(UTC\)\. The owner can raise or remove the limit\.$/,
+        /^This app has used 1\.2 MiB of its 1 MiB monthly traffic limit, so it is paused until \d{4}-\d{2}-01 \(UTC\)\. The owner can raise or remove the limit\.$/,
       );
     };
     await assertPaused(server, "/file.bin");

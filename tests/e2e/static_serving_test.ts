@@ -298,23 +298,51 @@ Deno.test("static serving over real HTTP", async (t) => {
     });
 
     await t.step(
-      "SPA: extensionless unknown paths serve index.html, file-like ones 404",
+      "SPA: unknown routes serve index.html (dots too); a missing asset 404s unless navigated to",
       async () => {
         const spaIndex = SPA["index.html"];
-        for (const path of ["/", "/some/route", "/some/route/", "/users/42"]) {
+        const routes = [
+          "/",
+          "/some/route",
+          "/some/route/",
+          "/users/42",
+          "/users/john.doe",
+          "/v1.2.3",
+        ];
+        for (const path of routes) {
           const res = await send("spa.localhost", path);
           assert.equal(res.status, 200, path);
           assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8", path);
+          assert.equal(res.headers.get("vary"), null, `${path}: the same for every Accept`);
           assertBytes(await bytesOf(res), spaIndex, path);
         }
         const asset = await send("spa.localhost", "/assets/main.js");
         assert.equal(asset.status, 200);
         assertBytes(await bytesOf(asset), SPA["assets/main.js"], "/assets/main.js");
-        for (const path of ["/missing.js", "/assets/missing.css", "/img/x.png"]) {
-          const res = await send("spa.localhost", path);
-          assert.equal(res.status, 404, path);
-          assert.match(await res.text(), /<title>Page not found<\/title>/, path);
+        // A browser navigating (Accept names text/html) gets the app, as with nginx's
+        // try_files; a script, an image or curl (Accept */*) gets a real 404.
+        const navigation = {
+          accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        };
+        for (const path of ["/missing.js", "/assets/missing.css", "/img/x.png", "/users/john.md"]) {
+          for (const accept of ["*/*", "image/avif,image/webp,*/*;q=0.8", null]) {
+            const res = await send("spa.localhost", path, {
+              headers: accept === null ? {} : { accept },
+            });
+            assert.equal(res.status, 404, `${path} (${accept})`);
+            assert.equal(res.headers.get("vary"), "Accept", path);
+            assert.match(await res.text(), /<title>Page not found<\/title>/, path);
+          }
+          const res = await send("spa.localhost", path, { headers: navigation });
+          assert.equal(res.status, 200, `${path} navigated to`);
+          assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8", path);
+          assert.equal(res.headers.get("vary"), "Accept", path);
+          assertBytes(await bytesOf(res), spaIndex, path);
         }
+        // Without "spa": true a dotted route is a plain 404.
+        const plain = await site("/users/john.doe", navigation);
+        assert.equal(plain.status, 404);
+        await plain.body?.cancel();
       },
     );
 
@@ -372,6 +400,61 @@ Deno.test("static serving over real HTTP", async (t) => {
         assertBytes(await bytesOf(res), SITE["about.html"], JSON.stringify(headers));
       }
     });
+
+    await t.step(
+      "preconditions: If-Match and If-Unmodified-Since answer 412 when they fail, as nginx",
+      async () => {
+        const first = await site("/about");
+        const etag = first.headers.get("etag")!;
+        const lastModified = first.headers.get("last-modified")!;
+        await first.body?.cancel();
+        const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
+
+        const pass: Record<string, string>[] = [
+          { "if-match": etag },
+          { "if-match": "*" },
+          { "if-match": `"nope", ${etag}` },
+          { "if-unmodified-since": lastModified },
+          { "if-unmodified-since": "not a date" },
+          // If-Match decides; If-Unmodified-Since is then ignored.
+          { "if-match": etag, "if-unmodified-since": earlier },
+        ];
+        for (const headers of pass) {
+          for (const method of ["GET", "HEAD"]) {
+            const res = await send("site.localhost", "/about", { method, headers });
+            const label = `${method} ${JSON.stringify(headers)}`;
+            assert.equal(res.status, 200, label);
+            const body = await bytesOf(res);
+            if (method === "GET") assertBytes(body, SITE["about.html"], label);
+          }
+        }
+        const fail: Record<string, string>[] = [
+          { "if-match": '"0123456789abcdef0123456789abcdef"' },
+          { "if-match": `W/${etag}` }, // If-Match compares strongly
+          { "if-unmodified-since": earlier },
+          { "if-match": '"nope"', "if-none-match": etag },
+          { "if-match": '"nope"', range: "bytes=0-3" },
+        ];
+        for (const headers of fail) {
+          for (const method of ["GET", "HEAD"]) {
+            const res = await send("site.localhost", "/about", { method, headers });
+            const label = `${method} ${JSON.stringify(headers)}`;
+            assert.equal(res.status, 412, label);
+            assert.equal(res.headers.get("etag"), etag, label);
+            assert.equal(res.headers.get("last-modified"), lastModified, label);
+            assert.equal((await bytesOf(res)).length, 0, label);
+          }
+        }
+        // A range under a matching If-Match is served.
+        const ranged = await site("/about", { "if-match": etag, range: "bytes=0-8" });
+        assert.equal(ranged.status, 206);
+        assertBytes(await bytesOf(ranged), SITE["about.html"].subarray(0, 9), "If-Match + Range");
+        // A missing file stays a 404: preconditions apply to what exists (If-Match: * too).
+        const missing = await site("/missing", { "if-match": "*" });
+        assert.equal(missing.status, 404);
+        await missing.body?.cancel();
+      },
+    );
 
     await t.step("Range: single byte ranges answer 206 with the exact bytes", async () => {
       const cases: [range: string, start: number, end: number][] = [

@@ -427,7 +427,7 @@ export interface Operations {
    * Deploy files given inline: `POST /apps/{app}/deploy-files`, needs `apps:write`.
    *
    * Deploys an app from files given as path → {"text": …} or {"base64": …} (at most 1000 files and
-   * 10 MB) as a new version and makes it live atomically; a new name creates the app. The files
+   * 10 MiB) as a new version and makes it live atomically; a new name creates the app. The files
    * replace the whole app, exactly like a zip deploy (checked the same way; a top folder shared by
    * every file other than api/ is stripped).
    */
@@ -1675,14 +1675,15 @@ export interface Operations {
   /**
    * Limit an app's monthly egress: `PUT /apps/{app}/egress-limit`, needs `apps:write`.
    *
-   * Sets how many MB an app may serve and fetch per calendar month (UTC); past it the app answers
-   * 429 until the month ends. A limit of null removes it (from the CLI: --limit none).
+   * Sets how many MiB (1 MiB = 1,048,576 bytes) an app may serve and fetch per calendar month
+   * (UTC); past it the app answers 429 until the month ends. A limit of null removes it (from the
+   * CLI: --limit none).
    */
   "apps.set_egress_limit": {
     input: {
       /** App name or ID. */
       app: string;
-      /** Monthly limit in MB, or null to remove the limit. */
+      /** Monthly limit in MiB (1,048,576 bytes), or null to remove the limit. */
       limitMb: number | null;
     };
     output: {
@@ -1717,15 +1718,16 @@ export interface Operations {
    * Cap an app's memory: `PUT /apps/{app}/memory-limit`, needs `apps:write`.
    *
    * Sets how much memory an app's processes (its sandbox and its SQL process) may hold together, in
-   * MB (64 or more); past it fazt stops the app's largest process and logs why. Omit the limit to
-   * go back to the server default (--app-memory). A new cap applies to the app's memory group at
-   * once, and to its SQL heap limit and per-process ceilings from its next process start.
+   * MiB (64 or more; 1 MiB = 1,048,576 bytes); past it fazt stops the app's largest process and
+   * logs why. Omit the limit to go back to the server default (--app-memory). A new cap applies to
+   * the app's memory group at once, and to its SQL heap limit and per-process ceilings from its
+   * next process start.
    */
   "apps.set_memory_limit": {
     input: {
       /** App name or ID. */
       app: string;
-      /** Memory cap in MB; leave out for the server default. */
+      /** Memory cap in MiB; leave out for the server default. */
       limitMb?: number;
     };
     output: {

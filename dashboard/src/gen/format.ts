@@ -13,6 +13,15 @@
 
 const UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"] as const;
 
+/** One KiB: 1,024 bytes. */
+export const KIB = 1024;
+
+/**
+ * One MiB: 1,048,576 bytes, the unit of every size setting given as a plain
+ * number (`--max-upload 200`, `--limit 10`, an API's `limitMb`).
+ */
+export const MIB = 1024 * 1024;
+
 /**
  * A byte count with binary units and at most one decimal: `512 B`,
  * `1.5 KiB`, `10 MiB`, `1.2 GiB`.

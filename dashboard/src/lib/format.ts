@@ -8,12 +8,9 @@
  * @module
  */
 
-import { formatBytes } from "../gen/format.ts";
+import { formatBytes, MIB } from "../gen/format.ts";
 
-export { formatBytes };
-
-/** The unit of egress limits in the API (`apps.set_egress_limit`'s `limitMb`): 1,048,576 bytes. */
-export const LIMIT_MB = 1024 * 1024;
+export { formatBytes, MIB };
 
 /** `1234` → `1,234`. */
 export function count(n: number): string {

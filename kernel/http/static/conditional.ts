@@ -1,11 +1,12 @@
 /**
- * Conditional-request validators (RFC 9110 §13): `If-None-Match`,
- * `If-Modified-Since`, `If-Range`, and the HTTP-date format used by
- * `Last-Modified`. Header values are scanned in place, without regular
+ * Conditional-request validators (RFC 9110 §13): `If-Match`,
+ * `If-Unmodified-Since`, `If-None-Match`, `If-Modified-Since`, `If-Range`,
+ * and the HTTP-date format used by `Last-Modified`. Header values are scanned in place, without regular
  * expressions or substrings, so the common path allocates nothing.
  *
- * Precedence between the headers (If-None-Match wins over If-Modified-Since,
- * If-Range only matters with a Range) is the caller's job.
+ * Precedence between the headers (RFC 9110 §13.2.2: If-Match, else
+ * If-Unmodified-Since; then If-None-Match, else If-Modified-Since; If-Range
+ * only matters with a Range) is the caller's job.
  *
  * @module
  */
@@ -65,6 +66,54 @@ export function ifNoneMatchHits(header: string | null, etag: string): boolean {
     i = close + 1;
   }
   return false;
+}
+
+/**
+ * Tells whether an `If-Match` header lets the request go on for a current
+ * representation tagged `etag` (RFC 9110 §13.1.1): `*` matches any current
+ * representation; otherwise one of the comma-separated tags must match
+ * `etag` strongly (both strong and identical, so a `W/` tag never matches).
+ * A `false` answer means 412 Precondition Failed. No header → `true`.
+ */
+export function ifMatchAllows(header: string | null, etag: string): boolean {
+  if (header === null) return true;
+  if (etag.charCodeAt(0) !== QUOTE) return false; // ours is weak (or malformed)
+  const len = header.length;
+  let i = 0;
+  while (i < len) {
+    const c = header.charCodeAt(i);
+    if (isOws(c) || c === COMMA) {
+      i++;
+      continue;
+    }
+    if (c === STAR) return true;
+    if (c !== QUOTE) {
+      // A weak or malformed member never matches: skip to the next comma.
+      const comma = header.indexOf(",", i);
+      if (comma < 0) return false;
+      i = comma + 1;
+      continue;
+    }
+    const close = header.indexOf('"', i + 1);
+    if (close < 0) return false;
+    if (close + 1 - i === etag.length && header.startsWith(etag, i)) return true;
+    i = close + 1;
+  }
+  return false;
+}
+
+/**
+ * Tells whether `If-Unmodified-Since` lets the request go on (RFC 9110
+ * §13.1.4): the representation, last modified at `lastModifiedMs` (truncated
+ * to seconds), was not modified after the header's date. No header or an
+ * invalid date → `true` (the header is ignored). A `false` answer means 412
+ * Precondition Failed. Ignore it when the request also carries If-Match;
+ * that decision belongs to the caller.
+ */
+export function unmodifiedSince(header: string | null, lastModifiedMs: number): boolean {
+  if (header === null) return true;
+  const since = parseHttpDate(header);
+  return since === null || toSeconds(lastModifiedMs) <= since;
 }
 
 /** Last-modified time truncated to whole seconds, as HTTP dates carry it. */

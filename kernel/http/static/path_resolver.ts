@@ -12,7 +12,8 @@
  * | `/x/`           | `x.html`, else `x`      | redirect `/x`           |
  * | `/x.html`       | `x.html` (and no `x`)   | redirect `/x`           |
  * | `/d/index.html` | `d/index.html`          | redirect `/d/`          |
- * | unmatched, SPA  | `index.html`, no `.` in the last segment | spa    |
+ * | unmatched, SPA  | `index.html`; the last segment has no extension of a known file type (`/users/john.doe`, `/v1.2`) | spa |
+ * | unmatched, SPA  | `index.html`; the last segment ends in a known file type (`/missing.js`, `/a/b.png`) | spa_navigation: `index.html` for a browser navigation, else not found |
  * | unmatched       |                         | not found               |
  *
  * Input is the raw (percent-encoded) URL pathname and a membership test over
@@ -21,24 +22,27 @@
  *
  * @module
  */
+import { contentTypeFor, DEFAULT_CONTENT_TYPE } from "../../services/vfs/content_type.ts";
 
 /** Where a request path leads. */
 export type ResolvedPath =
   | { kind: "file"; path: string }
   | { kind: "redirect"; location: string }
   | { kind: "spa"; path: "index.html" }
+  | { kind: "spa_navigation"; path: "index.html" }
   | { kind: "not_found" }
   | { kind: "bad_request" };
 
 /** Options for {@linkcode resolvePath}. */
 export interface ResolveOptions {
-  /** Single-page app: unmatched extensionless paths serve `index.html`. */
+  /** Single-page app: unmatched paths serve `index.html` (see {@linkcode resolvePath}). */
   readonly spa: boolean;
 }
 
 const BAD_REQUEST: ResolvedPath = Object.freeze({ kind: "bad_request" });
 const NOT_FOUND: ResolvedPath = Object.freeze({ kind: "not_found" });
 const SPA: ResolvedPath = Object.freeze({ kind: "spa", path: "index.html" });
+const SPA_NAVIGATION: ResolvedPath = Object.freeze({ kind: "spa_navigation", path: "index.html" });
 const ROOT_INDEX: ResolvedPath = Object.freeze({ kind: "file", path: "index.html" });
 
 const SLASH = 0x2f;
@@ -150,12 +154,12 @@ function unmatched(
   has: (path: string) => boolean,
   options: ResolveOptions,
 ): ResolvedPath {
-  if (!options.spa) return NOT_FOUND;
+  if (!options.spa || !has("index.html")) return NOT_FOUND;
   const end = path.charCodeAt(path.length - 1) === SLASH ? path.length - 1 : path.length;
-  const nameStart = path.lastIndexOf("/", end - 1) + 1;
-  const dot = path.indexOf(".", nameStart);
-  if (dot >= 0 && dot < end) return NOT_FOUND; // looks like a file: a real 404
-  return has("index.html") ? SPA : NOT_FOUND;
+  const name = path.slice(path.lastIndexOf("/", end - 1) + 1, end);
+  // A name of a known file type (`app.js`, `logo.png`) is most likely a missing
+  // asset: a script or an image must get a real 404, not the app's HTML.
+  return contentTypeFor(name) === DEFAULT_CONTENT_TYPE ? SPA : SPA_NAVIGATION;
 }
 
 /**
@@ -171,8 +175,13 @@ function unmatched(
  * - `.html` is matched case-sensitively, as file names are.
  * - `/x.html` redirects to `/x` only when no file `x` exists (otherwise `/x`
  *   would serve that file); then `x.html` is served under its own name.
- * - Unmatched paths fall back to `index.html` for SPAs when the last segment
- *   has no `.`; otherwise `not_found` (the caller serves `404.html`).
+ * - Unmatched paths of an SPA fall back to `index.html` (`spa`) unless the
+ *   last segment ends in an extension of a known file type (`.js`, `.css`,
+ *   `.png`, `.json`, `.html`, … as `contentTypeFor` knows them), so
+ *   `/users/john.doe` and `/releases/v1.2.3` still reach the app. Those with
+ *   a known extension are `spa_navigation`: the caller serves `index.html`
+ *   only to a browser navigation and a 404 otherwise. Without SPA (or
+ *   without an `index.html`): `not_found` (the caller serves `404.html`).
  * - File names are stored in Unicode NFC: a path that matches no file as
  *   sent (say `cafe%CC%81.html`, NFD, as macOS spells it) is looked up again
  *   in NFC and serves that file under the address asked for. An exact match
@@ -186,11 +195,16 @@ export function resolvePath(
   const path = decodePath(pathname);
   if (path === null) return BAD_REQUEST;
   const found = resolveDecoded(path, has, options);
-  if ((found.kind !== "not_found" && found.kind !== "spa") || !NON_ASCII.test(path)) return found;
+  if (!unfound(found) || !NON_ASCII.test(path)) return found;
   const nfc = path.normalize("NFC");
   if (nfc === path) return found;
   const again = resolveDecoded(nfc, has, options);
-  return again.kind === "not_found" || again.kind === "spa" ? found : again;
+  return unfound(again) ? found : again;
+}
+
+/** True when no file matched: a 404 or an SPA fallback. */
+function unfound(r: ResolvedPath): boolean {
+  return r.kind === "not_found" || r.kind === "spa" || r.kind === "spa_navigation";
 }
 
 const NON_ASCII = /[\u0080-\uffff]/;

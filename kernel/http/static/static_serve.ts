@@ -1,6 +1,8 @@
 /**
- * Serving an app's files from its live version: URL → file policy,
- * conditional requests (ETag, Last-Modified), single byte ranges, stored
+ * Serving an app's files from its live version: URL → file policy (with
+ * the SPA fallback), conditional requests (If-Match and
+ * If-Unmodified-Since → 412; If-None-Match and If-Modified-Since → 304,
+ * against the ETag and Last-Modified), single byte ranges, stored
  * br/gzip encodings, cache policy and HEAD. Hot files come from the memory
  * cache; large ones stream from SQLite in chunks.
  *
@@ -12,7 +14,14 @@ import type { ContentCache } from "../../services/vfs/content_cache.ts";
 import type { Encoding } from "../../services/vfs/content_store.ts";
 import { type ResolvedPath, resolvePath } from "./path_resolver.ts";
 import { parseRange } from "./range.ts";
-import { httpDate, ifNoneMatchHits, ifRangeAllows, notModifiedSince } from "./conditional.ts";
+import {
+  httpDate,
+  ifMatchAllows,
+  ifNoneMatchHits,
+  ifRangeAllows,
+  notModifiedSince,
+  unmodifiedSince,
+} from "./conditional.ts";
 import { negotiateEncoding } from "./encoding.ts";
 import { cacheControlFor } from "./cache_policy.ts";
 import { notFoundPage } from "../pages.ts";
@@ -106,6 +115,22 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
     const p = prepare(meta);
     const h = req.headers;
     if (status === 200) {
+      // RFC 9110 §13.2.2: If-Match (else If-Unmodified-Since) first, as nginx does.
+      const im = h.get("if-match");
+      if (
+        im !== null
+          ? !(ifMatchAllows(im, p.etag) ||
+            meta.encodings.some((e) => ifMatchAllows(im, variantEtag(p.etag, e))))
+          : !unmodifiedSince(h.get("if-unmodified-since"), meta.modifiedAt)
+      ) {
+        return {
+          res: new Response(null, {
+            status: 412,
+            headers: [["etag", p.etag], ["last-modified", p.lastModified], NOSNIFF],
+          }),
+          bytes: 0,
+        };
+      }
       const inm = h.get("if-none-match");
       if (
         inm !== null
@@ -198,6 +223,21 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
     };
   }
 
+  /**
+   * The SPA fallback for a missing name of a known file type (`/missing.js`):
+   * the app's `index.html` for a browser navigation (its `Accept` names
+   * `text/html`), else the 404 a script or an image needs. Both vary by
+   * `Accept`.
+   */
+  function navigationOnly(req: Request, index: VersionIndex): Served {
+    const accept = req.headers.get("accept");
+    const served = accept !== null && accept.toLowerCase().includes("text/html")
+      ? serveFile(req, index.files.get("index.html")!, 200)
+      : notFound(req, index);
+    served.res.headers.append("vary", "Accept");
+    return served;
+  }
+
   function notFound(req: Request, index: VersionIndex): Served {
     const custom = index.files.get("404.html");
     if (custom) {
@@ -250,6 +290,8 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
         case "file":
         case "spa":
           return serveFile(req, index.files.get(resolved.path)!, 200);
+        case "spa_navigation":
+          return navigationOnly(req, index);
         case "redirect":
           return {
             res: new Response(null, {

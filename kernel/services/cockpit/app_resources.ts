@@ -7,7 +7,7 @@
  * anonymous memory (JavaScript heap, ArrayBuffers, strings, WebAssembly
  * memory, malloc and SQLite), not the pages of the fazt executable they
  * share with the kernel. Each app has a cap (the server's `--app-memory`,
- * 128 MB by default, or the owner's per-app setting) enforced by the
+ * 128 MiB by default, or the owner's per-app setting) enforced by the
  * strongest mechanism the machine offers, detected at start:
  *
  * - `cgroup-v2` / `cgroup-v1` (see `cgroups.ts`): one memory group per app
@@ -56,6 +56,7 @@
  */
 import type { Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
+import { formatBytes, MIB } from "../../core/format.ts";
 import {
   type AppCgroup,
   type CgroupDetection,
@@ -68,15 +69,13 @@ import type { DataLimiter } from "../../../runtime/process/rlimit.ts";
 import { createProcReader, type ProcReader } from "../../../runtime/process/proc_stats.ts";
 import type { SysFiles } from "../../../runtime/process/sys_files.ts";
 
-const MB = 1024 * 1024;
-
-/** The smallest memory cap an owner may set (an idle sandbox and SQL process own about 23 MB). */
+/** The smallest memory cap an owner may set, in MiB (an idle sandbox and SQL process own about 23 MiB). */
 export const MIN_APP_MEMORY_MB = 64;
 
-/** The largest memory cap an owner may set. */
+/** The largest memory cap an owner may set, in MiB. */
 export const MAX_APP_MEMORY_MB = 1024 * 1024;
 
-/** The default memory cap of an app, in MB. */
+/** The default memory cap of an app, in MiB. */
 export const DEFAULT_APP_MEMORY_MB = 128;
 
 /** The default background CPU budget of an app, in ms of CPU per second. */
@@ -317,20 +316,16 @@ interface PidState {
   busyMs: number;
 }
 
-function mb(bytes: number): string {
-  return `${Math.round(bytes / MB)} MB`;
-}
-
 /**
  * The per-process ceilings of mode `rlimit` for a cap, in owned bytes: the
- * SQL process gets `max(32 MB, cap / 2 − 12 MB)`, the sandbox `cap + 8 MB`
+ * SQL process gets `max(32 MiB, cap / 2 − 12 MiB)`, the sandbox `cap + 8 MiB`
  * (so after an allocation fails at its ceiling the watchdog sees the app
  * over its cap and stops it with a clear message) unless that would take
- * the two past `1.5 × cap − 4 MB`.
+ * the two past `1.5 × cap − 4 MiB`.
  */
 export function ceilings(cap: number): { sandbox: number; sql: number } {
-  const sql = Math.max(32 * MB, cap / 2 - 12 * MB);
-  return { sql, sandbox: Math.min(cap + 8 * MB, 1.5 * cap - sql - 4 * MB) };
+  const sql = Math.max(32 * MIB, cap / 2 - 12 * MIB);
+  return { sql, sandbox: Math.min(cap + 8 * MIB, 1.5 * cap - sql - 4 * MIB) };
 }
 
 /** The error of a request refused while its app is paused or must hear of a stop. */
@@ -342,7 +337,7 @@ function refusal(message: string, retrySeconds: number): FaztError {
 
 /** How to raise an app's cap, for its logs. */
 function capAdvice(appId: string): string {
-  return `The owner can raise the cap: fazt app memory-limit ${appId} --limit <MB>.`;
+  return `The owner can raise the cap: fazt app memory-limit ${appId} --limit <MiB>.`;
 }
 
 /** Creates the per-app limits; finds cgroups when `mode` is `auto`. */
@@ -469,7 +464,7 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
   async function ceiling(pid: number, owned: number): Promise<void> {
     if (!limiter || !procs) return;
     const m = (await procs.read([pid], false)).get(pid)?.memory;
-    if (m) await limiter.limit(pid, m.data + Math.max(8 * MB, owned - m.owned));
+    if (m) await limiter.limit(pid, m.data + Math.max(8 * MIB, owned - m.owned));
   }
 
   /** Remembers the CPU a process has used so far: only what it uses from now on counts. */
@@ -497,7 +492,9 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
           source?.stop(
             appId,
             "all",
-            `The app's memory cap was lowered to ${mb(limit)}; fazt restarted its processes.`,
+            `The app's memory cap was lowered to ${
+              formatBytes(limit)
+            }; fazt restarted its processes.`,
           );
         }
         await new Promise((r) => setTimeout(r, 25));
@@ -506,7 +503,7 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
   }
 
   function sqliteHeapBytes(appId: string): number {
-    return Math.max(16 * MB, Math.floor(cap(appId) / 4));
+    return Math.max(16 * MIB, Math.floor(cap(appId) / 4));
   }
 
   function stamp(): string {
@@ -540,12 +537,14 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
       const limit = cap(appId);
       if (total <= limit || !source) continue;
       const largest = procs.reduce((a, b) => (b.owned > a.owned ? b : a));
-      const parts = procs.map((p) => `${p.proc.kind === "sql" ? "SQL" : "sandbox"} ${mb(p.owned)}`);
+      const parts = procs.map((p) =>
+        `${p.proc.kind === "sql" ? "SQL" : "sandbox"} ${formatBytes(p.owned)}`
+      );
       const what = largest.proc.kind === "sql" ? "its SQL process" : "its runtime";
-      const message = `The app's processes held ${mb(total)} (${
+      const message = `The app's processes held ${formatBytes(total)} (${
         parts.join(", ")
       }), more than its memory cap of ${
-        mb(limit)
+        formatBytes(limit)
       }, so fazt stopped ${what}. The next request starts a fresh one. ${capAdvice(appId)}`;
       const unheard = largest.proc.kind === "sandbox" &&
         procs.every((p) => p.proc.kind !== "sandbox" || (p.proc.inflight ?? 0) === 0);
@@ -691,7 +690,7 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
         if (oomKillsIn(events) > s.oomSeen) {
           s.oomSeen++;
           const message = `The app's processes reached its memory cap of ${
-            mb(cap(appId))
+            formatBytes(cap(appId))
           }, so the system stopped the largest of them. The next request starts a fresh one. ${
             capAdvice(appId)
           }`;
@@ -706,7 +705,7 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
       // between two of the watchdog's samples.
       if (outOfMemory) {
         const message = `The app ran out of memory (memory cap of ${
-          mb(cap(appId))
+          formatBytes(cap(appId))
         }) and its process was stopped. The next request starts a fresh one. ${capAdvice(appId)}`;
         memoryStopped(appId, message, inflight === 0);
         return message;
@@ -734,10 +733,10 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
 
     memoryLimit,
     async setMemoryLimit(appId, bytes) {
-      if (bytes !== null && !(Number.isSafeInteger(bytes) && bytes >= MIN_APP_MEMORY_MB * MB)) {
+      if (bytes !== null && !(Number.isSafeInteger(bytes) && bytes >= MIN_APP_MEMORY_MB * MIB)) {
         throw new FaztError(
           "invalid_input",
-          `A memory cap must be a whole number of bytes, at least ${MIN_APP_MEMORY_MB} MB; got ${bytes}.`,
+          `A memory cap must be a whole number of bytes, at least ${MIN_APP_MEMORY_MB} MiB; got ${bytes}.`,
         );
       }
       await db.write((w) => {
@@ -764,7 +763,7 @@ export async function createAppResources(options: AppResourcesOptions): Promise<
       options.log(
         appId,
         "info",
-        `The app's memory cap is now ${mb(limit)}${
+        `The app's memory cap is now ${formatBytes(limit)}${
           bytes === null ? " (the server default)" : ""
         }; its SQL heap limit and per-process ceilings follow from its next process start.`,
       );

@@ -33,6 +33,7 @@
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { FaztError } from "../../core/errors.ts";
+import { formatBytes } from "../../core/format.ts";
 
 /** Space on the volume that holds the data folder, in bytes. */
 export interface VolumeUsage {
@@ -220,19 +221,6 @@ export async function defaultDiskProbe(dataDir: string): Promise<DiskProbeResult
   return { volume: volume.v, volumeError: volume.error, dataBytes };
 }
 
-/** Formats bytes with 1000-based units, dropping a trailing `.0` (e.g. `1 GB`, `1.2 GB`). */
-export function formatStorageBytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB", "PB"];
-  let value = n;
-  let unit = 0;
-  while (Number(value.toFixed(1)) >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const text = unit === 0 ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, "");
-  return `${text} ${units[unit]}`;
-}
-
 function percent(ratio: number): string {
   return `${Math.round(ratio * 100)}%`;
 }
@@ -276,8 +264,8 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
       reason = `the data volume is ${percent(volume.ratio)} full (limit ${percent(maxUsedRatio)})`;
     } else if (quotaBytes !== null && dataBytes >= quotaBytes) {
       trip = "quota";
-      reason = `the data folder uses ${formatStorageBytes(dataBytes)} of its ${
-        formatStorageBytes(quotaBytes)
+      reason = `the data folder uses ${formatBytes(dataBytes)} of its ${
+        formatBytes(quotaBytes)
       } quota (--disk-quota)`;
     } else {
       trip = null;

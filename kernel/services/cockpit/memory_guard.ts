@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { MIB } from "../../core/format.ts";
 
 /** What memory pressure the last check found, from none to worst. */
 export type MemoryLevel = "ok" | "shrink" | "evict" | "shed";
@@ -107,12 +108,10 @@ export interface MemoryGuard {
   stats(): MemoryGuardStats;
 }
 
-const MB = 1024 * 1024;
-
 /**
  * Thresholds derived from total system memory: shrink the cache at 45%,
  * evict idle sandboxes at 60%, shed app traffic at 75% (on a 1 GB box:
- * ~460, ~614 and ~768 MB held by fazt).
+ * ~460, ~614 and ~768 MiB held by fazt).
  */
 export function defaultMemoryLimits(totalBytes: number): MemoryLimits {
   return {
@@ -122,9 +121,9 @@ export function defaultMemoryLimits(totalBytes: number): MemoryLimits {
   };
 }
 
-/** The content cache budget for a box: 6% of RAM, at least 16 MB, at most 256 MB. */
+/** The content cache budget for a box: 6% of RAM, at least 16 MiB, at most 256 MiB. */
 export function defaultCacheBudget(totalBytes: number): number {
-  return Math.min(256 * MB, Math.max(16 * MB, Math.floor(totalBytes * 0.06)));
+  return Math.min(256 * MIB, Math.max(16 * MIB, Math.floor(totalBytes * 0.06)));
 }
 
 /** Sums `fields` (kB) of `/proc/<pid>/status` in bytes; 0 when the process is gone. */
@@ -169,7 +168,7 @@ export function processAnon(pid: number): number {
  * `sys_files.ts`. Every child (sandbox, SQL process)
  * runs the same deno executable as the kernel, so the executable's pages a
  * child maps are the kernel's pages too; summing each process's RSS would
- * count them once per process (about 30 MB per child: with ten warm apps,
+ * count them once per process (about 30 MiB per child: with ten warm apps,
  * more than twice what is really used, see docs/BENCHMARKS.md). Duplicate
  * and kernel PIDs among `children` count once.
  */

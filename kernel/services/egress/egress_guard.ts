@@ -45,6 +45,7 @@
  * @module
  */
 import { FaztError } from "../../core/errors.ts";
+import { MIB } from "../../core/format.ts";
 import { type AddressRange, classifyAddress, ipLiteral, parseIPv4 } from "./ip_ranges.ts";
 import { isBlockedPort } from "./blocked_ports.ts";
 import {
@@ -133,7 +134,6 @@ export interface EgressGuard {
   close(): void;
 }
 
-const MIB = 1024 * 1024;
 const PUBLIC_ONLY = "apps may only reach public internet hosts.";
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const HOP_BY_HOP = new Set([

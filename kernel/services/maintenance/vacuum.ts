@@ -22,7 +22,7 @@
 import { statSync } from "node:fs";
 import type { Connection, Database } from "../../store/database.ts";
 
-/** Pages freed per step by default (1 MB of 4 KB pages). */
+/** Pages freed per step by default (1 MiB of 4 KiB pages). */
 export const DEFAULT_PAGES_PER_STEP = 256;
 
 /** The auto-vacuum mode of a database file. */

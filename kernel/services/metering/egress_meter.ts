@@ -23,7 +23,7 @@
 import type { Database } from "../../store/database.ts";
 import type { StatementSync } from "node:sqlite";
 import { FaztError } from "../../core/errors.ts";
-import { formatStorageBytes } from "../cockpit/disk_guard.ts";
+import { formatBytes } from "../../core/format.ts";
 
 /** One app's traffic for one month. */
 export interface EgressUsage {
@@ -207,8 +207,8 @@ export function createEgressMeter(options: EgressMeterOptions): EgressMeter {
     const used = u.servedBytes + u.fetchedBytes;
     return new FaztError(
       "rate_limited",
-      `This app has used ${formatStorageBytes(used)} of its ${
-        formatStorageBytes(u.limitBytes ?? 0)
+      `This app has used ${formatBytes(used)} of its ${
+        formatBytes(u.limitBytes ?? 0)
       } monthly traffic limit, so it is paused until ${
         new Date(monthEnd).toISOString().slice(0, 10)
       } (UTC). The owner can raise or remove the limit.`,

@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { concatBytes } from "../../core/bytes.ts";
 import { FaztError } from "../../core/errors.ts";
+import { formatBytes } from "../../core/format.ts";
 import type { ReleaseFile } from "./release_manifest.ts";
 
 /** The largest manifest read (bytes). */
@@ -51,7 +52,7 @@ async function get(url: URL, what: string, signal?: AbortSignal): Promise<Respon
   return res;
 }
 
-/** Reads the manifest at `url`, refusing anything over 64 KB. */
+/** Reads the manifest at `url`, refusing anything over 64 KiB. */
 export async function fetchManifest(url: URL, signal?: AbortSignal): Promise<FetchedManifest> {
   const res = await get(url, "release manifest", signal);
   const chunks: Uint8Array[] = [];
@@ -59,7 +60,10 @@ export async function fetchManifest(url: URL, signal?: AbortSignal): Promise<Fet
   for await (const chunk of res.body!) {
     total += chunk.length;
     if (total > MAX_MANIFEST_BYTES) {
-      throw new FaztError("bad_gateway", `The release manifest at ${url.href} is over 64 KB.`);
+      throw new FaztError(
+        "bad_gateway",
+        `The release manifest at ${url.href} is over ${formatBytes(MAX_MANIFEST_BYTES)}.`,
+      );
     }
     chunks.push(chunk);
   }

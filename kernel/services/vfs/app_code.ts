@@ -27,7 +27,7 @@ export interface AppCode {
   entry: string;
 }
 
-/** Reads an app version's code; throws `not_found` without an entry, `payload_too_large` past 20 MB. */
+/** Reads an app version's code; throws `not_found` without an entry, `payload_too_large` past 20 MiB. */
 export type AppCodeReader = (versionId: number) => AppCode;
 
 /** Creates the code reader over the kernel database's read connection. */

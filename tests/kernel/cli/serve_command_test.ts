@@ -1,13 +1,39 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "../../../kernel/cli/args.ts";
-import { SERVE_BOOLEAN_FLAGS, serveSettings } from "../../../kernel/cli/serve_command.ts";
+import {
+  SERVE_BOOLEAN_FLAGS,
+  SERVE_FLAGS,
+  serveSettings,
+} from "../../../kernel/cli/serve_command.ts";
 import { FaztError } from "../../../kernel/core/errors.ts";
 
 function settings(argv: string[], env: Record<string, string> = {}) {
   return serveSettings(parseArgs(argv, SERVE_BOOLEAN_FLAGS), (name) => env[name]);
 }
 
-Deno.test("per-app limits: default memory cap 128 MB, CPU budget 100 ms/s, the strongest mechanism", () => {
+Deno.test("size flags are MiB: 10 means 10 × 1,048,576 bytes, from a flag or the environment", () => {
+  const s = settings(["--max-upload", "10", "--cache", "10", "--disk-quota", "10"]);
+  assert.deepEqual(
+    [s.maxUploadBytes, s.cacheBytes, s.diskQuotaBytes],
+    [10 * 1_048_576, 10 * 1_048_576, 10 * 1_048_576],
+  );
+  assert.equal(settings([], { FAZT_DISK_QUOTA: "3" }).diskQuotaBytes, 3 * 1_048_576);
+  assert.equal(settings([]).maxUploadBytes, 200 * 1_048_576, "default 200 MiB");
+  assert.equal(settings([]).diskQuotaBytes, null, "no quota by default");
+});
+
+Deno.test("size flags are described in MiB in the help text", () => {
+  for (const f of SERVE_FLAGS) {
+    assert.doesNotMatch(f.help, /\b[KMGT]B\b/, `--${f.flag} says ${f.help}`);
+  }
+  const sized = SERVE_FLAGS.filter((f) =>
+    ["max-upload", "cache", "disk-quota", "sandbox-heap", "app-memory"].includes(f.flag)
+  );
+  assert.equal(sized.length, 5);
+  for (const f of sized) assert.match(f.help, /\bMiB\b/, `--${f.flag}`);
+});
+
+Deno.test("per-app limits: default memory cap 128 MiB, CPU budget 100 ms/s, the strongest mechanism", () => {
   const s = settings([]);
   assert.deepEqual([s.appMemoryMb, s.cpuBudgetMs, s.resourceLimits], [128, 100, "auto"]);
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { OPERATIONS } from "../../../kernel/ops/registry.ts";
-import { topHelp } from "../../../kernel/cli/cli.ts";
+import { runCli, topHelp } from "../../../kernel/cli/cli.ts";
+import { buildOpenApi } from "../../../kernel/http/rest/openapi.ts";
 import { inputFields } from "../../../kernel/cli/fields.ts";
 import { withKernel } from "../../_helpers/kernel.ts";
 
@@ -53,4 +54,35 @@ Deno.test("every operation answers on its REST route (401 without credentials un
       } else assert.equal(res.status, 401, `${op.name} answered ${res.status} without a token`);
     }
   });
+});
+
+/** A size in decimal units (`MB`, `10 KB`): fazt writes sizes in binary units, `MiB`. */
+const DECIMAL_UNIT = /\b[KMGTP]B\b/;
+
+Deno.test("no operation, CLI help or app API text gives a size in decimal units (MB): MiB everywhere", async () => {
+  const openapi = JSON.stringify(buildOpenApi(OPERATIONS, { version: "test" }));
+  assert.doesNotMatch(openapi, DECIMAL_UNIT, `OpenAPI: ${openapi.match(/.{80}\b[KMGTP]B\b.{20}/)}`);
+  const texts: [string, string][] = [["fazt --help", topHelp()]];
+  const commands = [["serve"], ...OPERATIONS.map((op) => op.cli.words)];
+  for (const words of commands) {
+    const lines: string[] = [];
+    const io = {
+      out: (l: string) => lines.push(l),
+      err: (l: string) => lines.push(l),
+      env: () => undefined,
+    };
+    await runCli([...words, "--help"], io);
+    texts.push([`fazt ${words.join(" ")} --help`, lines.join("\n")]);
+  }
+  texts.push([
+    "docs/fazt.d.ts",
+    await Deno.readTextFile(new URL("../../../docs/fazt.d.ts", import.meta.url)),
+  ]);
+  for (const [where, text] of texts) {
+    assert.ok(text.length > 0, `${where} printed nothing`);
+    const line = text.split("\n").find((l) => DECIMAL_UNIT.test(l));
+    assert.equal(line, undefined, `${where} says: ${line}`);
+  }
+  const egress = texts.find(([where]) => where === "fazt app egress-limit --help")![1];
+  assert.match(egress, /MiB/);
 });

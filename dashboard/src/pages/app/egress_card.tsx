@@ -8,7 +8,7 @@
 import type { VNode } from "preact";
 import { useState } from "preact/hooks";
 import { call } from "../../api.ts";
-import { count, formatBytes, LIMIT_MB, percent } from "../../lib/format.ts";
+import { count, formatBytes, MIB, percent } from "../../lib/format.ts";
 import { useAction } from "../../lib/use_action.ts";
 import { useOp } from "../../lib/use_op.ts";
 import { Detail, DetailsList } from "../../components/details_list.tsx";
@@ -82,7 +82,7 @@ export function EgressCard({ app }: { app: AppDetail }): VNode {
         required
         min={1}
         step={1}
-        placeholder={e?.limitBytes ? String(Math.round(e.limitBytes / LIMIT_MB)) : "1000"}
+        placeholder={e?.limitBytes ? String(Math.round(e.limitBytes / MIB)) : "1000"}
         value={limit}
         onValue={setLimit}
       />

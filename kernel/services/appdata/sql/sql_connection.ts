@@ -548,8 +548,8 @@ export function openAppSql(path: string, options: AppSqlOptions): AppSqlConnecti
       return new FaztError(
         "payload_too_large",
         `The SQL statement needed more than the ${
-          Math.round(heap / (1024 * 1024))
-        } MB of memory this app's SQL may use (a quarter of its memory cap) and was stopped. ` +
+          formatBytes(heap)
+        } of memory this app's SQL may use (a quarter of its memory cap) and was stopped. ` +
           "Work on fewer or smaller rows (add a LIMIT or a WHERE), or ask the owner to raise the app's memory cap.",
         { details: { sqliteHeapBytes: heap } },
       );

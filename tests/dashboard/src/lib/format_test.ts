@@ -4,7 +4,7 @@
  * the kernel's messages read the same for the same size.
  */
 import assert from "node:assert/strict";
-import { formatBytes, LIMIT_MB } from "../../../../dashboard/src/lib/format.ts";
+import { formatBytes, MIB } from "../../../../dashboard/src/lib/format.ts";
 import { formatBytes as kernelFormatBytes } from "../../../../kernel/core/format.ts";
 
 Deno.test("the dashboard formats byte counts exactly as the kernel does", () => {
@@ -14,8 +14,10 @@ Deno.test("the dashboard formats byte counts exactly as the kernel does", () => 
   for (const n of sizes) assert.equal(formatBytes(n), kernelFormatBytes(n), String(n));
 });
 
-Deno.test("egress limits count MiB, as apps.set_egress_limit takes them", () => {
-  assert.equal(LIMIT_MB, 1_048_576);
-  assert.equal(formatBytes(5 * LIMIT_MB), "5 MiB");
-  assert.equal(formatBytes(1.5 * LIMIT_MB), "1.5 MiB");
+Deno.test("size settings count MiB (egress and memory limits): 10 is 10,485,760 bytes, shown as 10 MiB", () => {
+  assert.equal(MIB, 1_048_576);
+  assert.equal(formatBytes(5 * MIB), "5 MiB");
+  assert.equal(formatBytes(1.5 * MIB), "1.5 MiB");
+  assert.equal(formatBytes(10 * MIB), "10 MiB");
+  assert.equal(10 * MIB, 10_485_760);
 });

@@ -1,15 +1,17 @@
 /**
- * Specification of the conditional-request validators: `ifNoneMatchHits()`,
- * `notModifiedSince()`, `ifRangeAllows()`, `httpDate()` and `parseHttpDate()`.
+ * Specification of the conditional-request validators: `ifMatchAllows()`,
+ * `unmodifiedSince()`, `ifNoneMatchHits()`, `notModifiedSince()`, `ifRangeAllows()`, `httpDate()` and `parseHttpDate()`.
  *
  * @module
  */
 import {
   httpDate,
+  ifMatchAllows,
   ifNoneMatchHits,
   ifRangeAllows,
   notModifiedSince,
   parseHttpDate,
+  unmodifiedSince,
 } from "../../../../kernel/http/static/conditional.ts";
 
 function assertEquals(actual: unknown, expected: unknown): void {
@@ -85,6 +87,49 @@ const sinceCases: ReadonlyArray<
 for (const [name, header, lastModified, expected] of sinceCases) {
   Deno.test(`notModifiedSince() ${name} (${JSON.stringify(header)})`, () => {
     assertEquals(notModifiedSince(header, lastModified), expected);
+  });
+}
+
+const ifMatch: ReadonlyArray<
+  readonly [name: string, header: string | null, etag: string, expected: boolean]
+> = [
+  ["allows without a header", null, STRONG, true],
+  ["allows the identical strong tag", '"abc123"', STRONG, true],
+  ["refuses a different tag", '"xyz"', STRONG, false],
+  ["refuses a weak header tag (strong comparison)", 'W/"abc123"', STRONG, false],
+  ["refuses anything for a weak etag but *", '"abc123"', WEAK, false],
+  ["allows * for a current representation", "*", STRONG, true],
+  ["allows * surrounded by whitespace", " * ", STRONG, true],
+  ["allows a tag later in a list", '"a", W/"abc123", "abc123"', STRONG, true],
+  ["allows a tag in a list without spaces", '"a","abc123"', STRONG, true],
+  ["refuses when no tag in the list matches", '"a", W/"abc123", "c"', STRONG, false],
+  ["refuses a tag that merely starts with the etag", '"abc1234"', STRONG, false],
+  ["refuses an unquoted tag", "abc123", STRONG, false],
+  ["refuses an unterminated tag", '"abc123', STRONG, false],
+  ["refuses the empty string", "", STRONG, false],
+];
+
+for (const [name, header, etag, expected] of ifMatch) {
+  Deno.test(`ifMatchAllows() ${name} (${JSON.stringify(header)})`, () => {
+    assertEquals(ifMatchAllows(header, etag), expected);
+  });
+}
+
+const unmodifiedCases: ReadonlyArray<
+  readonly [name: string, header: string | null, expected: boolean]
+> = [
+  ["allows without a header", null, true],
+  ["allows the exact last-modified second (milliseconds dropped)", MODIFIED_DATE, true],
+  ["allows a later date", "Sat, 02 Mar 2024 00:00:00 GMT", true],
+  ["refuses an earlier second", "Fri, 01 Mar 2024 12:34:55 GMT", false],
+  ["accepts the obsolete RFC 850 format", "Friday, 01-Mar-24 12:34:55 GMT", false],
+  ["ignores an invalid date", "not a date", true],
+  ["ignores an ISO 8601 date", "2020-01-01T00:00:00Z", true],
+];
+
+for (const [name, header, expected] of unmodifiedCases) {
+  Deno.test(`unmodifiedSince() ${name} (${JSON.stringify(header)})`, () => {
+    assertEquals(unmodifiedSince(header, MODIFIED), expected);
   });
 }
 

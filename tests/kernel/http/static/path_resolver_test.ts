@@ -41,6 +41,7 @@ const has = (path: string): boolean => SITE.has(path);
 const file = (path: string): ResolvedPath => ({ kind: "file", path });
 const redirect = (location: string): ResolvedPath => ({ kind: "redirect", location });
 const SPA: ResolvedPath = { kind: "spa", path: "index.html" };
+const SPA_NAVIGATION: ResolvedPath = { kind: "spa_navigation", path: "index.html" };
 const NOT_FOUND: ResolvedPath = { kind: "not_found" };
 const BAD: ResolvedPath = { kind: "bad_request" };
 
@@ -173,8 +174,15 @@ const cases: ReadonlyArray<
   ["falls back to index.html for an unknown route in SPA mode", "/app/users/42", true, SPA],
   ["falls back for an unknown route with a trailing slash", "/app/users/", true, SPA],
   ["falls back for a single unknown segment", "/dashboard", true, SPA],
-  ["does not fall back for a missing asset", "/assets/missing.js", true, NOT_FOUND],
-  ["does not fall back when the last segment has a dot", "/app/v1.2", true, NOT_FOUND],
+  ["falls back for a dot in a route name", "/users/john.doe", true, SPA],
+  ["falls back for a version-like last segment", "/app/v1.2", true, SPA],
+  ["falls back for a dotted name with a trailing slash", "/users/john.doe/", true, SPA],
+  ["falls back for a name that only starts with a dot", "/settings/.profile", true, SPA],
+  ["falls back for a name ending in a dot", "/users/jr.", true, SPA],
+  ["leaves a missing script to navigations", "/assets/missing.js", true, SPA_NAVIGATION],
+  ["leaves a missing image to navigations", "/img/x.PNG", true, SPA_NAVIGATION],
+  ["leaves a missing page to navigations", "/old/page.html", true, SPA_NAVIGATION],
+  ["leaves a known type with a trailing slash to navigations", "/x.css/", true, SPA_NAVIGATION],
   ["falls back when only a directory name has a dot", "/v1.2/users", true, SPA],
   ["still serves real files in SPA mode", "/assets/app.js", true, file("assets/app.js")],
   ["still applies clean URLs in SPA mode", "/about", true, file("about.html")],

@@ -182,7 +182,7 @@ Deno.test("an app whose processes together hold more than its cap is stopped, la
       assert.deepEqual(stops.map((s) => [s.appId, s.kind]), [[A, "sandbox"]]);
       assert.match(
         stops[0].message,
-        /^The app's processes held \d+ MB \(sandbox [89]\d MB, SQL [23]\d MB\), more than its memory cap of 96 MB, so fazt stopped its runtime\./,
+        /^The app's processes held [\d.]+ MiB \(sandbox [89]\d(\.\d)? MiB, SQL [23]\d(\.\d)? MiB\), more than its memory cap of 96 MiB, so fazt stopped its runtime\./,
       );
       const error = logs.find((l) => l.level === "error");
       assert.deepEqual([error?.appId, error?.message], [A, stops[0].message]);
@@ -196,7 +196,7 @@ Deno.test("an app whose processes together hold more than its cap is stopped, la
         () => resources.admit(A),
         (e: unknown) =>
           e instanceof FaztError && e.code === "unavailable" &&
-          /memory cap of 96 MB/.test(e.message) && e.headers["retry-after"] === "1",
+          /memory cap of 96 MiB/.test(e.message) && e.headers["retry-after"] === "1",
       );
       resources.admit(A);
       resources.admit(B);
@@ -304,7 +304,7 @@ Deno.test({
       const status = await child.proc.status;
       assert.equal(status.signal, "SIGKILL");
       const reason = await resources.exitReason(A, child.pid, status, 1);
-      assert.match(reason ?? "", /reached its memory cap of 64 MB, so the system stopped/);
+      assert.match(reason ?? "", /reached its memory cap of 64 MiB, so the system stopped/);
       assert.equal(await resources.exitReason(A, child.pid, status, 1), null, "counted once");
       assert.ok(logs.some((l) => l.message === reason));
       const view = await resources.view(A);

@@ -5,10 +5,9 @@ import {
   createDiskGuard,
   type DiskProbeResult,
   folderBytes,
-  formatStorageBytes,
 } from "../../../../kernel/services/cockpit/disk_guard.ts";
 
-const GB = 1e9;
+const GB = 1024 ** 3; // one GiB
 
 /** A probe whose answer the test sets, counting calls. */
 function fakeProbe(initial: DiskProbeResult) {
@@ -80,8 +79,9 @@ Deno.test("the guard trips at the volume ratio with a 507 and actionable details
   assert.equal(err.details.dataBytes, 5);
 });
 
-Deno.test("the guard trips at the quota and names --disk-quota", async () => {
+Deno.test("the guard trips at the quota and names --disk-quota, in binary units", async () => {
   const fake = fakeProbe({ volume: volume(0.1), dataBytes: 0.9 * GB });
+  // `--disk-quota 1024` (MiB): 1 GiB.
   const guard = createDiskGuard({ dataDir: "/d", quotaBytes: 1 * GB, probe: fake.probe });
   await guard.refresh();
   guard.assertWritable("Saving app data");
@@ -92,7 +92,7 @@ Deno.test("the guard trips at the quota and names --disk-quota", async () => {
   assert.equal(err.status, 507);
   assert.match(
     err.message,
-    /^Saving app data refused: the data folder uses 1\.2 GB of its 1 GB quota \(--disk-quota\)\. .*raise --disk-quota; reads keep working\.$/,
+    /^Saving app data refused: the data folder uses 1\.2 GiB of its 1 GiB quota \(--disk-quota\)\. .*raise --disk-quota; reads keep working\.$/,
   );
   assert.equal(err.details.limit, "quota");
   assert.equal(err.details.quotaBytes, 1 * GB);
@@ -163,14 +163,6 @@ Deno.test("bad limits are refused with a clear message", () => {
     () => createDiskGuard({ dataDir: "/d", quotaBytes: 0 }),
     /positive number of bytes/,
   );
-});
-
-Deno.test("formatStorageBytes() reads like the error messages", () => {
-  assert.equal(formatStorageBytes(0), "0 B");
-  assert.equal(formatStorageBytes(999), "999 B");
-  assert.equal(formatStorageBytes(1e9), "1 GB");
-  assert.equal(formatStorageBytes(1.2e9), "1.2 GB");
-  assert.equal(formatStorageBytes(999_960), "1 MB");
 });
 
 Deno.test("the default probe measures a real folder: volume from statfs, bytes of its files", async () => {

@@ -354,7 +354,7 @@ Deno.test("SQLite's heap limit turns an allocation bomb into a clear error; the 
       await rejectsWith(
         app.sql.query(bomb),
         "payload_too_large",
-        /needed more than the 16 MB of memory this app's SQL may use/,
+        /needed more than the 16 MiB of memory this app's SQL may use/,
       );
     }
     assert.equal(service.sqlPid(APP_A), pid, "the same process answers on");
@@ -384,7 +384,7 @@ Deno.test("a SQL process its app's limits ended fails its call with the limits' 
     const query = app.sql.query(FOREVER);
     await new Promise((r) => setTimeout(r, 300));
     Deno.kill(pid, "SIGKILL"); // as the OOM killer would
-    await rejectsWith(query, "unavailable", /reached its memory cap of 64 MB/);
+    await rejectsWith(query, "unavailable", /reached its memory cap of 64 MiB/);
     assert.deepEqual(await app.sql.query("SELECT 3 AS n"), [{ n: 3 }], "a fresh process");
     assert.equal(service.killSql(APP_A, new FaztError("unavailable", "over its limits")), true);
     assert.equal(service.killSql(APP_B, new FaztError("unavailable", "over its limits")), false);
@@ -395,7 +395,7 @@ Deno.test("a SQL process its app's limits ended fails its call with the limits' 
       exitReason: (_pid, status) =>
         Promise.resolve(
           status.signal === "SIGKILL"
-            ? "The app's processes reached its memory cap of 64 MB, so the system stopped the largest of them."
+            ? "The app's processes reached its memory cap of 64 MiB, so the system stopped the largest of them."
             : null,
         ),
       heapLimitBytes: () => 16 * 1024 * 1024,
