@@ -155,7 +155,17 @@ class Walk {
       );
     });
     this.server = { process, stdout: () => stdout, listening, drained };
-    await Promise.race([listening, exited]);
+    // Not a timing check: only a guard so that a server that neither listens
+    // nor exits fails the walk instead of hanging it.
+    let guard: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      guard = setTimeout(
+        () =>
+          reject(new Error(`README.md:${command.line}: no "listening on" within 120 s\n${stdout}`)),
+        120_000,
+      );
+    });
+    await Promise.race([listening, exited, hung]).finally(() => clearTimeout(guard));
     this.port = Number(/^listening on http:\/\/[^\s]+:(\d+)$/m.exec(stdout)![1]);
     exited.catch(() => {});
     const shown = this.shown(stdout).replace(/^listening on .*\n?/m, "");
