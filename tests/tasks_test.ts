@@ -74,7 +74,9 @@ Deno.test("the `fazt` task grants no blanket env, ffi or sys access", () => {
 });
 
 Deno.test("the task set named by the README exists", () => {
-  for (const t of ["fazt", "start", "test", "bench", "check", "compile"]) {
+  for (
+    const t of ["fazt", "start", "test", "install", "bench", "check", "compile", "screenshots"]
+  ) {
     assert.ok(t in denoJson.tasks, `missing task ${t}`);
   }
 });

@@ -134,6 +134,11 @@ export const LAYERS: Readonly<Record<string, Layer>> = {
     npm: "*",
     role: "builds the stdlib bundles",
   },
+  tools: {
+    paths: ["tools/"],
+    mayImport: ["projectConfig"],
+    role: "developer tools: the `fazt` launcher installer and the test suite's setup",
+  },
 };
 
 /** The programs whose import graphs are checked. */
@@ -145,6 +150,8 @@ export const ENTRY_POINTS: readonly string[] = [
   "dashboard/build.ts",
   "dashboard/codegen/gen_api.ts",
   "stdlib/build.ts",
+  "tools/install.ts",
+  "tools/test_setup.ts",
 ];
 
 /** The layer a repository-relative path belongs to (longest prefix), or undefined. */
