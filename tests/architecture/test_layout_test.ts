@@ -23,6 +23,7 @@ const OUTSIDE_THE_TREE: Record<string, string> = {
 /** Files at the top of tests/ and the root file each one tests. */
 const TOP_LEVEL: Record<string, string> = {
   "tasks_test.ts": "deno.json",
+  "readme_walk_test.ts": "README.md",
 };
 
 function testFiles(dir: string): string[] {
