@@ -56,7 +56,7 @@ export function logoProblem(bytes: Uint8Array): string | undefined {
   } catch {
     return `${LOGO_FILE} is not UTF-8 text. Save it as a plain SVG file.`;
   }
-  if (!/<svg[\s>]/i.test(text)) {
+  if (!/<svg[\s/>]/i.test(text)) {
     return `${LOGO_FILE} has no <svg> element. Save it as a plain SVG file.`;
   }
   for (const { pattern, why } of FORBIDDEN) {

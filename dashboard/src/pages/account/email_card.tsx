@@ -48,7 +48,7 @@ export function EmailCard(
       />
       <TextField
         id="email-password"
-        label="Password"
+        label="Your password"
         type="password"
         required
         autoComplete="current-password"
