@@ -29,6 +29,8 @@ const PAGES = new Set([
   "/_fazt/tokens",
   "/_fazt/system",
   "/_fazt/agents",
+  "/_fazt/account",
+  "/_fazt/backups",
 ]);
 
 const encoder = new TextEncoder();

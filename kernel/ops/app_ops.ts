@@ -11,6 +11,8 @@ import type { Services } from "./services.ts";
 import type { AppRecord } from "../services/apps/app_service.ts";
 import type { VersionRecord } from "../services/vfs/version_store.ts";
 import { Upload, uploadSchema } from "./upload.ts";
+import { Download, downloadSchema } from "./download.ts";
+import { LOGO_FILE } from "../../apps/logo.ts";
 import { contentTypeFor } from "../services/vfs/content_type.ts";
 import { int, MAX_COUNT, queryInt } from "./number_input.ts";
 import { ResourceView } from "./guard_ops.ts";
@@ -67,7 +69,7 @@ export function appView(s: Services, app: AppRecord): z.input<typeof AppView> {
     version: live?.number ?? null,
     files: live?.fileCount ?? 0,
     bytes: live?.totalBytes ?? 0,
-    hasLogo: live ? s.apps.hasFile(live.id, "logo.svg") : false,
+    hasLogo: live ? s.apps.hasFile(live.id, LOGO_FILE) : false,
     createdAt: iso(app.createdAt),
     updatedAt: iso(app.updatedAt),
   };
@@ -333,6 +335,32 @@ export const listFiles = defineOperation({
   },
 });
 
+/** The media type of an app's logo. */
+const LOGO_TYPE = "image/svg+xml";
+
+/** `apps.logo` */
+export const appLogo = defineOperation({
+  name: "apps.logo",
+  summary: "Show an app's logo",
+  description:
+    "Sends the logo.svg of an app's live version (at most 64 KiB, a plain drawing: deploys refuse scripts, event handlers and references to other files), for the dashboard's <img>. It is sent under a CSP that runs no script.",
+  input: z.strictObject({ app: appRef }),
+  output: downloadSchema,
+  access: "apps:read",
+  appField: "app",
+  hints: { readOnly: true },
+  http: {
+    method: "GET",
+    path: "/apps/{app}/logo",
+    download: { contentType: LOGO_TYPE, inline: true },
+  },
+  cli: { words: ["app", "logo"], positionals: ["app"] },
+  handler: ({ app }, { services }) =>
+    Promise.resolve(
+      new Download(ReadableStream.from([services.apps.logo(app)]), LOGO_FILE, LOGO_TYPE),
+    ),
+});
+
 /** Largest file `apps.read_file` returns. */
 export const READ_FILE_MAX_BYTES = 1024 * 1024;
 
@@ -402,4 +430,5 @@ export const APP_OPERATIONS = [
   deleteApp,
   listFiles,
   readFile,
+  appLogo,
 ];

@@ -1,6 +1,7 @@
 /**
  * Operations for the owner account: first-time setup, login and logout
- * (browser sessions), who-am-I, a local password reset, and the owner's
+ * (browser sessions), who-am-I, a local password reset, password and email
+ * changes (each checking the current password), and the owner's
  * known devices (the browsers exempt from the account-wide login limit).
  *
  * @module
@@ -194,6 +195,62 @@ export const resetPassword = defineOperation({
   },
 });
 
+/** `owner.change_password` */
+export const changePassword = defineOperation({
+  name: "owner.change_password",
+  summary: "Change the owner's password",
+  description:
+    "Sets a new owner password after checking the current one, and ends every other session (the caller's own stays signed in). Lost the password? Use owner.reset_password locally instead.",
+  input: z.strictObject({
+    currentPassword: password.describe("The password in use now."),
+    newPassword: password.describe("The new password (at least 10 characters)."),
+  }),
+  output: z.object({ email: z.string(), changed: z.boolean() }),
+  access: "admin",
+  hints: {},
+  http: { method: "POST", path: "/owner/password", maxBodyBytes: 8192 },
+  cli: {
+    words: ["owner", "change-password"],
+    secretInputs: {
+      currentPassword: "FAZT_CURRENT_PASSWORD",
+      newPassword: "FAZT_NEW_PASSWORD",
+    },
+  },
+  handler: async ({ currentPassword, newPassword }, { services, principal }) => {
+    const owner = await services.owners.changePassword(
+      currentPassword,
+      newPassword,
+      principal.sessionId,
+    );
+    return { email: owner.email, changed: true };
+  },
+});
+
+/** `owner.change_email` */
+export const changeEmail = defineOperation({
+  name: "owner.change_email",
+  summary: "Change the owner's login email",
+  description:
+    "Sets the email the owner logs in with, after checking the password. Sessions and known devices stay.",
+  input: z.strictObject({
+    email,
+    password: password.describe("The owner's password, to confirm."),
+  }),
+  output: Owner,
+  access: "admin",
+  hints: { idempotent: true },
+  http: { method: "POST", path: "/owner/email", maxBodyBytes: 8192 },
+  cli: {
+    words: ["owner", "change-email"],
+    positionals: ["email"],
+    secretInputs: { password: "FAZT_PASSWORD" },
+  },
+  handler: async ({ email, password }, { services }) => {
+    const owner = await services.owners.changeEmail(email, password);
+    return { id: owner.id, email: owner.email };
+  },
+});
+
 const DeviceView = z.object({
   id: z.string(),
   createdAt: z.string().describe("The first login from the device."),
@@ -252,6 +309,8 @@ export const AUTH_OPERATIONS = [
   logout,
   whoami,
   resetPassword,
+  changePassword,
+  changeEmail,
   listDevices,
   forgetDevices,
 ];

@@ -1,6 +1,7 @@
 /**
  * Operations on an app's own data, for the owner and agents: read and
- * change kv keys, find documents, and run read-only SQL. They go through
+ * change kv keys, find and delete documents, list, download and delete
+ * blobs, and run read-only SQL. They go through
  * the same per-app stores the app's code uses (`services.appData`), so
  * every limit and check of those stores applies.
  *
@@ -13,6 +14,7 @@ import type { AppData } from "../services/appdata/app_data_service.ts";
 import type { SqlValue } from "../services/appdata/sql_store.ts";
 import { FaztError } from "../core/errors.ts";
 import { jsonInput } from "./json_input.ts";
+import { Download, downloadSchema } from "./download.ts";
 import { queryInt } from "./number_input.ts";
 import { MAX_TTL_SECONDS } from "../services/appdata/kv_store.ts";
 import { MAX_FIND_OFFSET } from "../services/appdata/doc_store.ts";
@@ -181,6 +183,112 @@ export const docsFind = defineOperation({
     await dataOf(services, app).docs.find(collection, filter, { sort, limit, offset }),
 });
 
+/** `data.docs_delete` */
+export const docsDelete = defineOperation({
+  name: "data.docs_delete",
+  summary: "Delete a document of an app",
+  description:
+    "Deletes one document, by its _id, from one of an app's collections; `deleted` is false when it did not exist.",
+  input: z.strictObject({
+    app,
+    collection: z.string().min(1).max(64).describe("The collection name."),
+    id: z.string().min(1).max(256).describe("The document's _id."),
+  }),
+  output: z.object({ collection: z.string(), id: z.string(), deleted: z.boolean() }),
+  access: "data:write",
+  appField: "app",
+  hints: { destructive: true, idempotent: true },
+  http: { method: "DELETE", path: "/apps/{app}/data/docs/{collection}/{id}" },
+  cli: { words: ["data", "docs-delete"], positionals: ["app", "collection", "id"] },
+  handler: async ({ app, collection, id }, { services }) => ({
+    collection,
+    id,
+    deleted: await dataOf(services, app).docs.delete(collection, { _id: id }) > 0,
+  }),
+});
+
+const blobPath = z.string().min(1).max(1024).describe(
+  'The blob\'s path, e.g. "images/logo.png".',
+);
+
+/** `data.blobs_list` */
+export const blobsList = defineOperation({
+  name: "data.blobs_list",
+  summary: "List an app's blobs",
+  description:
+    "Lists an app's blobs (fazt.blobs) in path order with their size and media type, a page at a time (pass the last path as after for the next page).",
+  input: z.strictObject({
+    app,
+    prefix: z.string().max(1024).optional().describe(
+      'Only paths starting with this (e.g. "avatars/").',
+    ),
+    limit: queryInt(1, 1000).optional().describe("At most this many blobs (default 100)."),
+    after: z.string().max(1024).optional().describe("Only paths after this one."),
+  }),
+  output: z.array(z.object({
+    path: z.string(),
+    size: z.number().int().describe("Its size in bytes."),
+    type: z.string().describe("Its media type."),
+    updatedAt: z.string().describe("ISO time it was last written."),
+  })),
+  access: "data:read",
+  appField: "app",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/apps/{app}/data/blobs" },
+  cli: { words: ["data", "blobs-list"], positionals: ["app"], columns: ["path", "size", "type"] },
+  handler: async ({ app, prefix, limit, after }, { services }) =>
+    (await dataOf(services, app).blobs.list({ prefix, limit, after })).map((b) => ({
+      ...b,
+      updatedAt: new Date(b.updatedAt).toISOString(),
+    })),
+});
+
+/** The media type OpenAPI names for a blob download (each blob is sent with its own). */
+const ANY_BLOB_TYPE = "application/octet-stream";
+
+/** `data.blobs_get` */
+export const blobsGet = defineOperation({
+  name: "data.blobs_get",
+  summary: "Download a blob of an app",
+  description: "Sends one of an app's blobs as a file (an attachment, with its media type).",
+  input: z.strictObject({ app, path: blobPath }),
+  output: downloadSchema,
+  access: "data:read",
+  appField: "app",
+  hints: { readOnly: true },
+  http: { method: "GET", path: "/apps/{app}/data/blob", download: { contentType: ANY_BLOB_TYPE } },
+  cli: { words: ["data", "blobs-get"], positionals: ["app", "path"] },
+  handler: async ({ app, path }, { services }) => {
+    const blob = await dataOf(services, app).blobs.get(path);
+    if (!blob) {
+      throw new FaztError("not_found", `The app has no blob at "${path}".`, { details: { path } });
+    }
+    return new Download(
+      ReadableStream.from([blob.bytes]),
+      path.slice(path.lastIndexOf("/") + 1),
+      blob.type,
+    );
+  },
+});
+
+/** `data.blobs_delete` */
+export const blobsDelete = defineOperation({
+  name: "data.blobs_delete",
+  summary: "Delete a blob of an app",
+  description: "Deletes one of an app's blobs; `deleted` is false when it did not exist.",
+  input: z.strictObject({ app, path: blobPath }),
+  output: z.object({ path: z.string(), deleted: z.boolean() }),
+  access: "data:write",
+  appField: "app",
+  hints: { destructive: true, idempotent: true },
+  http: { method: "DELETE", path: "/apps/{app}/data/blob" },
+  cli: { words: ["data", "blobs-delete"], positionals: ["app", "path"] },
+  handler: async ({ app, path }, { services }) => ({
+    path,
+    deleted: await dataOf(services, app).blobs.delete(path),
+  }),
+});
+
 /** Statements `data.sql_query` runs: they can only read. */
 const READ_VERBS = new Set(["SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA"]);
 
@@ -244,5 +352,9 @@ export const DATA_OPERATIONS = [
   kvDelete,
   docsCollections,
   docsFind,
+  docsDelete,
+  blobsList,
+  blobsGet,
+  blobsDelete,
   sqlQuery,
 ];

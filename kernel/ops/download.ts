@@ -30,8 +30,17 @@ export const downloadSchema = z.instanceof(Download).meta({
   format: "binary",
 });
 
-/** The `Content-Disposition` header of a download: an attachment with its (ASCII-safe) name. */
-export function attachmentHeader(filename: string): string {
+/**
+ * The `Content-Security-Policy` of every download: whatever the bytes are
+ * (an SVG logo, an HTML blob), opened on the admin origin they run no
+ * script, load nothing and get a sandbox of their own.
+ */
+export const DOWNLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/** The `Content-Disposition` header of a download: an attachment (or inline) with its (ASCII-safe) name. */
+export function attachmentHeader(filename: string, inline = false): string {
   const ascii = filename.replace(/[^A-Za-z0-9._-]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  return `${inline ? "inline" : "attachment"}; filename="${ascii}"; filename*=UTF-8''${
+    encodeURIComponent(filename)
+  }`;
 }

@@ -44,9 +44,10 @@ export interface OperationHttp {
   stream?: boolean;
   /**
    * The handler returns a `Download` (`kernel/ops/download.ts`) of this media
-   * type, sent as the response body.
+   * type, sent as the response body: an attachment the browser saves, or with
+   * `inline`, something a page shows (an app's logo in an `<img>`).
    */
-  download?: { contentType: string };
+  download?: { contentType: string; inline?: boolean };
 }
 
 /** How an operation appears in the CLI. */

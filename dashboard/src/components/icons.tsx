@@ -52,6 +52,12 @@ export const SystemIcon = (): VNode => <Icon d="M12 14l4-4M3.5 18a9.5 9.5 0 1 1 
 export const AgentIcon = (): VNode => (
   <Icon d="M12 3v3M6 8h12a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2zM9 13h.01M15 13h.01M9.5 16.5h5" />
 );
+/** A person: the owner's account. */
+export const UserIcon = (): VNode => (
+  <Icon d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0" />
+);
+/** A box with an arrow: backups. */
+export const BackupIcon = (): VNode => <Icon d="M4 7h16v13H4zM3 4h18v3H3zM12 10v7M9 14l3 3 3-3" />;
 /** Opens elsewhere. */
 export const ExternalIcon = (): VNode => (
   <Icon size={14} d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />

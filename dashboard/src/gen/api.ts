@@ -424,6 +424,21 @@ export interface Operations {
   };
 
   /**
+   * Show an app's logo: `GET /apps/{app}/logo`, needs `apps:read`.
+   *
+   * Sends the logo.svg of an app's live version (at most 64 KiB, a plain drawing: deploys refuse
+   * scripts, event handlers and references to other files), for the dashboard's <img>. It is sent
+   * under a CSP that runs no script.
+   */
+  "apps.logo": {
+    input: {
+      /** App name or ID. */
+      app: string;
+    };
+    output: unknown;
+  };
+
+  /**
    * Deploy files given inline: `POST /apps/{app}/deploy-files`, needs `apps:write`.
    *
    * Deploys an app from files given as path → {"text": …} or {"base64": …} (at most 1000 files and
@@ -1148,6 +1163,90 @@ export interface Operations {
   };
 
   /**
+   * Delete a document of an app: `DELETE /apps/{app}/data/docs/{collection}/{id}`, needs
+   * `data:write`.
+   *
+   * Deletes one document, by its _id, from one of an app's collections; `deleted` is false when it
+   * did not exist.
+   */
+  "data.docs_delete": {
+    input: {
+      /** App name or ID. */
+      app: string;
+      /** The collection name. */
+      collection: string;
+      /** The document's _id. */
+      id: string;
+    };
+    output: {
+      collection: string;
+      id: string;
+      deleted: boolean;
+    };
+  };
+
+  /**
+   * List an app's blobs: `GET /apps/{app}/data/blobs`, needs `data:read`.
+   *
+   * Lists an app's blobs (fazt.blobs) in path order with their size and media type, a page at a
+   * time (pass the last path as after for the next page).
+   */
+  "data.blobs_list": {
+    input: {
+      /** App name or ID. */
+      app: string;
+      /** Only paths starting with this (e.g. "avatars/"). */
+      prefix?: string;
+      /** At most this many blobs (default 100). */
+      limit?: number;
+      /** Only paths after this one. */
+      after?: string;
+    };
+    output: {
+      path: string;
+      /** Its size in bytes. */
+      size: number;
+      /** Its media type. */
+      type: string;
+      /** ISO time it was last written. */
+      updatedAt: string;
+    }[];
+  };
+
+  /**
+   * Download a blob of an app: `GET /apps/{app}/data/blob`, needs `data:read`.
+   *
+   * Sends one of an app's blobs as a file (an attachment, with its media type).
+   */
+  "data.blobs_get": {
+    input: {
+      /** App name or ID. */
+      app: string;
+      /** The blob's path, e.g. "images/logo.png". */
+      path: string;
+    };
+    output: unknown;
+  };
+
+  /**
+   * Delete a blob of an app: `DELETE /apps/{app}/data/blob`, needs `data:write`.
+   *
+   * Deletes one of an app's blobs; `deleted` is false when it did not exist.
+   */
+  "data.blobs_delete": {
+    input: {
+      /** App name or ID. */
+      app: string;
+      /** The blob's path, e.g. "images/logo.png". */
+      path: string;
+    };
+    output: {
+      path: string;
+      deleted: boolean;
+    };
+  };
+
+  /**
    * Query an app's SQL database (read-only): `POST /apps/{app}/data/sql`, needs `data:read`.
    *
    * Runs one read-only statement (SELECT, WITH … SELECT, schema PRAGMAs) on an app's own SQL
@@ -1389,6 +1488,44 @@ export interface Operations {
       email: string;
       /** The generated password, when none was given. */
       password: string | null;
+    };
+  };
+
+  /**
+   * Change the owner's password: `POST /owner/password`, needs `admin`.
+   *
+   * Sets a new owner password after checking the current one, and ends every other session (the
+   * caller's own stays signed in). Lost the password? Use owner.reset_password locally instead.
+   */
+  "owner.change_password": {
+    input: {
+      /** The password in use now. */
+      currentPassword: string;
+      /** The new password (at least 10 characters). */
+      newPassword: string;
+    };
+    output: {
+      email: string;
+      changed: boolean;
+    };
+  };
+
+  /**
+   * Change the owner's login email: `POST /owner/email`, needs `admin`.
+   *
+   * Sets the email the owner logs in with, after checking the password. Sessions and known devices
+   * stay.
+   */
+  "owner.change_email": {
+    input: {
+      /** The owner's email address. */
+      email: string;
+      /** The owner's password, to confirm. */
+      password: string;
+    };
+    output: {
+      id: string;
+      email: string;
     };
   };
 
@@ -1956,7 +2093,7 @@ export type StreamOp = "logs.tail";
 export type UploadOp = "apps.deploy" | "apps.import";
 
 /** The operations that answer with a file to save (a binary body). */
-export type DownloadOp = "apps.export";
+export type DownloadOp = "apps.logo" | "apps.export" | "data.blobs_get";
 
 /** Where an operation's input goes in an HTTP request to `/_fazt/api`. */
 export interface OperationRoute {
@@ -1994,6 +2131,7 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
   "apps.delete": { method: "DELETE", path: "/apps/{app}" },
   "apps.files": { method: "GET", path: "/apps/{app}/files", rest: "query" },
   "apps.read_file": { method: "GET", path: "/apps/{app}/file", rest: "query" },
+  "apps.logo": { method: "GET", path: "/apps/{app}/logo" },
   "apps.deploy_files": { method: "POST", path: "/apps/{app}/deploy-files", rest: "body" },
   "apps.export": { method: "GET", path: "/apps/{app}/export", rest: "query" },
   "apps.import": {
@@ -2027,6 +2165,10 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
     rest: "query",
     json: ["filter", "sort"],
   },
+  "data.docs_delete": { method: "DELETE", path: "/apps/{app}/data/docs/{collection}/{id}" },
+  "data.blobs_list": { method: "GET", path: "/apps/{app}/data/blobs", rest: "query" },
+  "data.blobs_get": { method: "GET", path: "/apps/{app}/data/blob", rest: "query" },
+  "data.blobs_delete": { method: "DELETE", path: "/apps/{app}/data/blob", rest: "query" },
   "data.sql_query": { method: "POST", path: "/apps/{app}/data/sql", rest: "body" },
   "tokens.create": { method: "POST", path: "/tokens", rest: "body" },
   "tokens.list": { method: "GET", path: "/tokens" },
@@ -2036,6 +2178,8 @@ export const ROUTES: { readonly [N in OpName]: OperationRoute } = {
   "auth.logout": { method: "POST", path: "/auth/logout" },
   "auth.whoami": { method: "GET", path: "/auth/whoami" },
   "owner.reset_password": { method: "POST", path: "/owner/reset-password", rest: "body" },
+  "owner.change_password": { method: "POST", path: "/owner/password", rest: "body" },
+  "owner.change_email": { method: "POST", path: "/owner/email", rest: "body" },
   "owner.devices": { method: "GET", path: "/owner/devices" },
   "owner.forget_devices": { method: "POST", path: "/owner/devices/forget", rest: "body" },
   "system.health": { method: "GET", path: "/system/health" },

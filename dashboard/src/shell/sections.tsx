@@ -6,12 +6,22 @@
  * @module
  */
 import type { VNode } from "preact";
-import { AgentIcon, AppsIcon, GlobeIcon, KeyIcon, SystemIcon } from "../components/icons.tsx";
+import {
+  AgentIcon,
+  AppsIcon,
+  BackupIcon,
+  GlobeIcon,
+  KeyIcon,
+  SystemIcon,
+  UserIcon,
+} from "../components/icons.tsx";
 import { AppsPage } from "../pages/apps/page.tsx";
 import { DomainsPage } from "../pages/domains/page.tsx";
 import { TokensPage } from "../pages/tokens/page.tsx";
 import { SystemPage } from "../pages/system/page.tsx";
 import { AgentsPage } from "../pages/agents/page.tsx";
+import { BackupsPage } from "../pages/backups/page.tsx";
+import { AccountPage } from "../pages/account/page.tsx";
 
 /** A section of the navigation. */
 export interface Section {
@@ -31,5 +41,7 @@ export const SECTIONS: readonly Section[] = [
   { slug: "domains", label: "Domains", Icon: GlobeIcon, Page: DomainsPage },
   { slug: "tokens", label: "Tokens", Icon: KeyIcon, Page: TokensPage },
   { slug: "system", label: "System", Icon: SystemIcon, Page: SystemPage },
+  { slug: "backups", label: "Backups", Icon: BackupIcon, Page: BackupsPage },
   { slug: "agents", label: "Agents", Icon: AgentIcon, Page: AgentsPage },
+  { slug: "account", label: "Account", Icon: UserIcon, Page: AccountPage },
 ];

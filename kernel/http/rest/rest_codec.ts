@@ -11,7 +11,7 @@ import { FaztError } from "../../core/errors.ts";
 import type { AnyOperation, OperationContext } from "../../ops/operation.ts";
 import { credentialsError, execute } from "../../ops/executor.ts";
 import { Upload } from "../../ops/upload.ts";
-import { attachmentHeader, type Download } from "../../ops/download.ts";
+import { attachmentHeader, type Download, DOWNLOAD_CSP } from "../../ops/download.ts";
 import { limitStream, uploadTooLarge } from "../../services/apps/upload_limit.ts";
 import type { Principal } from "../../services/auth/scopes.ts";
 import type { Services } from "../../ops/services.ts";
@@ -240,7 +240,9 @@ export function createRestCodec(options: RestCodecOptions): RestCodec {
       };
       const output = await execute(op, input, ctx);
       if (op.http.stream) return eventStream(output as AsyncIterable<unknown>, requestId);
-      if (op.http.download) return downloadResponse(output as Download, requestId);
+      if (op.http.download) {
+        return downloadResponse(output as Download, requestId, op.http.download.inline);
+      }
       const res = jsonResponse(
         withoutDevice(op, op.http.session === "set" ? withoutSession(output) : output),
         op.http.status ?? 200,
@@ -359,12 +361,16 @@ function withoutDevice(op: AnyOperation, output: unknown): unknown {
   return rest;
 }
 
-/** Sends a download as the body, an attachment the browser saves. */
-function downloadResponse(download: Download, requestId: string): Response {
+/**
+ * Sends a download as the body: an attachment the browser saves (or shown
+ * inline), under a CSP that keeps any script in it from running.
+ */
+function downloadResponse(download: Download, requestId: string, inline = false): Response {
   return new Response(download.stream, {
     headers: [
       ["content-type", download.contentType],
-      ["content-disposition", attachmentHeader(download.filename)],
+      ["content-disposition", attachmentHeader(download.filename, inline)],
+      ["content-security-policy", DOWNLOAD_CSP],
       ["cache-control", "no-store"],
       ["x-content-type-options", "nosniff"],
       ["x-request-id", requestId],

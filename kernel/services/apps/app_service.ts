@@ -9,6 +9,7 @@
 import type { Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
 import { assertAppName } from "../../../apps/app_name.ts";
+import { LOGO_FILE, LOGO_MAX_BYTES, logoProblem } from "../../../apps/logo.ts";
 import { APP_ID_PATTERN, newAppId } from "./app_id.ts";
 import {
   deleteVersions,
@@ -152,6 +153,12 @@ export interface AppService {
     path: string;
     bytes: Uint8Array;
   };
+  /**
+   * The live version's `logo.svg`, checked again as deploys check it (a
+   * version stored before the check may hold anything): `not_found` when
+   * there is none, `forbidden` when it is not a plain drawing.
+   */
+  logo(ref: string): Uint8Array;
 }
 
 /** Creates the app service. */
@@ -192,6 +199,33 @@ export function createAppService(options: AppServiceOptions): AppService {
     const result = await db.write(fn);
     onChange();
     return result;
+  }
+
+  /** One file of an app's live (or given) version, up to `maxBytes`. */
+  function readFile(
+    ref: string,
+    path: string,
+    version: number | undefined,
+    maxBytes: number,
+  ): { path: string; bytes: Uint8Array } {
+    const v = versionOf(ref, version);
+    // Names are stored in NFC; an exact match wins (older versions may hold NFD names).
+    const files = versionFiles(db.read, v.id);
+    const nfc = path.normalize("NFC");
+    const file = files.find((f) => f.path === path) ?? files.find((f) => f.path === nfc);
+    if (!file) {
+      throw new FaztError("not_found", `Version ${v.number} has no file "${path}".`, {
+        details: { path, version: v.number },
+      });
+    }
+    if (file.size > maxBytes) {
+      throw new FaztError(
+        "payload_too_large",
+        `"${path}" is ${file.size} bytes; files over ${maxBytes} bytes are not returned here. Fetch it over HTTP instead.`,
+        { details: { path, limit: maxBytes } },
+      );
+    }
+    return { path, bytes: readBlob(db.read, file.hash) ?? new Uint8Array() };
   }
 
   return {
@@ -246,25 +280,16 @@ export function createAppService(options: AppServiceOptions): AppService {
     liveVersion: (app) =>
       app.liveVersionId === null ? undefined : getVersion(db.read, app.liveVersionId),
     files: (ref, version) => versionFiles(db.read, versionOf(ref, version).id),
-    readFile(ref, path, version, maxBytes) {
-      const v = versionOf(ref, version);
-      // Names are stored in NFC; an exact match wins (older versions may hold NFD names).
-      const files = versionFiles(db.read, v.id);
-      const nfc = path.normalize("NFC");
-      const file = files.find((f) => f.path === path) ?? files.find((f) => f.path === nfc);
-      if (!file) {
-        throw new FaztError("not_found", `Version ${v.number} has no file "${path}".`, {
-          details: { path, version: v.number },
+    readFile,
+    logo(ref) {
+      const { bytes } = readFile(ref, LOGO_FILE, undefined, LOGO_MAX_BYTES);
+      const problem = logoProblem(bytes);
+      if (problem) {
+        throw new FaztError("forbidden", `The logo is not shown: ${problem}`, {
+          details: { reason: "bad_logo" },
         });
       }
-      if (file.size > maxBytes) {
-        throw new FaztError(
-          "payload_too_large",
-          `"${path}" is ${file.size} bytes; files over ${maxBytes} bytes are not returned here. Fetch it over HTTP instead.`,
-          { details: { path, limit: maxBytes } },
-        );
-      }
-      return { path, bytes: readBlob(db.read, file.hash) ?? new Uint8Array() };
+      return bytes;
     },
     hasFile: (versionId, path) =>
       db.read.prepare("SELECT 1 FROM version_files WHERE version_id = ? AND path = ?").get(

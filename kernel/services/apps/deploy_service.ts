@@ -34,6 +34,7 @@ import {
 import { fileSource, openEntry, type RandomAccessSource } from "../../../apps/zip_reader.ts";
 import { type AppManifest, parseManifest } from "../../../apps/manifest.ts";
 import { appNameProblem } from "../../../apps/app_name.ts";
+import { LOGO_FILE, LOGO_MAX_BYTES, logoProblem, logoSizeProblem } from "../../../apps/logo.ts";
 import { uploadTooLarge } from "./upload_limit.ts";
 import { concatBytes } from "../../core/bytes.ts";
 
@@ -198,6 +199,7 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
       const files = await inspectArchive(src, limits);
       const checked = await checkFiles(src, files);
       const manifest = readManifest(checked);
+      checkLogo(checked);
       const name = input.app ?? manifest.name;
       if (name === undefined) {
         throw new FaztError(
@@ -264,8 +266,9 @@ export async function checkFiles(
   const out: CheckedFile[] = [];
   let kept = 0;
   for (const file of files) {
-    // The manifest is always kept: it is read before anything is stored.
+    // The manifest and the logo are always kept: they are checked before anything is stored.
     const keep = (file.path === "app.json" && file.size <= MANIFEST_MAX_BYTES) ||
+      (file.path === LOGO_FILE && file.size <= LOGO_MAX_BYTES) ||
       (file.size <= KEEP_FILE_BYTES && kept + file.size <= KEEP_TOTAL_BYTES);
     const hasher = createHash("sha256");
     const parts: Uint8Array[] = [];
@@ -308,6 +311,21 @@ export function readManifest(checked: CheckedFile[]): AppManifest {
     );
   }
   return parseManifest(entry.bytes);
+}
+
+/**
+ * Refuses a `logo.svg` among the checked files that is too large or not a
+ * plain drawing (`invalid_archive`, reason `bad_logo`): the dashboard shows it.
+ */
+export function checkLogo(checked: CheckedFile[]): void {
+  const entry = checked.find((c) => c.file.path === LOGO_FILE);
+  if (!entry) return;
+  const problem = entry.bytes ? logoProblem(entry.bytes) : logoSizeProblem(entry.file.size);
+  if (problem) {
+    throw new FaztError("invalid_archive", problem, {
+      details: { reason: "bad_logo", entry: LOGO_FILE },
+    });
+  }
 }
 
 /** The bytes of a checked file: kept ones from memory, others read again and verified. */

@@ -41,7 +41,14 @@ import {
   type ArchiveManifest,
   parseArchiveManifest,
 } from "./app_archive.ts";
-import { checkFiles, precompress, readManifest, spool, storeVersion } from "./deploy_service.ts";
+import {
+  checkFiles,
+  checkLogo,
+  precompress,
+  readManifest,
+  spool,
+  storeVersion,
+} from "./deploy_service.ts";
 import { SQL_DB_FILE, STORE_DB_FILE } from "../appdata/app_data_service.ts";
 import { APPDATA_MIGRATIONS } from "../appdata/store_schema.ts";
 
@@ -148,6 +155,7 @@ export function createImportService(options: ImportServiceOptions): ImportServic
         }
       }
       const appManifest = readManifest(checked);
+      checkLogo(checked);
       const staged = join(work, "data");
       await Deno.mkdir(staged, { mode: 0o700 });
       for (const d of data) {

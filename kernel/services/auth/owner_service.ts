@@ -53,6 +53,13 @@ export interface OwnerService {
   logout(id: string): Promise<void>;
   /** Sets a new password and revokes every session. */
   resetPassword(password: string): Promise<OwnerRecord>;
+  /**
+   * Changes the password after checking the current one (`forbidden`
+   * when wrong); every session but `keepSessionId` ends.
+   */
+  changePassword(current: string, next: string, keepSessionId?: string): Promise<OwnerRecord>;
+  /** Changes the login email after checking the password (`forbidden` when wrong). */
+  changeEmail(email: string, password: string): Promise<OwnerRecord>;
   /** The owner, if any. */
   owner(): OwnerRecord | undefined;
 }
@@ -221,5 +228,54 @@ export function createOwnerService(options: OwnerServiceOptions): OwnerService {
       });
       return view(row);
     },
+    async changePassword(current, next, keepSessionId) {
+      const row = await verifiedOwner(current);
+      checkPassword(next);
+      const hash = await hashPassword(next);
+      await db.write((w) => {
+        w.prepare("UPDATE owners SET password_hash = ?, updated_at = ? WHERE id = ?").run(
+          hash,
+          now(),
+          row.id,
+        );
+        w.prepare("DELETE FROM sessions WHERE id_hash != ?").run(
+          keepSessionId === undefined ? "" : sha256(keepSessionId),
+        );
+      });
+      return view(row);
+    },
+    async changeEmail(email, password) {
+      const row = await verifiedOwner(password);
+      const next = email.trim();
+      checkEmail(next);
+      await db.write((w) => {
+        w.prepare("UPDATE owners SET email = ?, updated_at = ? WHERE id = ?").run(
+          next,
+          now(),
+          row.id,
+        );
+      });
+      return view({ ...row, email: next });
+    },
   };
+
+  /** The owner, once `password` is checked against it (`forbidden` when wrong). */
+  async function verifiedOwner(password: string): Promise<OwnerRow> {
+    const row = db.read.prepare("SELECT * FROM owners LIMIT 1").get() as unknown as
+      | OwnerRow
+      | undefined;
+    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    if (!row) {
+      throw new FaztError(
+        "not_found",
+        "There is no owner account yet. Open the setup link fazt printed at start.",
+      );
+    }
+    if (!ok) {
+      throw new FaztError("forbidden", "The current password is wrong. Nothing was changed.", {
+        details: { reason: "wrong_password" },
+      });
+    }
+    return row;
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * The app page's data tab: a switch between the app's three stores — kv
- * keys and values, documents of a collection, and read-only SQL — each
- * browsed through the `data.*` operations (`data/`).
+ * The app page's data tab: a switch between the app's four stores — kv
+ * keys and values, documents of a collection, blobs, and read-only SQL —
+ * each browsed (and, but SQL, changed) through the `data.*` operations
+ * (`data/`).
  *
  * @module
  */
@@ -9,6 +10,7 @@ import type { VNode } from "preact";
 import { useState } from "preact/hooks";
 import { KvView } from "./data/kv_view.tsx";
 import { DocsView } from "./data/docs_view.tsx";
+import { BlobsView } from "./data/blobs_view.tsx";
 import { SqlView } from "./data/sql_view.tsx";
 import type { TabProps } from "./tab.ts";
 
@@ -16,6 +18,7 @@ import type { TabProps } from "./tab.ts";
 const STORES = [
   { label: "Key-value", View: KvView },
   { label: "Documents", View: DocsView },
+  { label: "Blobs", View: BlobsView },
   { label: "SQL", View: SqlView },
 ] as const;
 

@@ -1,5 +1,5 @@
 /**
- * One app's page: the breadcrumb, the name with its status and address,
+ * One app's page: the breadcrumb, the logo and name with its status and address,
  * the tabs (see `tabs.ts`) and the current tab's panel.
  *
  * @module
@@ -8,6 +8,7 @@ import type { VNode } from "preact";
 import { appPath } from "../../lib/router.ts";
 import { useOp } from "../../lib/use_op.ts";
 import { AppUrl } from "../../components/app_url.tsx";
+import { AppLogo } from "../../components/app_logo.tsx";
 import { ErrorNote } from "../../components/error_note.tsx";
 import { Link } from "../../components/link.tsx";
 import { Loading } from "../../components/loading.tsx";
@@ -41,7 +42,12 @@ export function AppPage({ name, tab }: { name: string; tab: string }): VNode {
         <span aria-current="page">{a.name}</span>
       </nav>
       <PageHeader
-        title={a.name}
+        title={
+          <span class="app-title">
+            <AppLogo app={a} size={40} />
+            {a.name}
+          </span>
+        }
         sub={
           <>
             <StatusBadge app={a} />

@@ -1,7 +1,7 @@
 /**
  * The app page's settings tab: rename the app (`apps.rename`: the name is
- * also its subdomain; the ID, files, data and logs stay), export it as a
- * `.fazt` archive, and delete it, after typing its name.
+ * also its subdomain; the ID, files, data and logs stay), its memory cap,
+ * export it as a `.fazt` archive, and delete it, after typing its name.
  *
  * @module
  */
@@ -15,9 +15,10 @@ import { FormCard, SubmitButton, TextField } from "../../components/form.tsx";
 import { toast } from "../../components/toasts.tsx";
 import type { TabProps } from "./tab.ts";
 import { ExportCard } from "./export_card.tsx";
+import { MemoryCard } from "./memory_card.tsx";
 
 /** The settings tab. */
-export function SettingsTab({ app }: TabProps): VNode {
+export function SettingsTab({ app, reload }: TabProps): VNode {
   const [name, setName] = useState(app.name);
   const [deleting, setDeleting] = useState(false);
 
@@ -62,6 +63,7 @@ export function SettingsTab({ app }: TabProps): VNode {
           </SubmitButton>
         </div>
       </FormCard>
+      <MemoryCard app={app} reload={reload} />
       <ExportCard app={app} />
       <section class="card card-danger" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete this app</h2>

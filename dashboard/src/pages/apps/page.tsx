@@ -1,7 +1,8 @@
 /**
- * The apps page: every app with its status, address, size, last deploy and
+ * The apps page: every app with its logo, status, address, size, last deploy and
  * traffic, a filter once there are more than six, the drop zone that
- * deploys a new one, and the form that imports one from a `.fazt` archive.
+ * deploys a new one, the form that imports one from a `.fazt` archive, and
+ * the one that creates an empty app.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { ago, count, dateTime, formatBytes } from "../../lib/format.ts";
 import { appPath, navigate } from "../../lib/router.ts";
 import { useOp } from "../../lib/use_op.ts";
 import { AppUrl } from "../../components/app_url.tsx";
+import { AppLogo } from "../../components/app_logo.tsx";
 import { DeployZone } from "../../components/deploy_zone.tsx";
 import { Empty } from "../../components/empty.tsx";
 import { ErrorNote } from "../../components/error_note.tsx";
@@ -25,6 +27,7 @@ import { type Column, Table } from "../../components/table.tsx";
 import { toast } from "../../components/toasts.tsx";
 import { useAppDetails } from "./use_app_details.ts";
 import { ImportForm } from "./import_form.tsx";
+import { CreateForm } from "./create_form.tsx";
 
 type AppView = Output<"apps.list">[number];
 
@@ -33,11 +36,14 @@ function columns(details: Record<string, Output<"apps.get">>): Column<AppView>[]
     {
       label: "App",
       cell: (a) => (
-        <>
-          <Link class="app-name" href={appPath(a.name)}>{a.name}</Link>
-          <AppUrl url={a.url} />
-          {a.title && <div class="muted small">{a.title}</div>}
-        </>
+        <div class="app-cell">
+          <AppLogo app={a} size={32} />
+          <div>
+            <Link class="app-name" href={appPath(a.name)}>{a.name}</Link>
+            <AppUrl url={a.url} />
+            {a.title && <div class="muted small">{a.title}</div>}
+          </div>
+        </div>
       ),
     },
     { label: "Status", cell: (a) => <StatusBadge app={a} /> },
@@ -137,6 +143,7 @@ export function AppsPage(): VNode {
         </>
       )}
       {list.data && <ImportForm onImported={imported} />}
+      {list.data && <CreateForm />}
     </>
   );
 }

@@ -371,3 +371,66 @@ Deno.test("resetting the owner's password ends every session", async () => {
     await again.body?.cancel();
   });
 });
+
+Deno.test("changing the password checks the current one and ends every other session", async () => {
+  await withKernel(async (t) => {
+    await createOwner(t);
+    const mine = await sessionOf(t);
+    const other = await sessionOf(t);
+    const newPassword = "a brand new passphrase";
+    const asMe = (body: unknown) =>
+      t.api("POST", "/owner/password", {
+        token: null,
+        body,
+        headers: { cookie: `fazt_session=${mine}`, "sec-fetch-site": "same-origin" },
+      });
+
+    const wrong = await asMe({ currentPassword: WRONG, newPassword });
+    assert.equal(wrong.status, 403);
+    const body = await wrong.json() as ErrorBody;
+    assert.equal(body.error.code, "forbidden");
+    assert.match(body.error.message, /^The current password is wrong\. Nothing was changed\.$/);
+    assert.equal(await appsWithSession(t, other), 200, "a refused change ends nothing");
+
+    const short = await asMe({ currentPassword: PASSWORD, newPassword: "short" });
+    assert.equal(short.status, 400);
+    assert.match((await short.json() as ErrorBody).error.message, /at least 10 characters/);
+
+    const ok = await asMe({ currentPassword: PASSWORD, newPassword });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { email: EMAIL, changed: true });
+    assert.equal(await appsWithSession(t, mine), 200, "the caller's session stays");
+    assert.equal(await appsWithSession(t, other), 401, "every other session ends");
+    await expectWrongCredentials(await login(t, EMAIL, PASSWORD));
+    const again = await login(t, EMAIL, newPassword);
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+  });
+});
+
+Deno.test("changing the login email checks the password; the new email logs in", async () => {
+  await withKernel(async (t) => {
+    await createOwner(t);
+    const session = await sessionOf(t);
+    const wrong = await t.api("POST", "/owner/email", {
+      body: { email: "new@example.org", password: WRONG },
+    });
+    assert.equal(wrong.status, 403);
+    await wrong.body?.cancel();
+    const bad = await t.api("POST", "/owner/email", {
+      body: { email: "not an email", password: PASSWORD },
+    });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+    const ok = await t.api("POST", "/owner/email", {
+      body: { email: " new@example.org ", password: PASSWORD },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).email, "new@example.org");
+    assert.equal(await appsWithSession(t, session), 200, "sessions stay");
+    await expectWrongCredentials(await login(t, EMAIL, PASSWORD));
+    const again = await login(t, "new@example.org", PASSWORD);
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+  });
+});

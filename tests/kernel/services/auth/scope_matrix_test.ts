@@ -79,6 +79,15 @@ const EXAMPLES: Record<string, Example> = {
   "apps.files": () => ({ method: "GET", path: "/apps/demo/files" }),
   "apps.read_file": () => ({ method: "GET", path: "/apps/demo/file?path=index.html" }),
   "apps.export": () => ({ method: "GET", path: "/apps/demo/export" }),
+  "apps.logo": async (c) => {
+    const name = c.unique("logo");
+    const res = await c.t.deploy(name, {
+      "index.html": "<h1>logo</h1>",
+      "logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"><rect width="8" height="8"/></svg>',
+    });
+    assert.equal(res.status, 200, await res.text());
+    return { method: "GET", path: `/apps/${name}/logo` };
+  },
   "apps.import": async (c) => {
     const out = await c.t.kernel.services.appExport.exportApp("demo", { withData: false });
     const bytes = new Uint8Array(await new Response(out.stream).arrayBuffer());
@@ -106,6 +115,14 @@ const EXAMPLES: Record<string, Example> = {
     method: "GET",
     path: `/apps/demo/data/docs/posts?filter=${encodeURIComponent('{"draft":false}')}`,
   }),
+  "data.docs_delete": () => ({ method: "DELETE", path: "/apps/demo/data/docs/posts/doc_none" }),
+  "data.blobs_list": () => ({ method: "GET", path: "/apps/demo/data/blobs?limit=5" }),
+  "data.blobs_get": async (c) => {
+    const id = c.t.kernel.services.apps.resolve("demo").id;
+    await c.t.kernel.services.appData.forApp(id).blobs.put("a.txt", new Uint8Array([104, 105]));
+    return { method: "GET", path: "/apps/demo/data/blob?path=a.txt" };
+  },
+  "data.blobs_delete": () => ({ method: "DELETE", path: "/apps/demo/data/blob?path=gone.txt" }),
   "data.sql_query": () => ({
     method: "POST",
     path: "/apps/demo/data/sql",
@@ -218,6 +235,22 @@ const EXAMPLES: Record<string, Example> = {
     await c.ensureOwner();
     return { method: "POST", path: "/owner/reset-password", body: { password: OWNER_PASSWORD } };
   },
+  "owner.change_password": async (c) => {
+    await c.ensureOwner();
+    return {
+      method: "POST",
+      path: "/owner/password",
+      body: { currentPassword: OWNER_PASSWORD, newPassword: OWNER_PASSWORD },
+    };
+  },
+  "owner.change_email": async (c) => {
+    await c.ensureOwner();
+    return {
+      method: "POST",
+      path: "/owner/email",
+      body: { email: OWNER_EMAIL, password: OWNER_PASSWORD },
+    };
+  },
   "owner.devices": () => ({ method: "GET", path: "/owner/devices" }),
   "owner.forget_devices": () => ({ method: "POST", path: "/owner/devices/forget", body: {} }),
   "system.health": () => ({ method: "GET", path: "/system/health" }),
@@ -265,7 +298,8 @@ async function send(t: TestKernel, call: Call, token: string): Promise<Response>
  */
 async function drain(res: Response): Promise<unknown> {
   const type = res.headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream") || type === "application/zip") {
+  const download = res.headers.get("content-disposition") !== null;
+  if (type.startsWith("text/event-stream") || download) {
     await res.body?.cancel();
     return undefined;
   }

@@ -1,7 +1,7 @@
 /**
- * An app's document collections (`data.docs_collections`) and the
- * documents of one, optionally filtered (`data.docs_find`, the first 100
- * matches).
+ * An app's document collections (`data.docs_collections`), the documents
+ * of one, optionally filtered (`data.docs_find`, the first 100 matches),
+ * and deleting one by its `_id` (`data.docs_delete`, after a confirmation).
  *
  * @module
  */
@@ -14,6 +14,8 @@ import { Empty } from "../../../components/empty.tsx";
 import { ErrorNote } from "../../../components/error_note.tsx";
 import { SubmitButton, TextField } from "../../../components/form.tsx";
 import { Loading } from "../../../components/loading.tsx";
+import { Confirm } from "../../../components/confirm.tsx";
+import { toast } from "../../../components/toasts.tsx";
 import { JsonBlock } from "./json_block.tsx";
 
 /** How many documents a search shows. */
@@ -40,6 +42,7 @@ export function DocsView({ app }: { app: string }): VNode {
   const [collection, setCollection] = useState("");
   const [filter, setFilter] = useState("");
   const [found, setFound] = useState<{ name: string; docs: Output<"data.docs_find"> }>();
+  const [deleting, setDeleting] = useState<{ collection: string; id: string }>();
 
   const find = useAction(async (name: string) => {
     try {
@@ -130,10 +133,38 @@ export function DocsView({ app }: { app: string }): VNode {
           </p>
           {found.docs.map((d, i) => (
             <div key={String(d._id ?? i)} class="card card-tight">
+              {typeof d._id === "string" && (
+                <div class="preview-head">
+                  <span class="mono small">{d._id}</span>
+                  <button
+                    type="button"
+                    class="btn btn-small btn-danger-ghost"
+                    aria-label={`Delete document ${d._id}`}
+                    onClick={() => setDeleting({ collection: found.name, id: d._id as string })}
+                  >
+                    Delete
+                  </button>
+                </div>
+              )}
               <JsonBlock value={d} />
             </div>
           ))}
         </div>
+      )}
+      {deleting && (
+        <Confirm
+          title={`Delete the document ${deleting.id}?`}
+          confirmLabel="Delete document"
+          danger
+          onConfirm={async () => {
+            await call("data.docs_delete", { app, ...deleting });
+            toast(`Deleted ${deleting.id} from ${deleting.collection}.`);
+            await Promise.all([find.run(deleting.collection), collections.reload()]);
+          }}
+          onClose={() => setDeleting(undefined)}
+        >
+          <p>It is removed from “{deleting.collection}” for good.</p>
+        </Confirm>
       )}
     </div>
   );

@@ -1,6 +1,8 @@
 /**
  * An app's kv store: keys (optionally by prefix, 100 at a time with "Load
- * more", `data.kv_list`) and the picked key's JSON value (`data.kv_get`).
+ * more", `data.kv_list`), the picked key's JSON value (`data.kv_get`), and
+ * setting a new or picked key (`kv_editor.tsx`) or deleting one
+ * (`data.kv_delete`, after a confirmation).
  *
  * @module
  */
@@ -14,7 +16,10 @@ import { ErrorNote } from "../../../components/error_note.tsx";
 import { TextField } from "../../../components/form.tsx";
 import { Loading } from "../../../components/loading.tsx";
 import { PickList } from "../../../components/pick_list.tsx";
+import { Confirm } from "../../../components/confirm.tsx";
+import { toast } from "../../../components/toasts.tsx";
 import { JsonBlock } from "./json_block.tsx";
+import { KvEditor } from "./kv_editor.tsx";
 
 type KvPage = Output<"data.kv_list">;
 
@@ -26,6 +31,8 @@ export function KvView({ app }: { app: string }): VNode {
   const [prefix, setPrefix] = useState("");
   const [page, setPage] = useState<KvPage>();
   const [open, setOpen] = useState<Output<"data.kv_get">>();
+  const [editing, setEditing] = useState<"new" | Output<"data.kv_get">>();
+  const [deleting, setDeleting] = useState<string>();
   const load = useAction(async (cursor?: string) => {
     const next = await call("data.kv_list", { app, prefix, cursor, limit: PAGE });
     setPage((prev) =>
@@ -60,7 +67,24 @@ export function KvView({ app }: { app: string }): VNode {
           onValue={setPrefix}
         />
         <button type="submit" class="btn btn-small">List keys</button>
+        <button type="button" class="btn btn-small" onClick={() => setEditing("new")}>
+          New key
+        </button>
       </form>
+      {editing && (
+        <KvEditor
+          key={editing === "new" ? "" : editing.key}
+          app={app}
+          initial={editing === "new" ? undefined : editing}
+          onSaved={async (key) => {
+            toast(`Saved ${key}.`);
+            setEditing(undefined);
+            await load.run();
+            await show.run(key);
+          }}
+          onCancel={() => setEditing(undefined)}
+        />
+      )}
       <ErrorNote error={load.error ?? show.error} title="Could not read the data" />
       {load.busy && !page && <Loading />}
       {page && page.keys.length === 0 && (
@@ -102,6 +126,24 @@ export function KvView({ app }: { app: string }): VNode {
                 <>
                   <div class="preview-head">
                     <span class="mono">{open.key}</span>
+                    <span class="row">
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label={`Edit key ${open.key}`}
+                        onClick={() => setEditing(open)}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        class="btn btn-small btn-danger-ghost"
+                        aria-label={`Delete key ${open.key}`}
+                        onClick={() => setDeleting(open.key)}
+                      >
+                        Delete
+                      </button>
+                    </span>
                   </div>
                   <JsonBlock value={open.value} />
                 </>
@@ -109,6 +151,23 @@ export function KvView({ app }: { app: string }): VNode {
               : <Empty title="Pick a key">Its JSON value shows here.</Empty>}
           </section>
         </div>
+      )}
+      {deleting !== undefined && (
+        <Confirm
+          title={`Delete the key ${deleting}?`}
+          confirmLabel="Delete key"
+          danger
+          onConfirm={async () => {
+            await call("data.kv_delete", { app, key: deleting });
+            toast(`Deleted ${deleting}.`);
+            setOpen(undefined);
+            setEditing(undefined);
+            await load.run();
+          }}
+          onClose={() => setDeleting(undefined)}
+        >
+          <p>The app reads null for it from now on.</p>
+        </Confirm>
       )}
     </div>
   );
