@@ -80,3 +80,12 @@ Deno.test("the task set named by the README exists", () => {
     assert.ok(t in denoJson.tasks, `missing task ${t}`);
   }
 });
+
+Deno.test("every environment variable the CLI reads for a secret input may be read", async () => {
+  const { OPERATIONS } = await import("../kernel/ops/registry.ts");
+  const env = flagsOf(denoJson.tasks.fazt).find((f) => f.startsWith("--allow-env="));
+  const allowed = new Set(env?.slice("--allow-env=".length).split(","));
+  const read = OPERATIONS.flatMap((op) => Object.values(op.cli.secretInputs ?? {}));
+  assert.ok(read.length > 0, "no operation reads a secret from the environment?");
+  for (const name of read) assert.ok(allowed.has(name), `${name} is read but not in --allow-env`);
+});

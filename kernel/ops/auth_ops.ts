@@ -200,7 +200,7 @@ export const changePassword = defineOperation({
   name: "owner.change_password",
   summary: "Change the owner's password",
   description:
-    "Sets a new owner password after checking the current one, and ends every other session (the caller's own stays signed in). Lost the password? Use owner.reset_password locally instead.",
+    "Sets a new owner password after checking the current one, and ends every other session (the caller's own stays signed in). Lost the password? Run `fazt owner reset-password --data DIR` on the server instead.",
   input: z.strictObject({
     currentPassword: password.describe("The password in use now."),
     newPassword: password.describe("The new password (at least 10 characters)."),
