@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { APP_NAME_PATTERN, appNameProblem } from "./app_name.ts";
 import { FaztError } from "../kernel/core/errors.ts";
+import { DocIndexesSchema } from "./doc_indexes.ts";
 
 /** The schema of `app.json`. Unknown fields are refused so typos surface. */
 export const AppManifestSchema = z.strictObject({
@@ -21,6 +22,7 @@ export const AppManifestSchema = z.strictObject({
   spa: z.boolean().optional().describe(
     "Single-page app: unknown extension-less paths serve index.html.",
   ),
+  indexes: DocIndexesSchema.optional(),
 });
 
 /** A validated `app.json`. */

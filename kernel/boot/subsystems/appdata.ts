@@ -10,6 +10,10 @@ import {
   createAppDataService,
 } from "../../services/appdata/app_data_service.ts";
 import { DEFAULT_SQL_IDLE_MS } from "../../services/appdata/sql/sql_process.ts";
+import { findApp } from "../../services/apps/app_service.ts";
+import { getVersion } from "../../services/vfs/version_store.ts";
+import { type DocIndexes, DocIndexesSchema, normalizeIndexes } from "../../../apps/doc_indexes.ts";
+import type { Connection } from "../../store/database.ts";
 import type { Subsystem } from "../subsystem.ts";
 
 declare module "../subsystem.ts" {
@@ -25,11 +29,20 @@ declare module "../subsystem.ts" {
  */
 const MAX_OPEN_APPS = 8;
 
+/** The document indexes the live version of `appId` declares in its `app.json`. */
+function declaredIndexes(db: Connection, appId: string): DocIndexes {
+  const live = findApp(db, appId)?.liveVersionId;
+  const manifest = live == null ? undefined : getVersion(db, live)?.manifest;
+  const parsed = DocIndexesSchema.safeParse(manifest?.indexes ?? {});
+  return parsed.success ? normalizeIndexes(parsed.data) : {};
+}
+
 /** Builds the app data service. */
 export const appdata: Subsystem = {
   name: "appdata",
   install(ctx) {
     const limits = ctx.get("resources");
+    const db = ctx.get("db");
     const service = createAppDataService({
       dataDir: ctx.config.dataDir,
       maxOpenApps: MAX_OPEN_APPS,
@@ -41,7 +54,10 @@ export const appdata: Subsystem = {
         exitReason: (pid, status) => limits.exitReason(appId, pid, status, 0),
         heapLimitBytes: () => limits.sqliteHeapBytes(appId),
       }),
+      docIndexes: (appId) => declaredIndexes(db.read, appId),
     });
+    // A deploy or a rollback may change what an open app declares.
+    ctx.get("appChanges").listen(() => service.refreshIndexes());
     ctx.onClose(() => service.close());
     ctx.provide("appData", service);
   },

@@ -12,6 +12,11 @@
  *   first SQL call, so a runaway statement can be killed without touching
  *   the kernel.
  *
+ * The document indexes an app declares in `app.json` (`doc_index_sync.ts`)
+ * are synced when its `store.db` opens and again when
+ * {@linkcode AppDataService.refreshIndexes} finds the declaration changed
+ * (a deploy, a rollback), each time in a write queued before any other.
+ *
  * Files are opened on first use and kept open in a small LRU cache; an app
  * in the middle of a call is never evicted. An app's SQL process also stops
  * after a while unused, or at once when the memory guard asks
@@ -37,6 +42,8 @@ import { type SqlLimits, SqlProcess } from "./sql/sql_process.ts";
 import type { SpawnSpec } from "../../../runtime/process/launcher.ts";
 import { createSqlStore, type SqlStore } from "./sql_store.ts";
 import { APPDATA_MIGRATIONS } from "./store_schema.ts";
+import type { DocIndexes } from "../../../apps/doc_fields.ts";
+import { syncDocIndexes } from "./doc_index_sync.ts";
 
 export type { AppDataLimits } from "./context.ts";
 export { DEFAULT_APPDATA_LIMITS } from "./context.ts";
@@ -84,6 +91,11 @@ export interface AppDataServiceOptions {
   sqlSpawn?: (dir: string) => Promise<SpawnSpec>;
   /** The resource limits of an app's SQL process (default: none). */
   sqlLimits?: (appId: string) => SqlLimits;
+  /**
+   * The document indexes an app declares now (its live version's
+   * `app.json`); without it, no index is created or dropped.
+   */
+  docIndexes?: (appId: string) => DocIndexes;
 }
 
 /** Every app's data. */
@@ -110,6 +122,12 @@ export interface AppDataService {
    * were stopped.
    */
   stopIdleSql(): number;
+  /**
+   * Re-reads the declared document indexes of every app with an open
+   * `store.db` and queues a sync for those whose declaration changed (after
+   * any change to apps or versions); an app opened later syncs as it opens.
+   */
+  refreshIndexes(): void;
   /** Waits for pending writes and closes every open file. */
   close(): Promise<void>;
 }
@@ -121,6 +139,8 @@ interface Entry {
   store: AppStore | null;
   /** Gives the free pages of `store.db` back after writes that delete. */
   vacuum: Vacuum | null;
+  /** The declared document indexes last synced into `store.db` (JSON), `null` before. */
+  indexes: string | null;
   sql: SqlProcess | null;
   /** Calls in progress; a pinned entry is never evicted. */
   pins: number;
@@ -199,7 +219,15 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
     let entry = entries.get(appId);
     if (entry) entries.delete(appId);
     else {
-      entry = { appId, dir: join(appsDir, appId), store: null, vacuum: null, sql: null, pins: 0 };
+      entry = {
+        appId,
+        dir: join(appsDir, appId),
+        store: null,
+        vacuum: null,
+        indexes: null,
+        sql: null,
+        pins: 0,
+      };
     }
     entries.set(appId, entry);
     entry.pins++;
@@ -223,7 +251,29 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
     // A run starts a while after writes stop and ends at once when nothing was freed.
     const vacuum = createVacuum({ db, delayMs: options.vacuumDelayMs });
     entry.vacuum = vacuum;
-    return createAppStore(db, () => vacuum.request());
+    const store = createAppStore(db, () => vacuum.request());
+    entry.indexes = null;
+    syncIndexes(entry, store);
+    return store;
+  }
+
+  /** Queues a sync of the app's declared indexes into `store` when the declaration changed. */
+  function syncIndexes(entry: Entry, store: AppStore): void {
+    if (!options.docIndexes) return;
+    let declared: DocIndexes;
+    try {
+      declared = options.docIndexes(entry.appId);
+    } catch (err) {
+      console.error(`fazt: reading the declared indexes of ${entry.appId} failed:`, err);
+      return;
+    }
+    const text = JSON.stringify(declared);
+    if (text === entry.indexes) return;
+    entry.indexes = text;
+    store.write((w) => syncDocIndexes(w, declared)).catch((err) => {
+      if (entry.indexes === text) entry.indexes = null;
+      console.error(`fazt: syncing the document indexes of ${entry.appId} failed:`, err);
+    });
   }
 
   function openSql(entry: Entry): SqlProcess {
@@ -311,6 +361,10 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
       } finally {
         dropping.delete(id);
       }
+    },
+
+    refreshIndexes() {
+      for (const entry of entries.values()) if (entry.store) syncIndexes(entry, entry.store);
     },
 
     async close() {

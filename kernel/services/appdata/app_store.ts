@@ -77,6 +77,8 @@ export class StatementCache {
 export interface StoreWriter {
   /** A statement on the writer connection, prepared once. */
   prepare(sql: string): StatementSync;
+  /** Runs SQL once without caching its statement (schema changes). */
+  exec(sql: string): void;
 }
 
 /** Bookkeeping of the kv store's batched purge of expired keys. */
@@ -122,7 +124,10 @@ interface Job {
 export function createAppStore(db: Database, onCommit?: () => void): AppStore {
   const reads = new StatementCache(db.read);
   let writes: StatementCache | null = null;
-  const writer: StoreWriter = { prepare: (sql) => writes!.prepare(sql) };
+  const writer: StoreWriter = {
+    prepare: (sql) => writes!.prepare(sql),
+    exec: (sql) => writes!.connection.exec(sql),
+  };
   /** Writes waiting for the transaction that will run them; `null` when none is queued. */
   let queued: Job[] | null = null;
 

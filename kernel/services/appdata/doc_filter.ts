@@ -1,8 +1,12 @@
 /**
  * Translates document filters and sorts into SQL over the `docs.body` JSON
- * column. The SQL text is built only from constants of this module; every
- * user value, and every field path, is a bound parameter. Field paths are
- * also validated (identifiers joined by dots) and quoted as JSON paths, so
+ * column. The SQL text is built only from constants of this module and
+ * validated field paths; every user value is a bound parameter. A field
+ * path is written into the SQL as a quoted JSON path literal
+ * (`json_extract(body, '$."a"."b"')`) so that SQLite can match it against
+ * an index on that expression (see `doc_indexes.ts`; a bound path never
+ * matches one). That is safe because a path is validated first
+ * (identifiers joined by dots: no quote can occur in it), so
  * `json_extract` can never be steered outside the named field.
  *
  * Comparisons are type-strict: `{n: 1}` matches the number 1, never the
@@ -15,6 +19,9 @@
 import { FaztError } from "../../core/errors.ts";
 import { describe } from "../../core/text.ts";
 import { isPlainObject, jsonProblem } from "./json_value.ts";
+import { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH } from "../../../apps/doc_fields.ts";
+
+export { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH } from "../../../apps/doc_fields.ts";
 
 /** A value bound to a SQL parameter. */
 export type SqlParam = string | number | null;
@@ -32,12 +39,6 @@ export type DocFilter = Record<string, unknown>;
 
 /** A sort: field → 1 (ascending) or -1 (descending), most significant first. */
 export type DocSort = Record<string, 1 | -1>;
-
-/** What a field path may look like: identifiers joined by dots. */
-export const FIELD_PATH_PATTERN = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
-
-/** The longest field path accepted. */
-export const MAX_FIELD_PATH_LENGTH = 256;
 
 /** The most fields one sort may name. */
 export const MAX_SORT_FIELDS = 8;
@@ -69,9 +70,19 @@ export function fieldSegments(path: unknown): string[] {
   return path.split(".");
 }
 
-/** The JSON path (`$."a"."b"`) of a validated field path, to be bound as a parameter. */
+/** The JSON path (`$."a"."b"`) of a validated field path. */
 export function jsonPath(path: string): string {
   return "$" + fieldSegments(path).map((s) => `."${s}"`).join("");
+}
+
+/**
+ * `json_extract(body, '$."a"."b"')` for a field path: the expression a
+ * document index is built on (`doc_indexes.ts`) and every filter and sort
+ * uses, written out so that the two match. The path is validated (it holds
+ * no quote), so it is safe inside the SQL literal.
+ */
+export function fieldExpression(path: string): string {
+  return `json_extract(body, '${jsonPath(path)}')`;
 }
 
 /** The type and value of something compared: a document field, or an array element. */
@@ -83,10 +94,9 @@ interface Operand {
 }
 
 function fieldOperand(path: string): Operand {
-  const p = jsonPath(path);
   return {
-    type: { sql: "json_type(body, ?)", params: [p] },
-    value: { sql: "json_extract(body, ?)", params: [p] },
+    type: { sql: `json_type(body, '${jsonPath(path)}')`, params: [] },
+    value: { sql: fieldExpression(path), params: [] },
   };
 }
 
@@ -332,7 +342,7 @@ export function compileSort(sort: unknown): SqlFragment {
     }
     const dir = direction === 1 ? "ASC" : "DESC";
     if (field === "_id") return { sql: `id ${dir}`, params: [] };
-    return { sql: `json_extract(body, ?) ${dir}`, params: [jsonPath(field)] };
+    return { sql: `${fieldExpression(field)} ${dir}`, params: [] };
   });
   parts.push({ sql: "seq", params: [] });
   return { sql: parts.map((p) => p.sql).join(", "), params: parts.flatMap((p) => p.params) };

@@ -18,14 +18,14 @@ import {
   type SqlFragment,
 } from "./doc_filter.ts";
 import { encodeJson, isPlainObject, type JsonObject, jsonProblem } from "./json_value.ts";
+import { COLLECTION_PATTERN } from "../../../apps/doc_fields.ts";
 
 export type { DocFilter, DocSort } from "./doc_filter.ts";
 
 /** A stored document: a JSON object with its `_id`. */
 export type Doc = JsonObject & { _id: string };
 
-/** What collection names may look like. */
-export const COLLECTION_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export { COLLECTION_PATTERN } from "../../../apps/doc_fields.ts";
 
 /** The longest `_id`, in UTF-8 bytes. */
 export const MAX_ID_BYTES = 256;
@@ -272,8 +272,26 @@ function applyChange(doc: Record<string, unknown>, change: Change, id: string): 
   }
 }
 
+/**
+ * The condition of a query on one collection. The (validated) name is
+ * written into the SQL, not bound: a collection's declared indexes are
+ * partial (`WHERE collection = 'tasks'`), and SQLite uses a partial index
+ * only for a query whose condition names the same literal.
+ */
 function where(collection: string, filter: SqlFragment): SqlFragment {
-  return { sql: `collection = ? AND ${filter.sql}`, params: [collection, ...filter.params] };
+  return { sql: `collection = '${collection}' AND ${filter.sql}`, params: filter.params };
+}
+
+/**
+ * The query a `find` runs, without its `LIMIT ? OFFSET ?` values (exported
+ * so tests can check its plan).
+ */
+export function findQuery(collection: string, filter: SqlFragment, sort: SqlFragment): SqlFragment {
+  const w = where(collection, filter);
+  return {
+    sql: `SELECT body FROM docs WHERE ${w.sql} ORDER BY ${sort.sql} LIMIT ? OFFSET ?`,
+    params: [...w.params, ...sort.params],
+  };
 }
 
 const EXISTS = "SELECT 1 FROM docs WHERE collection = ? AND id = ?";
@@ -364,14 +382,13 @@ export function createDocStore(ctx: StoreContext): DocStore {
 
     async find(collection, filter, opts = {}) {
       const c = checkCollection(collection);
-      const w = where(c, filterOf(filter));
-      const sort = compileSort(opts.sort);
+      const q = findQuery(c, filterOf(filter), compileSort(opts.sort));
       const limit = checkLimit(opts.limit, limits.maxFindLimit);
       const offset = checkOffset(opts.offset);
       return await ctx.withStore((db) =>
-        db.read(`SELECT body FROM docs WHERE ${w.sql} ORDER BY ${sort.sql} LIMIT ? OFFSET ?`)
-          .all(...w.params, ...sort.params, limit, offset)
-          .map((r) => JSON.parse(r.body as string) as Doc)
+        db.read(q.sql).all(...q.params, limit, offset).map((r) =>
+          JSON.parse(r.body as string) as Doc
+        )
       );
     },
 
