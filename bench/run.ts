@@ -1,12 +1,15 @@
 /**
  * `deno task bench`: measures fazt on this machine with wrk and writes
- * `docs/BENCHMARKS.md`. Three suites, run one after the other:
+ * `docs/BENCHMARKS.md`. Four suites, run one after the other:
  *
  * - `static` (`static_suite.ts`): static file serving against nginx (when
  *   installed, with 1 and with 2 worker processes) and a bare `Deno.serve`.
  * - `runtime` (`runtime_suite.ts`): the serverless runtime: a hello handler
  *   against the same handler on a bare `Deno.serve`, warm latency,
  *   `fazt.kv` calls from a handler, cold starts and memory per warm app.
+ * - `data` (`data_suite.ts`): the app data stores from a handler:
+ *   `fazt.kv.set` writes/s and `fazt.docs.find` on 100,000 documents with
+ *   and without a declared index.
  * - `https` (`https_suite.ts`): a 2 KB static file over HTTPS (keep-alive,
  *   and a new connection per request with resumed and with full
  *   handshakes) against Caddy and nginx with the same certificate, each
@@ -19,7 +22,7 @@
  * (`document.ts`). The tables are also printed. Every child process and
  * temp folder is removed at the end, also on failure or Ctrl-C.
  *
- * Environment: `BENCH_SUITES` (comma-separated, default `static,runtime,https`),
+ * Environment: `BENCH_SUITES` (comma-separated, default `static,runtime,data,https`),
  * `BENCH_DURATION` (wrk `-d`, default `5s`), `BENCH_WARMUP` (default `2s`),
  * `BENCH_ROUNDS` (default `1`).
  *
@@ -32,6 +35,8 @@ import { renderStaticSection, renderText } from "./report.ts";
 import { renderRuntimeSection, renderRuntimeText } from "./runtime_report.ts";
 import { runStaticSuite } from "./static_suite.ts";
 import { runRuntimeSuite } from "./runtime_suite.ts";
+import { runDataSuite } from "./data_suite.ts";
+import { renderDataSection, renderDataText } from "./data_report.ts";
 import { runHttpsSuite } from "./https_suite.ts";
 import { renderHttpsSection, renderHttpsText } from "./https_report.ts";
 import { renderDocument } from "./document.ts";
@@ -118,6 +123,11 @@ export async function main(): Promise<number> {
       const report = await runRuntimeSuite(await context("runtime"));
       sections.runtime = renderRuntimeSection(report);
       texts.push(renderRuntimeText(report));
+    }
+    if (suites.includes("data")) {
+      const report = await runDataSuite(await context("data"));
+      sections.data = renderDataSection(report);
+      texts.push(renderDataText(report));
     }
     if (suites.includes("https")) {
       const report = await runHttpsSuite(await context("https"));

@@ -11,7 +11,7 @@ import { commandText } from "./process.ts";
 import { shellQuote } from "./wrk.ts";
 
 /** The suites `deno task bench` can run, in the order they run. */
-export const SUITES = ["static", "runtime", "https"] as const;
+export const SUITES = ["static", "runtime", "data", "https"] as const;
 
 /** One benchmark suite. */
 export type SuiteName = typeof SUITES[number];

@@ -57,6 +57,9 @@ export const SQL_DB_FILE = "sql.db";
 /** How many apps keep their files open by default. */
 export const DEFAULT_MAX_OPEN_APPS = 32;
 
+/** How many apps' store objects {@linkcode AppDataService.forApp} keeps for reuse. */
+const MAX_HANDLES = 256;
+
 /** One app's data. */
 export interface AppData {
   /** The app's ID. */
@@ -174,6 +177,11 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
   /** Apps whose files are being closed. */
   const closing = new Map<string, Promise<void>>();
   const dropping = new Set<string>();
+  /**
+   * The stores handed out per app ID (they hold no state of their own, only
+   * the app's ID), so the call path builds them once, not per call.
+   */
+  const handles = new Map<string, AppData>();
   let closed = false;
 
   function closeEntry(entry: Entry): Promise<void> {
@@ -293,6 +301,8 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
 
   return {
     forApp(appId) {
+      const known = handles.get(appId);
+      if (known) return known;
       const id = checkAppId(appId);
       const ctx: StoreContext = {
         appId: id,
@@ -301,13 +311,16 @@ export function createAppDataService(options: AppDataServiceOptions): AppDataSer
         withStore: (fn) => withEntry(id, (e) => fn(e.store ??= openStore(e))),
         withSql: (fn) => withEntry(id, (e) => fn(e.sql ??= openSql(e))),
       };
-      return {
+      const data: AppData = {
         appId: id,
         kv: createKvStore(ctx),
         docs: createDocStore(ctx),
         blobs: createBlobStore(ctx),
         sql: createSqlStore(ctx),
       };
+      if (handles.size >= MAX_HANDLES) handles.delete(handles.keys().next().value!);
+      handles.set(id, data);
+      return data;
     },
 
     sqlPid(appId) {

@@ -95,6 +95,13 @@ const PURGE = `DELETE FROM kv WHERE key IN (
   SELECT key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?
 )`;
 
+/**
+ * Every kv write makes one change (an upsert or a delete; the purge of
+ * expired keys before it is invisible, and increment's checks throw before
+ * it), so none needs a savepoint of its own.
+ */
+const ONE_CHANGE = { single: true } as const;
+
 /** The latest time a `Date` can hold, in ms since the epoch. */
 const MAX_DATE_MS = 8.64e15;
 
@@ -198,7 +205,7 @@ export function createKvStore(ctx: StoreContext): KvStore {
           const expiresAt = ttl === undefined ? null : at + Math.max(1, Math.round(ttl * 1000));
           purgeExpired(w, db.kvPurge, at);
           w.prepare(UPSERT).run(k, text, expiresAt, at);
-        })
+        }, ONE_CHANGE)
       );
     },
 
@@ -207,12 +214,12 @@ export function createKvStore(ctx: StoreContext): KvStore {
       return await ctx.withStore((db) =>
         db.write((w) => {
           const at = now();
+          purgeExpired(w, db.kvPurge, at);
           const row = w.prepare(DELETE_ONE).get(k) as
             | { expires_at: number | null }
             | undefined;
-          purgeExpired(w, db.kvPurge, at);
           return row !== undefined && (row.expires_at === null || row.expires_at > at);
-        })
+        }, ONE_CHANGE)
       );
     },
 
@@ -283,7 +290,7 @@ export function createKvStore(ctx: StoreContext): KvStore {
             at,
           );
           return next;
-        })
+        }, ONE_CHANGE)
       );
     },
   };

@@ -134,3 +134,31 @@ Deno.test("app store writes after close are refused and do not wedge the queue",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("app store single-change writes run without savepoints; a failing one changes nothing", async () => {
+  await withStore(async (store) => {
+    const single = { single: true };
+    const results = await Promise.allSettled([
+      store.write((w) => w.prepare(SET).run("a", "1"), single),
+      store.write((w) => w.prepare(SET).run("a", "duplicate"), single),
+      store.write((w) => {
+        w.prepare(SET).run("b", "1");
+        throw new Error("changed my mind");
+      }),
+      store.write(() => {
+        throw new Error("before any change");
+      }, single),
+      store.write((w) => w.prepare(SET).run("c", "1"), single),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), [
+      "fulfilled",
+      "rejected",
+      "rejected",
+      "rejected",
+      "fulfilled",
+    ]);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+    assert.deepEqual(keys(store), ["a", "c"]);
+    assert.equal(store.read("SELECT value FROM kv WHERE key = 'a'").get()?.value, "1");
+  });
+});
