@@ -26,7 +26,8 @@
  *
  * @module
  */
-import type { DocIndexes } from "../../../apps/doc_fields.ts";
+import { COLLECTION_PATTERN, type DocIndexes } from "../../../apps/doc_fields.ts";
+import { FaztError } from "../../core/errors.ts";
 import type { StoreWriter } from "./app_store.ts";
 import { fieldExpression } from "./doc_filter.ts";
 
@@ -39,10 +40,14 @@ export function docIndexName(collection: string, fields: readonly string[]): str
 }
 
 /**
- * The `CREATE INDEX` statement of one declared index. Collection and fields
- * must be validated (`DocIndexesSchema`): neither can hold a quote.
+ * The `CREATE INDEX` statement of one declared index. The collection and
+ * the fields are checked again here (`invalid_input`), as they are written
+ * into the SQL: neither can hold a quote.
  */
 export function docIndexSql(collection: string, fields: readonly string[]): string {
+  if (!COLLECTION_PATTERN.test(collection)) {
+    throw new FaztError("invalid_input", `${JSON.stringify(collection)} is not a collection name.`);
+  }
   return `CREATE INDEX "${docIndexName(collection, fields)}" ON docs (collection, ${
     fields.map(fieldExpression).join(", ")
   }) WHERE collection = '${collection}'`;

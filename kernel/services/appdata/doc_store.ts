@@ -279,7 +279,11 @@ function applyChange(doc: Record<string, unknown>, change: Change, id: string): 
  * only for a query whose condition names the same literal.
  */
 function where(collection: string, filter: SqlFragment): SqlFragment {
-  return { sql: `collection = '${collection}' AND ${filter.sql}`, params: filter.params };
+  // Checked here too: the name is written into the SQL.
+  return {
+    sql: `collection = '${checkCollection(collection)}' AND ${filter.sql}`,
+    params: filter.params,
+  };
 }
 
 /**

@@ -166,3 +166,8 @@ Deno.test("docIndexSql writes the filter's own expressions, partial on the colle
       `json_extract(body, '$."a"."b"')) WHERE collection = 'tasks'`,
   );
 });
+
+Deno.test("docIndexSql refuses names that could leave their quotes", () => {
+  assert.throws(() => docIndexSql("t' OR 1", ["a"]), /not a collection name/);
+  assert.throws(() => docIndexSql("t", ["a'); DROP TABLE docs; --"]), /not a valid field path/);
+});
