@@ -1495,7 +1495,8 @@ export interface Operations {
    * Change the owner's password: `POST /owner/password`, needs `admin`.
    *
    * Sets a new owner password after checking the current one, and ends every other session (the
-   * caller's own stays signed in). Lost the password? Use owner.reset_password locally instead.
+   * caller's own stays signed in). Lost the password? Run `fazt owner reset-password --data DIR` on
+   * the server instead.
    */
   "owner.change_password": {
     input: {
