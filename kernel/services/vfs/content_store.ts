@@ -48,13 +48,26 @@ export async function putBlob(db: Connection, input: BlobInput, now: number): Pr
     "INSERT INTO blobs (hash, size, chunk_size, created_at, compress_pending) VALUES (?, ?, ?, ?, ?)",
   ).run(input.hash, input.size, CHUNK_SIZE, now, input.compress ? 1 : 0);
   const insertChunk = db.prepare("INSERT INTO blob_chunks (hash, seq, data) VALUES (?, ?, ?)");
+  const mismatch = (received: number) =>
+    new Error(`Blob ${input.hash} declared ${input.size} bytes but received ${received}.`);
   let seq = 0;
   let written = 0;
-  let buf = new Uint8Array(Math.min(CHUNK_SIZE, Math.max(input.size, 1)));
+  // The chunk being filled when pieces do not line up with chunks; a piece
+  // holding a whole chunk is stored as is, without a copy.
+  let buf: Uint8Array | undefined;
   let fill = 0;
   for await (const piece of input.body) {
     let offset = 0;
     while (offset < piece.length) {
+      const want = Math.min(CHUNK_SIZE, input.size - written);
+      if (want <= 0) throw mismatch(written + fill + piece.length - offset);
+      if (fill === 0 && piece.length - offset >= want) {
+        insertChunk.run(input.hash, seq++, piece.subarray(offset, offset + want));
+        written += want;
+        offset += want;
+        continue;
+      }
+      buf ??= new Uint8Array(want);
       const take = Math.min(buf.length - fill, piece.length - offset);
       buf.set(piece.subarray(offset, offset + take), fill);
       fill += take;
@@ -62,18 +75,16 @@ export async function putBlob(db: Connection, input: BlobInput, now: number): Pr
       if (fill === buf.length) {
         insertChunk.run(input.hash, seq++, buf);
         written += fill;
-        buf = new Uint8Array(Math.min(CHUNK_SIZE, Math.max(input.size - written, 1)));
+        buf = undefined;
         fill = 0;
       }
     }
   }
   if (fill > 0 || input.size === 0) {
-    insertChunk.run(input.hash, seq++, buf.subarray(0, fill));
+    insertChunk.run(input.hash, seq++, (buf ?? new Uint8Array(0)).subarray(0, fill));
     written += fill;
   }
-  if (written !== input.size) {
-    throw new Error(`Blob ${input.hash} declared ${input.size} bytes but received ${written}.`);
-  }
+  if (written !== input.size) throw mismatch(written);
 }
 
 /** Reads a whole blob into memory. Use for small files only. */
