@@ -172,8 +172,8 @@ Deno.test("static serving over real HTTP", async (t) => {
   try {
     await writeSite(siteDir, SITE);
     await writeSite(spaDir, SPA);
-    await deploy(server, siteDir, "site");
     await deploy(server, spaDir, "spa");
+    await deploy(server, siteDir, "site");
 
     await t.step(
       "a deploy is live before compression; encodings follow in the background",
