@@ -10,10 +10,10 @@
  * @module
  */
 import { join } from "node:path";
-import { type Zippable, zipSync } from "fflate";
 import { FaztError } from "../kernel/core/errors.ts";
 import { ALWAYS_IGNORED, type IgnoreMatcher, parseIgnore } from "./ignore.ts";
 import { escapedName } from "./archive.ts";
+import { type ZipFileInput, zipFiles } from "./zip_writer.ts";
 
 /** Options for {@linkcode packFolder}. */
 export interface PackOptions {
@@ -53,15 +53,6 @@ const STORED_EXTENSIONS: ReadonlySet<string> = new Set([
   "pdf",
 ]);
 
-/** Deflate level for compressible files. */
-const DEFLATE_LEVEL = 6;
-
-/**
- * The timestamp of every entry, built from local-time fields so that the DOS
- * date written into the archive is 1980-01-01 00:00 in every time zone.
- */
-const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
-
 const ALWAYS_IGNORED_SET: ReadonlySet<string> = new Set(ALWAYS_IGNORED);
 
 /** Whether a path's extension marks already-compressed content. */
@@ -99,7 +90,7 @@ function readError(rel: string, err: unknown): FaztError {
  * symlinks, leaving out {@linkcode ALWAYS_IGNORED} names at any depth and
  * whatever the `.faztignore` at the folder root excludes. Entry paths are
  * relative and `/`-separated. Already-compressed types are stored, others
- * deflated at level 6.
+ * deflated (natively, `zip_writer.ts`).
  *
  * @throws {FaztError} `bad_request` when the folder does not exist, is not a
  * folder, cannot be read, or has no files left to deploy.
@@ -127,9 +118,8 @@ export async function packFolder(dir: string, options: PackOptions = {}): Promis
   }
 
   const matcher = await readIgnoreFile(dir);
-  // zipSync writes entries in key order: walk order, except that integer-like
-  // names ("404") come first, which is just as deterministic.
-  const entries: Zippable = {};
+  // Entries go into the archive in walk order (sorted), so packing is deterministic.
+  const entries: ZipFileInput[] = [];
   const skipped: string[] = [];
   /** Packed path (NFC) → the path as the file system spells it. */
   const packed = new Map<string, string>();
@@ -156,7 +146,7 @@ export async function packFolder(dir: string, options: PackOptions = {}): Promis
       } else if (entry.isDirectory) {
         await walk(childAbs, rel, relOnDisk);
       } else if (entry.isFile && rel === "__proto__") {
-        // zipSync collects entries in a plain object, where this key is lost.
+        // Zip tools that collect entries in a plain object (fflate's unzipSync) lose this key.
         skipped.push(`${rel} (unsupported name)`);
       } else if (entry.isFile) {
         const twin = packed.get(rel);
@@ -176,10 +166,7 @@ export async function packFolder(dir: string, options: PackOptions = {}): Promis
         } catch (err) {
           throw readError(rel, err);
         }
-        entries[rel] = [data, {
-          level: isStored(rel) ? 0 : DEFLATE_LEVEL,
-          mtime: FIXED_MTIME,
-        }];
+        entries.push({ name: rel, data, deflate: !isStored(rel) });
         files++;
         bytes += data.length;
         options.onFile?.(rel, data.length);
@@ -198,7 +185,7 @@ export async function packFolder(dir: string, options: PackOptions = {}): Promis
       { details: { skipped } },
     );
   }
-  return { zip: zipSync(entries), files, bytes, skipped };
+  return { zip: zipFiles(entries), files, bytes, skipped };
 }
 
 /** A short reason for a failed read of the folder itself. */

@@ -14,6 +14,9 @@
  *    long a write waited for it at most.
  *
  * Target: 60 s after the deploy and after the burst, RSS ≤ idle + 20 MB.
+ * `BENCH_SERVER_ENV` (`NAME=value` words) adds environment to the server,
+ * to try allocator settings (e.g. `MALLOC_ARENA_MAX=2`) before putting them
+ * in the `fazt` task.
  * Writes its section of `docs/BENCHMARKS.md` between `<!-- bench:memory -->`
  * and `<!-- /bench:memory -->` (appended when missing; the rest of the file
  * is kept), formats the file and prints the section.
@@ -141,13 +144,21 @@ export interface MemoryReport {
   vacuum: { pagesFreed: number; steps: number; maxStepMs: number; ms: number };
 }
 
+/** Extra server environment from `BENCH_SERVER_ENV` (`NAME=value` words). */
+function serverEnv(): Record<string, string> {
+  const words = (Deno.env.get("BENCH_SERVER_ENV") ?? "").split(/\s+/).filter((w) => w !== "");
+  return Object.fromEntries(
+    words.map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+  );
+}
+
 /** Runs the bench on a fresh server. */
 export async function runMemoryBench(): Promise<MemoryReport> {
   const started = Date.now();
   const wrk = await findExecutable("wrk");
   if (!wrk) throw new Error("wrk is not installed (apt-get install wrk).");
   const zip = archive();
-  const server = await startServer();
+  const server = await startServer({ env: serverEnv() });
   const pid = server.process.pid;
   try {
     await waitForQuiet(pid, 2000, 30_000);

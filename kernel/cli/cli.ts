@@ -413,7 +413,12 @@ async function prepareDeploy(
     }
     input.app = fromManifest ?? suggestAppName(basename(source.replace(/\/+$/, "")));
   }
-  const bar = progressBar(zip.length, "uploading");
+  const bar = progressBar(
+    zip.length,
+    "uploading",
+    Deno.stderr,
+    "the server is checking and storing the files…",
+  );
   input.archive = new Upload(streamWithProgress(zip, (n) => bar.update(n)), zip.length);
   input.finish = () => bar.finish();
 }

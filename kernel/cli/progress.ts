@@ -47,12 +47,18 @@ function renderLine(label: string, done: number, total: number): string {
  * it with a newline on {@linkcode ProgressBar.finish}; anywhere else it
  * prints nothing.
  *
+ * Once every byte is sent, `waiting` (when given) follows the bar until
+ * {@linkcode ProgressBar.finish}: the upload is done, the work is not (a
+ * deploy is checked and stored after its last byte arrives).
+ *
  * @param out where to draw; defaults to `Deno.stderr`.
+ * @param waiting what happens between the last byte and the answer.
  */
 export function progressBar(
   total: number,
   label: string,
   out: ProgressOutput = Deno.stderr,
+  waiting?: string,
 ): ProgressBar {
   let enabled = out.isTerminal();
   const encoder = new TextEncoder();
@@ -77,8 +83,9 @@ export function progressBar(
 
   const draw = (): void => {
     lastDraw = performance.now();
+    const after = waiting && done >= total && !finished ? ` · ${waiting}` : "";
     // "\x1b[K" clears what a longer previous line left behind.
-    write(`\r${renderLine(label, done, total)}\x1b[K`);
+    write(`\r${renderLine(label, done, total)}${after}\x1b[K`);
   };
 
   return {

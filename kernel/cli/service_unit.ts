@@ -168,8 +168,8 @@ RestartSec=2
 KillMode=mixed
 TimeoutStopSec=30
 Environment=HOME=${SERVICE_CACHE} DENO_DIR=${SERVICE_CACHE}
-# glibc: blocks of 128 KiB or more (file chunks in flight) are mapped and unmapped, not kept in the heap.
-Environment=MALLOC_MMAP_THRESHOLD_=131072
+# glibc: blocks of 32 KiB or more (file chunks in flight, a deploy's buffers) are mapped and unmapped, not kept in the heap.
+Environment=MALLOC_MMAP_THRESHOLD_=32768
 CacheDirectory=fazt
 UMask=0077
 LimitNOFILE=65536

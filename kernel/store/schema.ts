@@ -13,6 +13,7 @@ import { migration as m0004 } from "./migrations/0004_known_devices.ts";
 import { migration as m0005 } from "./migrations/0005_app_memory_limits.ts";
 import { migration as m0006 } from "./migrations/0006_certificates.ts";
 import { migration as m0007 } from "./migrations/0007_backup_targets.ts";
+import { migration as m0008 } from "./migrations/0008_background_compression.ts";
 
 /** The file name of the kernel database inside the data folder. */
 export const KERNEL_DB_FILE = "kernel.db";
@@ -26,4 +27,5 @@ export const KERNEL_MIGRATIONS: readonly Migration[] = [
   m0005,
   m0006,
   m0007,
+  m0008,
 ];

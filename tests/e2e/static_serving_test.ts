@@ -31,6 +31,23 @@ const CSS = Array.from(
   (_, i) => `.rule-${i} { color: #333; margin: ${i}px 0; padding: 0 ${i % 7}px; }\n`,
 ).join("");
 
+/** Text of `size` bytes that compresses well but not trivially (numbered lines). */
+function textOf(size: number, label: string): Uint8Array {
+  const lines: string[] = [];
+  let n = 0;
+  for (let i = 0; n < size; i++) {
+    const line = `export const ${label}_${i} = { id: ${i}, name: "item ${i * 7919 % 10007}" };\n`;
+    lines.push(line);
+    n += line.length;
+  }
+  return enc.encode(lines.join("").slice(0, size));
+}
+
+// Compressible files over one 1 MiB chunk: their encodings are stored in
+// chunks; the larger is over the 5 MiB memory-cache limit, so it streams.
+const LARGE_JS = textOf(2 * 1024 * 1024 + 333, "mid");
+const HUGE_JS = textOf(7 * 1024 * 1024 + 777, "huge");
+
 const PNG = (() => {
   const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   const bytes = randomBytes(2048);
@@ -47,6 +64,8 @@ const SITE: Record<string, Uint8Array> = {
   "assets/app.3f2a1b9c7d.js": enc.encode('console.log("app 3f2a1b9c7d");\n'),
   "img/logo.png": PNG,
   "big.bin": BIG,
+  "js/large.js": LARGE_JS,
+  "js/huge.js": HUGE_JS,
   "404.html": enc.encode("<!doctype html><title>Lost</title><h1>Custom not found</h1>\n"),
   "files/hello wörld.txt": enc.encode("grüße aus der datei\n"),
   "_fazt/secret.txt": enc.encode("app files under /_fazt must never be served\n"),
@@ -80,6 +99,23 @@ function assertBytes(actual: Uint8Array, expected: Uint8Array, label: string): v
   for (let i = 0; i < expected.length; i++) {
     if (actual[i] !== expected[i]) assert.fail(`${label}: bytes differ at offset ${i}`);
   }
+}
+
+/**
+ * Waits until the background compressor has stored the br encoding of
+ * `path` (a deploy goes live before its files are compressed).
+ */
+async function waitForEncoding(
+  get: (path: string, headers: Record<string, string>) => Promise<Response>,
+  path: string,
+): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const res = await get(path, { "accept-encoding": "br" });
+    await res.body?.cancel();
+    if (res.headers.get("content-encoding") === "br") return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${path} never got its br encoding`);
 }
 
 async function bytesOf(res: Response): Promise<Uint8Array> {
@@ -136,8 +172,25 @@ Deno.test("static serving over real HTTP", async (t) => {
   try {
     await writeSite(siteDir, SITE);
     await writeSite(spaDir, SPA);
-    await deploy(server, siteDir, "site");
     await deploy(server, spaDir, "spa");
+    await deploy(server, siteDir, "site");
+
+    await t.step(
+      "a deploy is live before compression; encodings follow in the background",
+      async () => {
+        for (const path of ["/css/site.css", "/js/large.js", "/js/huge.js"]) {
+          const res = await site(path, { "accept-encoding": "gzip, deflate, br" });
+          assert.equal(res.status, 200, path);
+          const body = await bytesOf(res);
+          const encoding = res.headers.get("content-encoding");
+          assert.ok(encoding === null || encoding === "br", `${path}: ${encoding}`);
+          if (encoding === null) {
+            assert.equal(body.length, Number(res.headers.get("content-length")));
+          }
+          await waitForEncoding(site, path);
+        }
+      },
+    );
 
     await t.step("an app is served at <name>.<domain>, ignoring port and case", async () => {
       for (const host of ["site.localhost", "site.localhost:1234", "SITE.LOCALHOST"]) {
@@ -182,7 +235,10 @@ Deno.test("static serving over real HTTP", async (t) => {
       const primary = await send("localhost", "/_fazt/api/apps", { headers: auth });
       assert.equal(primary.status, 200);
       const apps = await primary.json() as { name: string }[];
-      assert.deepEqual(apps.map((a) => a.name), ["site", "spa"]);
+      assert.deepEqual(
+        apps.map((a) => a.name),
+        ["site", "spa"],
+      );
 
       const onApp = await send("site.localhost", "/_fazt/api/apps", { headers: auth });
       assert.equal(onApp.status, 404);
@@ -612,6 +668,53 @@ Deno.test("static serving over real HTTP", async (t) => {
         }
         const png = await site("/img/logo.png", { "accept-encoding": "br" });
         assertBytes(await bytesOf(png), PNG, "png sent as stored");
+      },
+    );
+
+    await t.step(
+      "large text files: served compressed (streamed), ranges from the identity bytes",
+      async () => {
+        for (
+          const [path, bytes] of [["/js/large.js", LARGE_JS], ["/js/huge.js", HUGE_JS]] as const
+        ) {
+          for (
+            const [accept, inflate] of [
+              ["br", (b: Uint8Array) => brotliDecompressSync(b)],
+              ["gzip", (b: Uint8Array) => gunzipSync(b)],
+            ] as const
+          ) {
+            const res = await site(path, { "accept-encoding": accept });
+            assert.equal(res.status, 200, `${path} ${accept}`);
+            assert.equal(res.headers.get("content-encoding"), accept, `${path} ${accept}`);
+            assert.equal(res.headers.get("vary"), "Accept-Encoding", `${path} ${accept}`);
+            const body = await bytesOf(res);
+            assert.equal(res.headers.get("content-length"), String(body.length), path);
+            assert.ok(body.length < bytes.length / 2, `${path} ${accept}: ${body.length} bytes`);
+            assertBytes(new Uint8Array(inflate(body)), bytes, `${path} ${accept} decoded`);
+            const head = await send("site.localhost", path, {
+              method: "HEAD",
+              headers: { "accept-encoding": accept },
+            });
+            assert.equal(head.headers.get("content-length"), String(body.length), `HEAD ${path}`);
+            assert.equal(head.headers.get("content-encoding"), accept, `HEAD ${path}`);
+          }
+          // A Range is answered from the identity bytes, whatever the client accepts
+          // (as nginx's gzip_static and Caddy's precompressed do).
+          const start = 1024 * 1024 - 10;
+          const end = start + 99_999;
+          const ranged = await site(path, {
+            "accept-encoding": "gzip, deflate, br",
+            range: `bytes=${start}-${end}`,
+          });
+          assert.equal(ranged.status, 206, path);
+          assert.equal(ranged.headers.get("content-encoding"), null, path);
+          assert.equal(
+            ranged.headers.get("content-range"),
+            `bytes ${start}-${end}/${bytes.length}`,
+            path,
+          );
+          assertBytes(await bytesOf(ranged), bytes.subarray(start, end + 1), `${path} range`);
+        }
       },
     );
 

@@ -12,7 +12,7 @@ import { createHttpHandler, type HttpHandler } from "../../http/handler.ts";
 import { faztMounts } from "../../http/fazt_mounts.ts";
 import { createAppTraffic } from "../../http/app_traffic.ts";
 import { createMcpCodec } from "../../http/mcp/mcp_codec.ts";
-import { streamBlob } from "../../services/vfs/content_store.ts";
+import { streamBlob, streamVariant } from "../../services/vfs/content_store.ts";
 import { OPERATIONS } from "../../ops/registry.ts";
 import { health } from "../../ops/system_ops.ts";
 import { VERSION } from "../../core/version.ts";
@@ -71,6 +71,7 @@ export const http: Subsystem = {
             apps: createAppTraffic({
               statics: createStaticServer({
                 stream: (hash, start, end) => streamBlob(db.read, hash, start, end),
+                streamEncoded: (hash, encoding) => streamVariant(db.read, hash, encoding),
                 indexes: ctx.get("fileIndexes"),
                 content: ctx.get("content"),
                 maxCachedBytes: config.maxCachedFileBytes,

@@ -1,12 +1,17 @@
 /**
  * The VFS subsystem: per-version file indexes, the byte-budget content
- * cache, and the reader of an app version's server code.
+ * cache, the reader of an app version's server code, and the background
+ * compressor of deployed files.
  *
  * @module
  */
 import { createFileIndexCache, type FileIndexCache } from "../../services/vfs/file_index.ts";
 import { type ContentCache, createContentCache } from "../../services/vfs/content_cache.ts";
 import { type AppCodeReader, createAppCodeReader } from "../../services/vfs/app_code.ts";
+import {
+  createVariantCompressor,
+  type VariantCompressor,
+} from "../../services/vfs/variant_compressor.ts";
 import type { Subsystem } from "../subsystem.ts";
 
 declare module "../subsystem.ts" {
@@ -17,6 +22,8 @@ declare module "../subsystem.ts" {
     content: ContentCache;
     /** An app version's code, for sandboxes. */
     appCode: AppCodeReader;
+    /** Stores br and gzip encodings of deployed files in the background. */
+    compressor: VariantCompressor;
   }
 }
 
@@ -24,8 +31,10 @@ declare module "../subsystem.ts" {
 export const vfs: Subsystem = {
   name: "vfs",
   install(ctx) {
-    const read = ctx.get("db").read;
-    ctx.provide("fileIndexes", createFileIndexCache(read));
+    const db = ctx.get("db");
+    const read = db.read;
+    const fileIndexes = createFileIndexCache(read);
+    ctx.provide("fileIndexes", fileIndexes);
     ctx.provide(
       "content",
       createContentCache(read, {
@@ -34,5 +43,15 @@ export const vfs: Subsystem = {
       }),
     );
     ctx.provide("appCode", createAppCodeReader(read));
+    const compressor = createVariantCompressor({
+      db,
+      onPublished: () => fileIndexes.clear(),
+      onError: (err) => console.error("fazt: background compression failed:", err),
+    });
+    ctx.provide("compressor", compressor);
+    // Every deploy (and a start after a crash) may leave files to compress.
+    ctx.get("appChanges").listen(() => compressor.wake());
+    compressor.wake();
+    ctx.onClose(() => compressor.stop());
   },
 };

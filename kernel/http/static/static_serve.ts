@@ -30,6 +30,11 @@ import { notFoundPage } from "../pages.ts";
 export interface StaticServerOptions {
   /** Streams bytes `start`..`end` (inclusive) of a stored file, for files too large to cache. */
   stream(hash: string, start: number, end: number): ReadableStream<Uint8Array>;
+  /** A stored encoding of a file too large to cache: its size and a stream of its bytes. */
+  streamEncoded(
+    hash: string,
+    encoding: Encoding,
+  ): { size: number; body: ReadableStream<Uint8Array> } | undefined;
   /** Version indexes. */
   indexes: FileIndexCache;
   /** The content LRU. */
@@ -176,18 +181,36 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
     if (meta.encodings.length > 0) {
       const enc = negotiateEncoding(h.get("accept-encoding"), meta.encodings);
       if (enc) {
-        const encodedHeaders = (bytes: Uint8Array): [string, string][] => [
+        const encodedHeaders = (length: number): [string, string][] => [
           ...p.headers.map(([k, v]): [string, string] =>
             k === "etag" ? [k, variantEtag(p.etag, enc)] : [k, v]
           ),
           ["content-encoding", enc],
-          ["content-length", String(bytes.length)],
+          ["content-length", String(length)],
         ];
-        if (head || status !== 200) {
+        if (meta.size > maxCachedBytes) {
+          // Large files' encodings stream like their identity bytes. Ranges are
+          // answered from the identity encoding only (above), as nginx's
+          // gzip_static and Caddy's precompressed do.
+          const encoded = options.streamEncoded(meta.hash, enc);
+          if (encoded) {
+            if (head) void encoded.body.cancel();
+            return {
+              res: new Response(head ? null : encoded.body, {
+                status,
+                headers: encodedHeaders(encoded.size),
+              }),
+              bytes: head ? 0 : encoded.size,
+            };
+          }
+        } else if (head || status !== 200) {
           const bytes = content.get(meta.hash, enc);
           if (bytes) {
             return {
-              res: new Response(head ? null : bytes, { status, headers: encodedHeaders(bytes) }),
+              res: new Response(head ? null : bytes, {
+                status,
+                headers: encodedHeaders(bytes.length),
+              }),
               bytes: head ? 0 : bytes.length,
             };
           }
@@ -196,7 +219,7 @@ export function createStaticServer(options: StaticServerOptions): StaticServer {
             meta.hash,
             enc,
             meta,
-            (bytes) => new Response(bytes, { status, headers: encodedHeaders(bytes) }),
+            (bytes) => new Response(bytes, { status, headers: encodedHeaders(bytes.length) }),
             cloneResponse,
           );
           if (res) return { res, bytes: Number(encodedLength(res)) };

@@ -5,19 +5,19 @@
  * written, so a bad archive changes nothing; the write transaction then
  * stores only the blobs not already present, records the version, moves the
  * live pointer and prunes old versions. A crash at any point rolls the
- * transaction back and the previous version stays live.
+ * transaction back and the previous version stays live. Nothing is
+ * compressed here: new compressible files are marked for the background
+ * compressor (`vfs/variant_compressor.ts`), which the deploy's change wakes.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 import type { Connection, Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
 import { type AppRecord, findApp, insertApp } from "./app_service.ts";
 import { APP_ID_PATTERN } from "./app_id.ts";
-import { type Encoding, hasBlob, putBlob } from "../vfs/content_store.ts";
+import { hasBlob, putBlob } from "../vfs/content_store.ts";
 import {
   createVersion,
   pruneVersions,
@@ -38,9 +38,6 @@ import { LOGO_FILE, LOGO_MAX_BYTES, logoProblem, logoSizeProblem } from "../../.
 import { uploadTooLarge } from "./upload_limit.ts";
 import { concatBytes } from "../../core/bytes.ts";
 
-const brotli = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
-
 /** Files up to this size are kept in memory between validation and storage. */
 const KEEP_FILE_BYTES = 1024 * 1024;
 /**
@@ -50,10 +47,8 @@ const KEEP_FILE_BYTES = 1024 * 1024;
  * the allocator keeps pages it once held (see docs/BENCHMARKS.md, memory).
  */
 const KEEP_TOTAL_BYTES = 4 * 1024 * 1024;
-/** Compressible files up to this size get stored br and gzip encodings. */
-const PRECOMPRESS_MAX_BYTES = KEEP_FILE_BYTES;
 /** Files smaller than this are not worth compressing. */
-const PRECOMPRESS_MIN_BYTES = 256;
+const COMPRESS_MIN_BYTES = 256;
 /** The manifest may not be larger than this. */
 const MANIFEST_MAX_BYTES = 64 * 1024;
 
@@ -121,8 +116,6 @@ export interface NewAppVersion {
   src: RandomAccessSource;
   /** The checked files. */
   checked: CheckedFile[];
-  /** Precompressed encodings by content hash. */
-  variants: Map<string, Partial<Record<Encoding, Uint8Array>>>;
   /** The version's `app.json`. */
   manifest: AppManifest;
   /** The time of the change (ms). */
@@ -149,7 +142,7 @@ export async function storeVersion(
       hash: c.hash,
       size: c.file.size,
       body: c.bytes ? [c.bytes] : verifiedEntry(v.src, c),
-      variants: v.variants.get(c.hash),
+      compress: worthCompressing(c.file),
     }, v.now);
     newBlobs++;
   }
@@ -207,7 +200,6 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
           'Name the app: pass a name (e.g. `fazt app add ./site --name blog`) or set "name" in app.json.',
         );
       }
-      const variants = await precompress(src, checked, (h) => hasBlob(db.read, h));
       const result = await db.write(async (w) => {
         const t = now();
         let app = findApp(w, name);
@@ -217,7 +209,6 @@ export function createDeployService(options: DeployServiceOptions): DeployServic
           app,
           src,
           checked,
-          variants,
           manifest,
           now: t,
           keepVersions: options.keepVersions,
@@ -328,36 +319,7 @@ export function checkLogo(checked: CheckedFile[]): void {
   }
 }
 
-/** The bytes of a checked file: kept ones from memory, others read again and verified. */
-async function bytesOf(src: RandomAccessSource, c: CheckedFile): Promise<Uint8Array> {
-  if (c.bytes) return c.bytes;
-  const parts: Uint8Array[] = [];
-  for await (const chunk of verifiedEntry(src, c)) parts.push(chunk);
-  return concatBytes(parts, c.file.size);
-}
-
-/** br and gzip encodings of the compressible small files, read one at a time. */
-export async function precompress(
-  src: RandomAccessSource,
-  checked: CheckedFile[],
-  stored: (hash: string) => boolean,
-): Promise<Map<string, Partial<Record<Encoding, Uint8Array>>>> {
-  const out = new Map<string, Partial<Record<Encoding, Uint8Array>>>();
-  for (const c of checked) {
-    const size = c.file.size;
-    if (size < PRECOMPRESS_MIN_BYTES || size > PRECOMPRESS_MAX_BYTES) continue;
-    if (!isCompressible(contentTypeFor(c.file.path))) continue;
-    if (out.has(c.hash) || stored(c.hash)) continue;
-    const bytes = await bytesOf(src, c);
-    const worthIt = (b: Uint8Array) => b.length < size * 0.9;
-    const [br, gz] = await Promise.all([
-      brotli(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }),
-      gzipAsync(bytes, { level: 9 }),
-    ]);
-    const v: Partial<Record<Encoding, Uint8Array>> = {};
-    if (worthIt(br)) v.br = new Uint8Array(br);
-    if (worthIt(gz)) v.gzip = new Uint8Array(gz);
-    out.set(c.hash, v);
-  }
-  return out;
+/** Whether the background compressor should store encodings of this file. */
+export function worthCompressing(file: ArchiveFile): boolean {
+  return file.size >= COMPRESS_MIN_BYTES && isCompressible(contentTypeFor(file.path));
 }

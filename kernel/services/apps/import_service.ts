@@ -21,7 +21,6 @@ import { DatabaseSync } from "node:sqlite";
 import type { Database } from "../../store/database.ts";
 import { FaztError } from "../../core/errors.ts";
 import { type AppRecord, insertApp } from "./app_service.ts";
-import { hasBlob } from "../vfs/content_store.ts";
 import { appNameProblem } from "../../../apps/app_name.ts";
 import {
   type ArchiveFile,
@@ -41,14 +40,7 @@ import {
   type ArchiveManifest,
   parseArchiveManifest,
 } from "./app_archive.ts";
-import {
-  checkFiles,
-  checkLogo,
-  precompress,
-  readManifest,
-  spool,
-  storeVersion,
-} from "./deploy_service.ts";
+import { checkFiles, checkLogo, readManifest, spool, storeVersion } from "./deploy_service.ts";
 import { SQL_DB_FILE, STORE_DB_FILE } from "../appdata/app_data_service.ts";
 import { APPDATA_MIGRATIONS } from "../appdata/store_schema.ts";
 
@@ -169,7 +161,6 @@ export function createImportService(options: ImportServiceOptions): ImportServic
       const name = input.name ?? manifest.app.name;
       const problem = appNameProblem(name);
       if (problem) throw problem;
-      const variants = await precompress(src, checked, (h) => hasBlob(db.read, h));
       const result = await db.write(async (w) => {
         const t = now();
         const app = insertApp(w, name, t, input.keepId ? manifest.app.id : undefined);
@@ -177,7 +168,6 @@ export function createImportService(options: ImportServiceOptions): ImportServic
           app,
           src,
           checked,
-          variants,
           manifest: appManifest,
           now: t,
           keepVersions: options.keepVersions,

@@ -3,7 +3,10 @@
  * so identical files are stored once across versions and apps. Bodies are
  * split into fixed-size chunks, which lets large files stream (and serve
  * byte ranges) without ever sitting whole in memory. Precompressed
- * encodings of small compressible files sit beside their blob.
+ * encodings sit beside their blob: inline for files up to one chunk, in
+ * chunks of their own above (`blob_variant_chunks`). A deploy only marks a
+ * compressible blob `compress_pending`; the background compressor
+ * (`variant_compressor.ts`) stores the encodings later.
  *
  * @module
  */
@@ -32,8 +35,8 @@ export interface BlobInput {
   size: number;
   /** The body, in pieces of any size. */
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  /** Precompressed encodings to keep with the blob. */
-  variants?: Partial<Record<Encoding, Uint8Array>>;
+  /** Marks the blob for the background compressor. */
+  compress?: boolean;
 }
 
 /**
@@ -41,16 +44,30 @@ export interface BlobInput {
  * The caller has verified the hash; a size mismatch is a programming error.
  */
 export async function putBlob(db: Connection, input: BlobInput, now: number): Promise<void> {
-  db.prepare("INSERT INTO blobs (hash, size, chunk_size, created_at) VALUES (?, ?, ?, ?)")
-    .run(input.hash, input.size, CHUNK_SIZE, now);
+  db.prepare(
+    "INSERT INTO blobs (hash, size, chunk_size, created_at, compress_pending) VALUES (?, ?, ?, ?, ?)",
+  ).run(input.hash, input.size, CHUNK_SIZE, now, input.compress ? 1 : 0);
   const insertChunk = db.prepare("INSERT INTO blob_chunks (hash, seq, data) VALUES (?, ?, ?)");
+  const mismatch = (received: number) =>
+    new Error(`Blob ${input.hash} declared ${input.size} bytes but received ${received}.`);
   let seq = 0;
   let written = 0;
-  let buf = new Uint8Array(Math.min(CHUNK_SIZE, Math.max(input.size, 1)));
+  // The chunk being filled when pieces do not line up with chunks; a piece
+  // holding a whole chunk is stored as is, without a copy.
+  let buf: Uint8Array | undefined;
   let fill = 0;
   for await (const piece of input.body) {
     let offset = 0;
     while (offset < piece.length) {
+      const want = Math.min(CHUNK_SIZE, input.size - written);
+      if (want <= 0) throw mismatch(written + fill + piece.length - offset);
+      if (fill === 0 && piece.length - offset >= want) {
+        insertChunk.run(input.hash, seq++, piece.subarray(offset, offset + want));
+        written += want;
+        offset += want;
+        continue;
+      }
+      buf ??= new Uint8Array(want);
       const take = Math.min(buf.length - fill, piece.length - offset);
       buf.set(piece.subarray(offset, offset + take), fill);
       fill += take;
@@ -58,24 +75,16 @@ export async function putBlob(db: Connection, input: BlobInput, now: number): Pr
       if (fill === buf.length) {
         insertChunk.run(input.hash, seq++, buf);
         written += fill;
-        buf = new Uint8Array(Math.min(CHUNK_SIZE, Math.max(input.size - written, 1)));
+        buf = undefined;
         fill = 0;
       }
     }
   }
   if (fill > 0 || input.size === 0) {
-    insertChunk.run(input.hash, seq++, buf.subarray(0, fill));
+    insertChunk.run(input.hash, seq++, (buf ?? new Uint8Array(0)).subarray(0, fill));
     written += fill;
   }
-  if (written !== input.size) {
-    throw new Error(`Blob ${input.hash} declared ${input.size} bytes but received ${written}.`);
-  }
-  const insertVariant = db.prepare(
-    "INSERT INTO blob_variants (hash, encoding, data) VALUES (?, ?, ?)",
-  );
-  for (const [encoding, data] of Object.entries(input.variants ?? {})) {
-    if (data) insertVariant.run(input.hash, encoding, data);
-  }
+  if (written !== input.size) throw mismatch(written);
 }
 
 /** Reads a whole blob into memory. Use for small files only. */
@@ -87,13 +96,114 @@ export function readBlob(db: Connection, hash: string): Bytes | undefined {
   return concatBytes(rows.map((r) => r.data)) as Bytes;
 }
 
-/** Reads one precompressed encoding of a blob, if stored. */
+/** Reads one precompressed encoding of a blob whole, if stored. */
 export function readVariant(db: Connection, hash: string, encoding: Encoding): Bytes | undefined {
-  const row = db.prepare("SELECT data FROM blob_variants WHERE hash = ? AND encoding = ?").get(
-    hash,
-    encoding,
-  ) as { data: Bytes } | undefined;
-  return row?.data;
+  const row = db.prepare("SELECT data, size FROM blob_variants WHERE hash = ? AND encoding = ?")
+    .get(hash, encoding) as { data: Bytes; size: number | null } | undefined;
+  if (!row || row.size === null) return row?.data;
+  const chunks = db.prepare(
+    "SELECT data FROM blob_variant_chunks WHERE hash = ? AND encoding = ? ORDER BY seq",
+  ).all(hash, encoding) as { data: Bytes }[];
+  return concatBytes(chunks.map((c) => c.data), row.size) as Bytes;
+}
+
+/** A stored encoding's size and a stream of its bytes, one chunk per pull. */
+export function streamVariant(
+  db: Connection,
+  hash: string,
+  encoding: Encoding,
+): { size: number; body: ReadableStream<Uint8Array> } | undefined {
+  const row = db.prepare(
+    "SELECT coalesce(size, length(data)) AS size, size IS NULL AS inline FROM blob_variants WHERE hash = ? AND encoding = ?",
+  ).get(hash, encoding) as { size: number; inline: number } | undefined;
+  if (!row) return undefined;
+  if (row.inline) {
+    const bytes = readVariant(db, hash, encoding)!;
+    return { size: row.size, body: new Blob([bytes]).stream() };
+  }
+  const select = db.prepare(
+    "SELECT data FROM blob_variant_chunks WHERE hash = ? AND encoding = ? AND seq = ?",
+  );
+  let seq = 0;
+  return {
+    size: row.size,
+    body: new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = select.get(hash, encoding, seq++) as { data: Uint8Array } | undefined;
+        // A copy, as in streamBlob: V8 then sees the memory and frees it soon.
+        if (chunk) controller.enqueue(chunk.data.slice());
+        else controller.close();
+      },
+    }),
+  };
+}
+
+/** Blobs waiting for the background compressor (at most `limit`). */
+export function pendingCompression(
+  db: Connection,
+  limit: number,
+): { hash: string; size: number }[] {
+  return db.prepare(
+    "SELECT hash, size FROM blobs WHERE compress_pending = 1 LIMIT ?",
+  ).all(limit) as { hash: string; size: number }[];
+}
+
+/** Stores one chunk of a large encoding, before {@linkcode finishCompression} publishes it. */
+export function putVariantChunk(
+  db: Connection,
+  hash: string,
+  encoding: Encoding,
+  seq: number,
+  data: Uint8Array,
+): void {
+  db.prepare(
+    "INSERT OR REPLACE INTO blob_variant_chunks (hash, encoding, seq, data) VALUES (?, ?, ?, ?)",
+  ).run(hash, encoding, seq, data);
+}
+
+/** One encoding the compressor kept: inline bytes, or the total size of stored chunks. */
+export type FinishedVariant =
+  | { encoding: Encoding; data: Uint8Array }
+  | { encoding: Encoding; chunkedSize: number };
+
+/**
+ * Publishes a blob's encodings and clears its mark, inside the caller's
+ * write transaction; chunks of encodings not kept are deleted. Does nothing
+ * when the blob was deleted meanwhile.
+ */
+export function finishCompression(
+  db: Connection,
+  hash: string,
+  variants: readonly FinishedVariant[],
+): void {
+  const blob = db.prepare("UPDATE blobs SET compress_pending = 0 WHERE hash = ?").run(hash);
+  if (Number(blob.changes) === 0) return;
+  const insert = db.prepare(
+    "INSERT OR REPLACE INTO blob_variants (hash, encoding, data, size) VALUES (?, ?, ?, ?)",
+  );
+  for (const v of variants) {
+    if ("data" in v) insert.run(hash, v.encoding, v.data, null);
+    else insert.run(hash, v.encoding, new Uint8Array(0), v.chunkedSize);
+  }
+  const chunked = variants.filter((v) => "chunkedSize" in v).map((v) => v.encoding);
+  db.prepare(
+    `DELETE FROM blob_variant_chunks WHERE hash = ? AND encoding NOT IN (${
+      chunked.map(() => "?").join(", ") || "''"
+    })`,
+  ).run(hash, ...chunked);
+}
+
+/**
+ * Deletes chunks of encodings never published (a compression cut short by
+ * a crash or a shutdown); runs inside the caller's write transaction.
+ */
+export function dropUnpublishedVariantChunks(db: Connection): number {
+  return Number(
+    db.prepare(
+      `DELETE FROM blob_variant_chunks WHERE NOT EXISTS (SELECT 1 FROM blob_variants v
+       WHERE v.hash = blob_variant_chunks.hash AND v.encoding = blob_variant_chunks.encoding)`,
+    ).run().changes,
+  );
 }
 
 /**

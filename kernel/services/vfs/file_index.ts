@@ -41,6 +41,8 @@ export interface FileIndexCache {
   get(versionId: number): VersionIndex;
   /** Number of indexes held. */
   readonly size: number;
+  /** Forgets every index (a version's files got new encodings); they load again on use. */
+  clear(): void;
 }
 
 /** Creates a cache holding at most `maxVersions` indexes (least recently used go first). */
@@ -89,6 +91,9 @@ export function createFileIndexCache(db: Connection, maxVersions = 64): FileInde
     },
     get size() {
       return cache.size;
+    },
+    clear() {
+      cache.clear();
     },
   };
 }

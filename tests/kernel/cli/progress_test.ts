@@ -65,6 +65,20 @@ Deno.test("progressBar() draws at once when the upload completes, however recent
   assertEquals(writes[1].includes("100%"), true);
 });
 
+Deno.test("progressBar() says what it waits for after the last byte, until finish()", () => {
+  const { out, writes } = fakeOut(true);
+  const bar = progressBar(1000, "Up", out, "storing…");
+  bar.update(500);
+  bar.update(1000);
+  bar.finish();
+  assertEquals(writes, [
+    "\rUp [██████████░░░░░░░░░░] 50%  500 B / 1000 B\x1b[K",
+    "\rUp [████████████████████] 100%  1000 B / 1000 B · storing…\x1b[K",
+    "\rUp [████████████████████] 100%  1000 B / 1000 B\x1b[K",
+    "\n",
+  ]);
+});
+
 Deno.test("progressBar() finish() draws the latest state and ends the line, once", () => {
   const { out, writes } = fakeOut(true);
   const bar = progressBar(1000, "Up", out);

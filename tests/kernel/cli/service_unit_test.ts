@@ -90,7 +90,7 @@ Deno.test("the unit gives fazt the same environment as the `fazt` task: its cach
   for (const [name, value] of Object.entries(FAZT_ENV)) {
     assert.ok(env.includes(`${name}=${value}`), `${name}=${value} in ${env.join(" ")}`);
   }
-  assert.deepEqual(FAZT_ENV, { MALLOC_MMAP_THRESHOLD_: "131072" });
+  assert.deepEqual(FAZT_ENV, { MALLOC_MMAP_THRESHOLD_: "32768" });
 });
 
 Deno.test("memory limits are 75 % and 90 % of the machine, in MiB", () => {

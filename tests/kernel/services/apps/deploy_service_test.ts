@@ -5,8 +5,9 @@ import { KERNEL_MIGRATIONS } from "../../../../kernel/store/schema.ts";
 import { createDeployService } from "../../../../kernel/services/apps/deploy_service.ts";
 import { versionFiles } from "../../../../kernel/services/vfs/version_store.ts";
 import { readBlob, readVariant } from "../../../../kernel/services/vfs/content_store.ts";
+import { createVariantCompressor } from "../../../../kernel/services/vfs/variant_compressor.ts";
 
-Deno.test("files past the in-memory budget are read again from the spool: all stored, app.json read, text precompressed", async () => {
+Deno.test("files past the in-memory budget are read again from the spool: all stored, app.json read, text compressed after", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fazt-deploy-" });
   const db = openDatabase({ path: `${dir}/k.db`, migrations: KERNEL_MIGRATIONS });
   try {
@@ -39,8 +40,22 @@ Deno.test("files past the in-memory budget are read again from the spool: all st
       assert.deepEqual(readBlob(db.read, f.hash), files[f.path], f.path);
     }
     const css = stored.find((f) => f.path === "z/style.css")!;
+    assert.equal(
+      readVariant(db.read, css.hash, "gzip"),
+      undefined,
+      "the deploy compressed nothing",
+    );
+    const compressor = createVariantCompressor({
+      db,
+      onPublished: () => {},
+      onError: (err) => assert.fail(String(err)),
+    });
+    compressor.wake();
+    await compressor.idle();
     const gz = readVariant(db.read, css.hash, "gzip");
-    assert.ok(gz && gz.length < text.length / 10, "the text file read back was precompressed");
+    assert.ok(gz && gz.length < text.length / 10, "the text file read back was compressed");
+    const bin = stored.find((f) => f.path === "a/000.bin")!;
+    assert.equal(readVariant(db.read, bin.hash, "br"), undefined, "binary files are left alone");
   } finally {
     await db.close();
     await Deno.remove(dir, { recursive: true });
