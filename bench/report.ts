@@ -8,6 +8,7 @@
  * @module
  */
 import type { WrkResult } from "./wrk.ts";
+import type { DownloadMemory } from "./download_memory.ts";
 import type { ProcessMemory } from "./process.ts";
 
 /** The throughput fazt should reach relative to nginx for the 2 KB file. */
@@ -91,6 +92,8 @@ export interface BenchReport {
   bareMemory: { idle: ProcessMemory; afterLoad: ProcessMemory };
   /** The nginx configurations that ran (none when nginx is absent). */
   nginxConfigs: NginxConfigInfo[];
+  /** fazt's memory growth during parallel downloads of one large file (absent: not run). */
+  downloadMemory?: DownloadMemory;
 }
 
 /** The files measured, in table order. */
@@ -330,6 +333,43 @@ export function nginxVerdicts(report: BenchReport): string[] {
   return out;
 }
 
+/** Issue 18's targets against bare `Deno.serve` (clone variant): file → lowest ratio. */
+export const BARE_TARGETS: Readonly<Record<string, number>> = Object.freeze({
+  "2k.html": 0.85,
+  "100k.bin": 1.0,
+});
+
+/** Issue 18's target: 10 parallel downloads of a 50 MB file grow fazt's memory by at most this. */
+export const DOWNLOAD_GROWTH_TARGET_BYTES = 16 * 1024 * 1024;
+
+/** The verdicts of issue 18's static targets: fazt ÷ bare Deno per file, and download memory. */
+export function issue18Verdicts(report: BenchReport): string[] {
+  const out: string[] = [];
+  for (const [file, target] of Object.entries(BARE_TARGETS)) {
+    const head = `Target ≥ ${target}× bare \`Deno.serve\` (clone) on ${file}:`;
+    const r = ratio(report, "deno", file);
+    out.push(
+      r === undefined
+        ? `${head} not measured.`
+        : `${head} ${fmtRatio(r)} of median req/s — ${r >= target ? "MET" : "NOT MET"}`,
+    );
+  }
+  const d = report.downloadMemory;
+  const head = `Target: ${d?.parallel ?? 10} parallel downloads of one ${
+    fmtMiB(d?.bytes ?? 50 * 1024 * 1024)
+  } file grow fazt's memory by ≤ ${fmtMiB(DOWNLOAD_GROWTH_TARGET_BYTES)}:`;
+  out.push(
+    d === undefined
+      ? `${head} not measured.`
+      : `${head} ${fmtMiB(d.growth)} (from ${fmtMiB(d.before)} to a peak of ${
+        fmtMiB(d.peak)
+      }, all downloads done in ${d.seconds.toFixed(1)} s) — ${
+        d.growth <= DOWNLOAD_GROWTH_TARGET_BYTES ? "MET" : "NOT MET"
+      }`,
+  );
+  return out;
+}
+
 function loadLines(report: BenchReport): string[] {
   const { start, afterRounds, end } = report.loadAverage;
   const lines = [`before the first measurement: ${start}`];
@@ -366,6 +406,7 @@ export function renderText(report: BenchReport): string {
   out.push("Ratios (fazt median req/s ÷ reference median req/s):");
   out.push(...textTable(ratioRows(report), (i) => i >= 1), "");
   out.push(...nginxVerdicts(report));
+  out.push(...issue18Verdicts(report));
   const mem = report.faztMemory;
   out.push(
     `fazt RSS: ${fmtMiB(mem.idle.rss)} idle after deploy, ${
@@ -495,6 +536,10 @@ export function renderStaticSection(report: BenchReport): string {
     "The issue's target, ≥ 0.9× nginx on the 2 KB file, against both nginx references:",
     "",
     ...nginxVerdicts(report).map((v) => `- ${v}`),
+    "",
+    "Issue 18's targets against bare `Deno.serve` serving the same bytes from memory, and fazt's memory while 10 clients (`curl`) download one large, incompressible file at once (resident memory of fazt and its child processes, summed, sampled every 5 ms; growth = highest sum during the downloads − sum just before, after one warm-up download):",
+    "",
+    ...issue18Verdicts(report).map((v) => `- ${v}`),
     "",
     "### fazt memory",
     "",

@@ -24,6 +24,7 @@ import {
 } from "./process.ts";
 import type { Child } from "./process.ts";
 import { startNginx } from "./nginx.ts";
+import { type DownloadMemory, measureDownloadMemory } from "./download_memory.ts";
 import { runWrk, wrkArgs, type WrkOptions } from "./wrk.ts";
 import {
   type BenchReport,
@@ -47,6 +48,10 @@ const THREADS = 2;
 const CONNECTIONS = 50;
 const APP = "bench";
 const APP_HOST = `${APP}.localhost`;
+/** The download-memory step: its app, file size and parallel downloads (issue 18). */
+const BIG_APP = "bigfile";
+const BIG_BYTES = 50 * 1024 * 1024;
+const BIG_PARALLEL = 10;
 
 /** The nginx references: target id and `worker_processes`, in measuring order. */
 const NGINX_WORKERS: readonly (readonly ["nginx1" | "nginx2", number])[] = [
@@ -91,6 +96,17 @@ export async function makeSite(dir: string): Promise<Map<string, Uint8Array>> {
   const files = new Map([["2k.html", html], ["100k.bin", bin], ["index.html", index]]);
   for (const [name, bytes] of files) await Deno.writeFile(join(dir, name), bytes);
   return files;
+}
+
+/** Writes a site with one incompressible file `big.bin` of `bytes` bytes (and an index). */
+async function makeBigSite(dir: string, bytes: number): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const big = new Uint8Array(bytes);
+  for (let i = 0; i < big.length; i += 65_536) {
+    crypto.getRandomValues(big.subarray(i, Math.min(i + 65_536, big.length)));
+  }
+  await Deno.writeFile(join(dir, "big.bin"), big);
+  await Deno.writeTextFile(join(dir, "index.html"), "<!doctype html><p>big file</p>\n");
 }
 
 /** True when `a` and `b` hold the same bytes. */
@@ -270,6 +286,38 @@ export async function runStaticSuite(ctx: SuiteContext): Promise<BenchReport> {
     }
     const afterLoad = processMemory(fazt.process.pid);
     const bareAfterLoad = processMemory(bare.process.pid);
+
+    // Memory while several clients download one large file at once.
+    let downloadMemory: DownloadMemory | undefined;
+    const curl = await findExecutable("curl");
+    if (curl) {
+      const bigDir = join(ctx.tmp, "bigsite");
+      await makeBigSite(bigDir, BIG_BYTES);
+      const bigArgs = ["app", "add", bigDir, "--name", BIG_APP, "--data", dataDir];
+      commands.push("# download memory: a 50 MiB incompressible file, 10 curl clients at once");
+      commands.push(display(["deno", "run", ...FAZT_FLAGS, "main.ts", ...bigArgs]));
+      const bigAdded = await faztCommand(bigArgs).output();
+      if (!bigAdded.success) {
+        throw new Error(`fazt app add ${BIG_APP} failed (exit ${bigAdded.code}).`);
+      }
+      downloadMemory = await measureDownloadMemory({
+        pid: fazt.process.pid,
+        port: faztPort,
+        host: `${BIG_APP}.localhost`,
+        path: "/big.bin",
+        bytes: BIG_BYTES,
+        parallel: BIG_PARALLEL,
+        curl,
+      });
+      log(
+        `download memory: ${BIG_PARALLEL} × ${BIG_BYTES} bytes grew fazt by ${
+          (downloadMemory.growth / 1048576).toFixed(1)
+        } MiB`,
+      );
+      await Deno.remove(bigDir, { recursive: true });
+    } else {
+      log("curl is not installed; the download-memory step is skipped");
+    }
     const loadEnd = loadAfterRounds[loadAfterRounds.length - 1];
 
     const infos: TargetInfo[] = targets.map((t) => t.info);
@@ -304,6 +352,7 @@ export async function runStaticSuite(ctx: SuiteContext): Promise<BenchReport> {
       faztMemory: { idle, afterLoad },
       bareMemory: { idle: bareIdle, afterLoad: bareAfterLoad },
       nginxConfigs,
+      downloadMemory,
     };
   } finally {
     for (const c of children.reverse()) await c.stop().catch(() => {});

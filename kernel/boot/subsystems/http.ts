@@ -13,6 +13,7 @@ import { faztMounts } from "../../http/fazt_mounts.ts";
 import { createAppTraffic } from "../../http/app_traffic.ts";
 import { createMcpCodec } from "../../http/mcp/mcp_codec.ts";
 import { streamBlob, streamVariant } from "../../services/vfs/content_store.ts";
+import { createGcNudge } from "../../core/gc_nudge.ts";
 import { OPERATIONS } from "../../ops/registry.ts";
 import { health } from "../../ops/system_ops.ts";
 import { VERSION } from "../../core/version.ts";
@@ -38,6 +39,8 @@ export const http: Subsystem = {
     const services = ctx.get("services");
     const authenticate = ctx.get("authenticate");
     const logs = ctx.get("logs");
+    // Frees the buffers large downloads stream through before they pile up.
+    const nudge = createGcNudge();
     const rest = createRestCodec({
       operations: OPERATIONS,
       services,
@@ -70,7 +73,7 @@ export const http: Subsystem = {
             trustProxy: config.trustProxy,
             apps: createAppTraffic({
               statics: createStaticServer({
-                stream: (hash, start, end) => streamBlob(db.read, hash, start, end),
+                stream: (hash, start, end) => streamBlob(db.read, hash, start, end, nudge.released),
                 streamEncoded: (hash, encoding) => streamVariant(db.read, hash, encoding),
                 indexes: ctx.get("fileIndexes"),
                 content: ctx.get("content"),

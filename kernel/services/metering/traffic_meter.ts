@@ -62,12 +62,23 @@ export function createTrafficMeter(options: TrafficMeterOptions): TrafficMeter {
     return `${hour}|${appId}`;
   }
 
-  /** The app's buffered counts for this hour. */
+  /** The counts {@linkcode current} returned last, for the same app within the same hour. */
+  let last: { appId: string; hourEnd: number; totals: TrafficTotals } | undefined;
+
+  /** The app's buffered counts for this hour (no key built while one app's hour lasts). */
   function current(appId: string): TrafficTotals {
-    const k = key(appId, Math.floor(now() / HOUR) * HOUR);
-    let t = pending.get(k);
-    if (!t) pending.set(k, t = empty());
-    return t;
+    const t = now();
+    if (
+      last !== undefined && last.appId === appId && t < last.hourEnd && t >= last.hourEnd - HOUR
+    ) {
+      return last.totals;
+    }
+    const hour = Math.floor(t / HOUR) * HOUR;
+    const k = key(appId, hour);
+    let totals = pending.get(k);
+    if (!totals) pending.set(k, totals = empty());
+    last = { appId, hourEnd: hour + HOUR, totals };
+    return totals;
   }
 
   return {
@@ -86,6 +97,7 @@ export function createTrafficMeter(options: TrafficMeterOptions): TrafficMeter {
     async flush() {
       const batch = pending;
       pending = new Map();
+      last = undefined;
       const cutoff = now() - retentionMs;
       await db.write((w) => {
         const upsert = w.prepare(

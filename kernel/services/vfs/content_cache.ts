@@ -75,6 +75,8 @@ export function createContentCache(db: Connection, options: ContentCacheOptions)
   let bytes = 0;
   let hits = 0;
   let misses = 0;
+  /** The key last moved to the end of `entries` (the most recently used), if still there. */
+  let newest: string | undefined;
 
   function shrink(limit: number): void {
     for (const [key, value] of entries) {
@@ -93,8 +95,12 @@ export function createContentCache(db: Connection, options: ContentCacheOptions)
     const hit = entries.get(key);
     if (hit) {
       hits++;
-      entries.delete(key);
-      entries.set(key, hit);
+      // Moving the newest entry to the end changes nothing: skip the Map churn.
+      if (key !== newest) {
+        entries.delete(key);
+        entries.set(key, hit);
+        newest = key;
+      }
       return hit;
     }
     misses++;
@@ -105,6 +111,7 @@ export function createContentCache(db: Connection, options: ContentCacheOptions)
       entry.cached = true;
       shrink(options.budgetBytes - body.length);
       entries.set(key, entry);
+      newest = key;
       bytes += body.length;
     }
     return entry;

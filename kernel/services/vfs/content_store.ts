@@ -207,14 +207,17 @@ export function dropUnpublishedVariantChunks(db: Connection): number {
 }
 
 /**
- * Streams bytes `start..end` (inclusive) of a blob, one chunk per pull, so
- * memory stays at about one chunk whatever the file size.
+ * Streams bytes `start..end` (inclusive) of a blob, one chunk per pull and
+ * only when the reader asks (no read-ahead), so memory stays at about one
+ * chunk whatever the file size. `released` hears the size of each piece
+ * handed out (a `GcNudge`, `kernel/core/gc_nudge.ts`, frees them sooner).
  */
 export function streamBlob(
   db: Connection,
   hash: string,
   start: number,
   end: number,
+  released?: (bytes: number) => void,
 ): ReadableStream<Uint8Array> {
   const select = db.prepare("SELECT data FROM blob_chunks WHERE hash = ? AND seq = ?");
   let pos = start;
@@ -238,8 +241,9 @@ export function streamBlob(
       // V8 allocates itself counts, and its scavenge frees both.
       controller.enqueue(row.data.slice(from, to));
       pos += to - from;
+      released?.(row.data.length + (to - from));
     },
-  });
+  }, { highWaterMark: 0 });
 }
 
 /**

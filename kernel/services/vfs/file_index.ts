@@ -48,6 +48,8 @@ export interface FileIndexCache {
 /** Creates a cache holding at most `maxVersions` indexes (least recently used go first). */
 export function createFileIndexCache(db: Connection, maxVersions = 64): FileIndexCache {
   const cache = new Map<number, VersionIndex>();
+  /** The index returned last (the newest in `cache`'s order). */
+  let last: VersionIndex | undefined;
   const select = db.prepare(
     `SELECT f.path, f.hash, f.size, f.modified_at, group_concat(v.encoding) AS encodings
      FROM version_files f LEFT JOIN blob_variants v ON v.hash = f.hash
@@ -79,6 +81,10 @@ export function createFileIndexCache(db: Connection, maxVersions = 64): FileInde
 
   return {
     get(versionId) {
+      // The most recently used index is already last in the LRU order.
+      if (last !== undefined && last.versionId === versionId && cache.get(versionId) === last) {
+        return last;
+      }
       let index = cache.get(versionId);
       if (index) {
         cache.delete(versionId);
@@ -87,6 +93,7 @@ export function createFileIndexCache(db: Connection, maxVersions = 64): FileInde
         if (cache.size >= maxVersions) cache.delete(cache.keys().next().value!);
       }
       cache.set(versionId, index);
+      last = index;
       return index;
     },
     get size() {

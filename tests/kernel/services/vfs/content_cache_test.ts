@@ -5,13 +5,16 @@ import { KERNEL_MIGRATIONS } from "../../../../kernel/store/schema.ts";
 import { createContentCache } from "../../../../kernel/services/vfs/content_cache.ts";
 import { putBlob } from "../../../../kernel/services/vfs/content_store.ts";
 
-/** A kernel database holding blobs `a` (100 bytes), `b` (100 bytes) and `big` (1,000 bytes). */
+/**
+ * A kernel database holding blobs `a`, `b` and `c` (100 bytes each) and
+ * `big` (1,000 bytes).
+ */
 async function withBlobs(fn: (db: ReturnType<typeof openDatabase>) => void): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "fazt-cache-" });
   const db = openDatabase({ path: join(dir, "kernel.db"), migrations: KERNEL_MIGRATIONS });
   try {
     await db.write(async (w) => {
-      for (const [hash, size] of [["a", 100], ["b", 100], ["big", 1000]] as const) {
+      for (const [hash, size] of [["a", 100], ["b", 100], ["c", 100], ["big", 1000]] as const) {
         await putBlob(w, { hash, size, body: [new Uint8Array(size).fill(1)] }, 0);
       }
     });
@@ -58,5 +61,23 @@ Deno.test("derived() builds once per key, shares what it kept, and forgets it wi
     assert.deepEqual(shared, []);
 
     assert.equal(derive("missing", key1, "x"), undefined);
+  });
+});
+
+Deno.test("the least recently used entry goes first, also after repeated hits on the newest", async () => {
+  await withBlobs((db) => {
+    const cache = createContentCache(db.read, { budgetBytes: 250, maxEntryBytes: 500 });
+    cache.get("a", "identity");
+    cache.get("b", "identity");
+    cache.get("b", "identity");
+    cache.get("a", "identity");
+    cache.get("a", "identity");
+    // Order now: b, a. Loading c must drop b, the least recently used.
+    cache.get("c", "identity");
+    const { misses } = cache.stats();
+    cache.get("a", "identity");
+    assert.equal(cache.stats().misses, misses, "a was used last before c: still cached");
+    cache.get("b", "identity");
+    assert.equal(cache.stats().misses, misses + 1, "b was the least recently used: dropped");
   });
 });
