@@ -45,8 +45,21 @@ export interface ServerRecord {
   launch?: ServerLaunch;
 }
 
-/** Reads `server.json` and returns it when that server answers its health check. */
-export async function runningServer(dataDir: string): Promise<ServerRecord | undefined> {
+/** How long the CLI waits for a recorded server's health check by default. */
+export const HEALTH_WAIT_MS = 10_000;
+
+/**
+ * Reads `server.json` and returns it when that server answers its health
+ * check. Nothing listening at its address (a server that crashed and left
+ * the file behind) means no server. Something that takes the connection but
+ * does not answer within `waitMs` is a live server too busy to answer: that
+ * throws, because the caller must never open the data folder itself (a
+ * second writer) or start a second server on it.
+ */
+export async function runningServer(
+  dataDir: string,
+  waitMs = HEALTH_WAIT_MS,
+): Promise<ServerRecord | undefined> {
   let record: ServerRecord;
   try {
     record = JSON.parse(await Deno.readTextFile(join(dataDir, SERVER_FILE)));
@@ -55,11 +68,19 @@ export async function runningServer(dataDir: string): Promise<ServerRecord | und
   }
   try {
     const res = await fetch(new URL("/_fazt/health", record.url), {
-      signal: AbortSignal.timeout(2000),
+      signal: AbortSignal.timeout(waitMs),
     });
     await res.body?.cancel();
     return res.ok ? record : undefined;
-  } catch {
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "TimeoutError") {
+      throw new FaztError(
+        "unavailable",
+        `The fazt server of ${dataDir} (pid ${record.pid}, ${record.url}) took the connection but did not answer its health check within ${
+          waitMs / 1000
+        } s. Try again when it is less busy, or stop it before using the folder directly.`,
+      );
+    }
     return undefined;
   }
 }
