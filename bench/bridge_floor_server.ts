@@ -5,7 +5,8 @@
  * Unix socket to a child process (`bench/bridge_floor_child.ts`), which
  * builds a `Request`, runs the same hello handler, and answers with one
  * JSON line (status, headers, body text); the parent turns it into a
- * `Response`. Messages written in the same tick go out in one write. No
+ * `Response`. The parent's messages queued in one event-loop turn go out in
+ * one write (as fazt's kernel side does); the child's after each job. No
  * routing, limits, timeouts, metering or error handling: what is left is
  * the cost of crossing a process boundary, which fazt's sandboxes must pay
  * (docs/RUNTIME.md).
@@ -53,7 +54,7 @@ if (import.meta.main) {
   }).spawn();
   const conn = await listener.accept();
   listener.close();
-  const out = new LineWriter();
+  const out = new LineWriter(() => {}, "turn");
   out.attach(conn);
   const pending = new Map<number, (a: FloorAnswer) => void>();
   pumpConnLines(conn, (line) => {

@@ -13,7 +13,9 @@
  *    timed end to end and so is a second, warm one. Memory is read after
  *    the first app (1 warm app) and after the last (10 warm apps).
  * 3. The hello app against the same handler on a bare `Deno.serve`
- *    (`bench/hello_deno_server.ts`) with wrk at -c50, at the per-app
+ *    (`bench/hello_deno_server.ts`), behind an nginx reverse proxy
+ *    (`bench/nginx_proxy.ts`, when nginx is installed) and on the two
+ *    bridge floors (JSON lines and binary frames) with wrk at -c50, at the per-app
  *    concurrency limit and at -c1 (warm latency), then the kv app's
  *    `fazt.kv.set` / `fazt.kv.get` loops at -c4, for `BENCH_ROUNDS`
  *    interleaved rounds.
@@ -29,6 +31,7 @@ import {
   type Child,
   childProcesses,
   commandText,
+  findExecutable,
   isSandboxProcess,
   processMemory,
   processPss,
@@ -38,6 +41,7 @@ import {
   waitForQuiet,
 } from "./process.ts";
 import { runWrk, wrkArgs, type WrkOptions } from "./wrk.ts";
+import { startNginxProxy } from "./nginx_proxy.ts";
 import type {
   ColdSample,
   LoadReading,
@@ -282,6 +286,27 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       "the bridge floor: a minimal process-isolated runtime with the same handler",
     );
 
+    const { child: floorBin, port: floorBinPort } = await reference(
+      "binary bridge floor (hello)",
+      "bridge_floor_binary_server.ts",
+      "-A",
+      "the binary bridge floor: the same over binary frames (no JSON, no base64)",
+    );
+    // nginx in front of the bare Deno hello, as a self-hosted PaaS runs an app.
+    const nginxPath = await findExecutable("nginx");
+    const proxy = nginxPath
+      ? await startNginxProxy(nginxPath, join(ctx.tmp, "nginx-proxy"), barePort)
+      : undefined;
+    if (proxy) {
+      start(proxy.child);
+      commands.push("# nginx reverse proxy → the bare Deno.serve hello (config below)");
+      commands.push(display(proxy.command));
+      commands.push(...proxy.config.trimEnd().split("\n").map((l) => `#   ${l}`));
+      log(`nginx proxy listening on ${proxy.port}`);
+    } else {
+      log("nginx not found: the reverse-proxy reference is skipped");
+    }
+
     const deploy = async (name: string, show = true) => {
       const args = ["app", "add", join(appsDir, name), "--name", name, "--data", dataDir];
       if (show) commands.push(display(["deno", "run", ...FAZT_FLAGS, "main.ts", ...args]));
@@ -400,6 +425,16 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       ["fazt hello", port, "hello.localhost", "/api/hello", "hello"],
       ["bare Deno hello", barePort, `127.0.0.1:${barePort}`, "/", "hello"],
       ["bridge floor hello", floorPort, `127.0.0.1:${floorPort}`, "/", "hello"],
+      ["binary bridge floor hello", floorBinPort, `127.0.0.1:${floorBinPort}`, "/", "hello"],
+      ...(proxy
+        ? [["nginx proxy hello", proxy.port, `127.0.0.1:${proxy.port}`, "/", "hello"] as [
+          string,
+          number,
+          string,
+          string,
+          string,
+        ]]
+        : []),
       ["kv set", port, "kv.localhost", "/api/set", String(KV_OPS_PER_REQUEST)],
       ["kv get", port, "kv.localhost", "/api/get", String(KV_OPS_PER_REQUEST)],
     ];
@@ -440,11 +475,11 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       threads,
       connections,
     });
-    const floor50: Omit<WrkOptions, "duration"> = {
-      url: `http://127.0.0.1:${floorPort}/`,
+    const at50 = (p: number): Omit<WrkOptions, "duration"> => ({
+      url: `http://127.0.0.1:${p}/`,
       threads: 2,
       connections: 50,
-    };
+    });
     const kv = (op: string): Omit<WrkOptions, "duration"> => ({
       url: `http://127.0.0.1:${port}/api/${op}`,
       host: "kv.localhost",
@@ -453,14 +488,16 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
     });
     /**
      * One wrk case; `app` names fazt's app (its sandbox's CPU is counted),
-     * `"floor"` the bridge floor (its child's CPU is counted), else the bare server.
+     * `"floor"` / `"floorbin"` a bridge floor (its child's CPU is counted),
+     * `"proxy"` the nginx proxy (bare Deno + nginx's workers), else the bare server.
      */
-    const plan: { c: RuntimeCase; opts: Omit<WrkOptions, "duration">; app?: string }[] = [];
+    type Counted = string | "floor" | "floorbin" | "proxy";
+    const plan: { c: RuntimeCase; opts: Omit<WrkOptions, "duration">; app?: Counted }[] = [];
     const add = (
       id: RuntimeCaseId,
       label: string,
       opts: Omit<WrkOptions, "duration">,
-      app?: string,
+      app?: Counted,
     ) =>
       plan.push({
         c: { id, label, threads: opts.threads, connections: opts.connections },
@@ -469,7 +506,9 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
       });
     add("fazt-c50", "fazt /api/hello", fazt50(50, 2), "hello");
     add("deno-c50", "bare Deno.serve", deno50(50, 2));
-    add("floor-c50", "bridge floor", floor50, "floor");
+    if (proxy) add("proxy-c50", "nginx reverse proxy → bare Deno", at50(proxy.port), "proxy");
+    add("floor-c50", "bridge floor (JSON lines)", at50(floorPort), "floor");
+    add("floorbin-c50", "bridge floor (binary frames)", at50(floorBinPort), "floorbin");
     add("fazt-c32", "fazt /api/hello", fazt50(concurrency, 2), "hello");
     add("deno-c32", "bare Deno.serve", deno50(concurrency, 2));
     add("fazt-c1", "fazt /api/hello", fazt50(1, 1), "hello");
@@ -489,16 +528,33 @@ export async function runRuntimeSuite(ctx: SuiteContext): Promise<RuntimeReport>
         const what = `round ${round}/${load.rounds} ${c.label} -c${c.connections}`;
         log(`${what}: warm-up ${load.warmup}`);
         await runWrk(ctx.wrk, { ...opts, duration: load.warmup }, ctx.signal);
-        const server = app === "floor" ? floor.process.pid : app ? serverPid : bare.process.pid;
-        const sandbox = app === "floor"
-          ? childProcesses(floor.process.pid)[0]?.pid
+        const floorOf = app === "floor" ? floor : app === "floorbin" ? floorBin : undefined;
+        const server = floorOf
+          ? floorOf.process.pid
+          : app === "proxy" || !app
+          ? bare.process.pid
+          : serverPid;
+        const sandbox = floorOf
+          ? [childProcesses(floorOf.process.pid)[0]?.pid]
+          : app === "proxy"
+          ? childProcesses(proxy!.child.process.pid).map((c) => c.pid)
           : app
-          ? await sandboxPid(app)
-          : undefined;
-        const before = [cpuMs(server), cpuMs(sandbox)];
+          ? [await sandboxPid(app)]
+          : [];
+        const sandboxMs = () => {
+          if (sandbox.length === 0) return undefined;
+          let total = 0;
+          for (const pid of sandbox) {
+            const ms = cpuMs(pid);
+            if (ms === undefined) return undefined;
+            total += ms;
+          }
+          return total;
+        };
+        const before = [cpuMs(server), sandboxMs()];
         log(`${what}: measuring ${load.duration}`);
         const result = await runWrk(ctx.wrk, full, ctx.signal);
-        const after = [cpuMs(server), cpuMs(sandbox)];
+        const after = [cpuMs(server), sandboxMs()];
         if (round === 1) commands.push(display(["wrk", ...wrkArgs(full)]));
         const used = (i: number) =>
           before[i] === undefined || after[i] === undefined ? undefined : after[i]! - before[i]!;

@@ -73,7 +73,7 @@ const BODY_BUFFER_BYTES = 4 * 1024 * 1024;
 /** A running sandbox process bound (after `load`) to one app version. */
 export class Sandbox {
   #proc: Deno.ChildProcess;
-  #out = new LineWriter();
+  #out = new LineWriter(() => {}, "turn");
   #pending = new Map<number, Pending>();
   #pings = new Map<number, () => void>();
   #nextId = 1;

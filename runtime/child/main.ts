@@ -140,6 +140,9 @@ function afterMicrotasks(): Promise<"later"> {
   return p.then(() => "later" as const);
 }
 
+/** Settled already: races a read against it to see whether the read is settled too. */
+const NOT_YET: Promise<"later"> = Promise.resolve("later");
+
 /** Bodies up to this size that are ready at once travel in one message. */
 const WHOLE_BYTES = 256 * 1024;
 
@@ -159,7 +162,10 @@ async function readWhole(
   let size = 0;
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = reader.read();
   while (pending) {
-    const next = await Promise.race([pending, afterMicrotasks()]);
+    // A read that is already settled wins this race at once, without
+    // building the chain of microtasks below (most bodies are ready).
+    let next = await Promise.race([pending, NOT_YET]);
+    if (next === "later") next = await Promise.race([pending, afterMicrotasks()]);
     if (next === "later") break;
     pending = null;
     if (next.done) {

@@ -131,9 +131,28 @@ export async function pumpConnLines(
 }
 
 /**
+ * When a {@linkcode LineWriter} writes what was queued:
+ *
+ * - `"turn"`: after the event loop's current turn (its check phase, via
+ *   `setImmediate`), so every request the turn's I/O brought in is queued
+ *   first and all go out in one write. A microtask would flush after each
+ *   one: `Deno.serve` hands JS one request per promise, so lines went out
+ *   one write (one wakeup of the peer) per request. For the kernel's side
+ *   of the bridge.
+ * - `"microtask"`: as soon as the current job's microtasks ran. For a
+ *   sandbox: app code can fill the rest of the turn (a timer that spins),
+ *   and an answer must not wait behind it, where it would also count the
+ *   app's background CPU as a request's.
+ */
+export type FlushTiming = "turn" | "microtask";
+
+/** `setImmediate`, taken when this module loads (before any app code could replace it). */
+const afterTurn: (run: () => void) => void = globalThis.setImmediate;
+
+/**
  * Writes messages to a connection as text lines, in order: messages queued
- * while a write is under way go out together in the next one, so a busy
- * bridge batches itself.
+ * before the flush (see {@linkcode FlushTiming}), or while a write is under
+ * way, go out together in one write, so a busy bridge batches itself.
  */
 export class LineWriter {
   #conn: Deno.Conn | null = null;
@@ -144,10 +163,15 @@ export class LineWriter {
   #onError: (err: unknown) => void;
   #backlog = 0;
   #waiters: (() => void)[] = [];
+  #later: (run: () => void) => void;
 
-  /** `onError` hears of a failed write (the peer is gone); later lines are dropped. */
-  constructor(onError: (err: unknown) => void = () => {}) {
+  /**
+   * `onError` hears of a failed write (the peer is gone); later lines are
+   * dropped. `flush` says when queued lines are written (default `"microtask"`).
+   */
+  constructor(onError: (err: unknown) => void = () => {}, flush: FlushTiming = "microtask") {
     this.#onError = onError;
+    this.#later = flush === "turn" ? afterTurn : queueMicrotask;
   }
 
   /** Starts writing to `conn` (lines queued before go out first). */
@@ -160,7 +184,7 @@ export class LineWriter {
   push(line: string): void {
     if (this.#closed) return;
     this.#backlog += line.length;
-    if (this.#outbox.push(line) === 1 && !this.#writing) queueMicrotask(() => this.#kick());
+    if (this.#outbox.push(line) === 1 && !this.#writing) this.#later(() => this.#kick());
   }
 
   /** Characters queued or being written: a sender of much data waits for {@linkcode drained} past a limit. */
