@@ -146,8 +146,12 @@ export async function pumpConnLines(
  */
 export type FlushTiming = "turn" | "microtask";
 
-/** `setImmediate`, taken when this module loads (before any app code could replace it). */
-const afterTurn: (run: () => void) => void = globalThis.setImmediate;
+/**
+ * `setImmediate`, taken by the first `"turn"` writer: reading the global
+ * loads Deno's Node timers (tens of ms), which a sandbox, whose writers
+ * never use it, must not pay at start.
+ */
+let afterTurn: ((run: () => void) => void) | undefined;
 
 /**
  * Writes messages to a connection as text lines, in order: messages queued
@@ -171,7 +175,7 @@ export class LineWriter {
    */
   constructor(onError: (err: unknown) => void = () => {}, flush: FlushTiming = "microtask") {
     this.#onError = onError;
-    this.#later = flush === "turn" ? afterTurn : queueMicrotask;
+    this.#later = flush === "turn" ? (afterTurn ??= globalThis.setImmediate) : queueMicrotask;
   }
 
   /** Starts writing to `conn` (lines queued before go out first). */
