@@ -168,6 +168,7 @@ export class LineWriter {
   #backlog = 0;
   #waiters: (() => void)[] = [];
   #later: (run: () => void) => void;
+  #soon = false;
 
   /**
    * `onError` hears of a failed write (the peer is gone); later lines are
@@ -184,11 +185,22 @@ export class LineWriter {
     this.#kick();
   }
 
-  /** Queues one line (without its newline). */
-  push(line: string): void {
+  /**
+   * Queues one line (without its newline). `now`: flush after the current
+   * job's microtasks, whatever the writer's {@linkcode FlushTiming}.
+   */
+  push(line: string, now = false): void {
     if (this.#closed) return;
     this.#backlog += line.length;
-    if (this.#outbox.push(line) === 1 && !this.#writing) this.#later(() => this.#kick());
+    const first = this.#outbox.push(line) === 1;
+    if (this.#writing) return;
+    if (now && !this.#soon) {
+      this.#soon = true;
+      queueMicrotask(() => {
+        this.#soon = false;
+        this.#kick();
+      });
+    } else if (first) this.#later(() => this.#kick());
   }
 
   /** Characters queued or being written: a sender of much data waits for {@linkcode drained} past a limit. */
