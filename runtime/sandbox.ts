@@ -173,7 +173,9 @@ export class Sandbox {
   /** Queues a message; messages queued together go out in one write. */
   #send(msg: ToChild): void {
     if (this.#exited) return;
-    this.#out.push(JSON.stringify(msg));
+    // Requests wait for the end of the turn (batched with the others it
+    // brings); everything else (answers to calls, aborts, pings) goes at once.
+    this.#out.push(JSON.stringify(msg), msg.t !== "req");
   }
 
   async #run(

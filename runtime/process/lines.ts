@@ -146,8 +146,12 @@ export async function pumpConnLines(
  */
 export type FlushTiming = "turn" | "microtask";
 
-/** `setImmediate`, taken when this module loads (before any app code could replace it). */
-const afterTurn: (run: () => void) => void = globalThis.setImmediate;
+/**
+ * `setImmediate`, taken by the first `"turn"` writer: reading the global
+ * loads Deno's Node timers (tens of ms), which a sandbox, whose writers
+ * never use it, must not pay at start.
+ */
+let afterTurn: ((run: () => void) => void) | undefined;
 
 /**
  * Writes messages to a connection as text lines, in order: messages queued
@@ -164,6 +168,7 @@ export class LineWriter {
   #backlog = 0;
   #waiters: (() => void)[] = [];
   #later: (run: () => void) => void;
+  #soon = false;
 
   /**
    * `onError` hears of a failed write (the peer is gone); later lines are
@@ -171,7 +176,7 @@ export class LineWriter {
    */
   constructor(onError: (err: unknown) => void = () => {}, flush: FlushTiming = "microtask") {
     this.#onError = onError;
-    this.#later = flush === "turn" ? afterTurn : queueMicrotask;
+    this.#later = flush === "turn" ? (afterTurn ??= globalThis.setImmediate) : queueMicrotask;
   }
 
   /** Starts writing to `conn` (lines queued before go out first). */
@@ -180,11 +185,22 @@ export class LineWriter {
     this.#kick();
   }
 
-  /** Queues one line (without its newline). */
-  push(line: string): void {
+  /**
+   * Queues one line (without its newline). `now`: flush after the current
+   * job's microtasks, whatever the writer's {@linkcode FlushTiming}.
+   */
+  push(line: string, now = false): void {
     if (this.#closed) return;
     this.#backlog += line.length;
-    if (this.#outbox.push(line) === 1 && !this.#writing) this.#later(() => this.#kick());
+    const first = this.#outbox.push(line) === 1;
+    if (this.#writing) return;
+    if (now && !this.#soon) {
+      this.#soon = true;
+      queueMicrotask(() => {
+        this.#soon = false;
+        this.#kick();
+      });
+    } else if (first) this.#later(() => this.#kick());
   }
 
   /** Characters queued or being written: a sender of much data waits for {@linkcode drained} past a limit. */
