@@ -31,6 +31,7 @@ import { cli, ROOT, startServer } from "../tests/_helpers/server.ts";
 import { packFolder } from "../apps/pack.ts";
 import { findExecutable, processStat } from "./process.ts";
 import { denoVersion, type MachineInfo, machineInfo } from "./suite.ts";
+import { writeSection } from "./report_section.ts";
 
 /** The monaco-editor release used: 1,918 files. */
 export const MONACO_VERSION = "0.57.0";
@@ -286,30 +287,11 @@ export function renderDeploySection(r: DeployReport): string {
   ].join("\n");
 }
 
-const BEGIN = "<!-- bench:deploy -->";
-const END = "<!-- /bench:deploy -->";
-
-/** Puts `section` between the deploy markers of `doc`, or appends it; the rest is kept. */
-export function withDeploySection(doc: string, section: string): string {
-  const block = `${BEGIN}\n\n${section.trim()}\n\n${END}`;
-  const from = doc.indexOf(BEGIN);
-  const to = doc.indexOf(END);
-  if (from !== -1 && to > from) return doc.slice(0, from) + block + doc.slice(to + END.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
-}
-
 if (import.meta.main) {
   try {
     const report = await runDeployBench();
     const section = renderDeploySection(report);
-    const previous = await Deno.readTextFile(REPORT_PATH).catch(() => "# Benchmarks\n");
-    await Deno.writeTextFile(REPORT_PATH, withDeploySection(previous, section));
-    await new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--quiet", REPORT_PATH],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "null",
-    }).output();
+    await writeSection(REPORT_PATH, "deploy", section);
     console.log(section);
   } catch (err) {
     console.error(`bench:deploy: ${err instanceof Error ? err.message : String(err)}`);

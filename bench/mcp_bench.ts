@@ -18,15 +18,13 @@ import { Client } from "@modelcontextprotocol/sdk/client";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ROOT, startServer, type TestServer } from "../tests/_helpers/server.ts";
 import * as sdk from "../kernel/http/mcp/mcp_sdk.ts";
+import { writeSection } from "./report_section.ts";
 
 /** Where the report goes. */
 export const REPORT_PATH: string = join(ROOT, "docs", "BENCHMARKS.md");
 
 /** The p50 the MCP round trip should stay under. */
 export const TARGET_P50_MS = 5;
-
-const BEGIN = "<!-- bench:mcp -->";
-const END = "<!-- /bench:mcp -->";
 
 /** Latency summary of a series, in ms. */
 export interface Stats {
@@ -224,26 +222,9 @@ export function renderMcpSection(r: McpBenchResult): string {
   ].join("\n");
 }
 
-/** Puts `section` between the MCP markers of `doc`, or appends it. */
-export function withMcpSection(doc: string, section: string): string {
-  const block = `${BEGIN}\n\n${section.trim()}\n\n${END}`;
-  const from = doc.indexOf(BEGIN);
-  const to = doc.indexOf(END);
-  if (from !== -1 && to > from) return doc.slice(0, from) + block + doc.slice(to + END.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
-}
-
 if (import.meta.main) {
   const result = await runMcpBench();
   const section = renderMcpSection(result);
-  const previous = await Deno.readTextFile(REPORT_PATH).catch(() => "# Benchmarks\n");
-  await Deno.writeTextFile(REPORT_PATH, withMcpSection(previous, section));
-  await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", REPORT_PATH],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).output();
+  await writeSection(REPORT_PATH, "mcp", section);
   console.log(section);
 }

@@ -29,10 +29,9 @@ import { ROOT, startServer, type TestServer } from "../tests/_helpers/server.ts"
 import { findExecutable, processMemory, waitForQuiet } from "./process.ts";
 import { runWrk } from "./wrk.ts";
 import { denoVersion, type MachineInfo, machineInfo } from "./suite.ts";
+import { writeSection } from "./report_section.ts";
 
 const REPORT_PATH = join(ROOT, "docs", "BENCHMARKS.md");
-const BEGIN = "<!-- bench:memory -->";
-const END = "<!-- /bench:memory -->";
 const MB = 1024 * 1024;
 
 /** How far above idle the kernel may stay 60 s after a deploy or a burst. */
@@ -259,27 +258,11 @@ export function renderMemorySection(r: MemoryReport): string {
   ].join("\n");
 }
 
-/** Puts `section` between the memory markers of `doc`, or appends it; the rest is kept. */
-export function withMemorySection(doc: string, section: string): string {
-  const block = `${BEGIN}\n\n${section.trim()}\n\n${END}`;
-  const from = doc.indexOf(BEGIN);
-  const to = doc.indexOf(END);
-  if (from !== -1 && to > from) return doc.slice(0, from) + block + doc.slice(to + END.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
-}
-
 if (import.meta.main) {
   try {
     const report = await runMemoryBench();
     const section = renderMemorySection(report);
-    const previous = await Deno.readTextFile(REPORT_PATH).catch(() => "# Benchmarks\n");
-    await Deno.writeTextFile(REPORT_PATH, withMemorySection(previous, section));
-    await new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--quiet", REPORT_PATH],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "null",
-    }).output();
+    await writeSection(REPORT_PATH, "memory", section);
     console.log(section);
   } catch (err) {
     console.error(`bench:memory: ${err instanceof Error ? err.message : String(err)}`);

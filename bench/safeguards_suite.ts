@@ -47,12 +47,11 @@ import {
   machineInfo,
   wrkVersion,
 } from "./suite.ts";
+import { writeSection } from "./report_section.ts";
 
 /** Where the report goes. */
 export const REPORT_PATH: string = join(ROOT, "docs", "BENCHMARKS.md");
 
-const BEGIN = "<!-- bench:safeguards -->";
-const END = "<!-- /bench:safeguards -->";
 const MB = 1024 * 1024;
 
 /** p99 under a flood may be at most this many times the idle p99. */
@@ -693,29 +692,11 @@ export function renderSafeguardsSection(r: SafeguardsReport): string {
   ].join("\n");
 }
 
-/** Puts `section` between the safeguards markers of `doc`, or appends it; the rest is kept. */
-export function withSafeguardsSection(doc: string, section: string): string {
-  const block = `${BEGIN}\n\n${section.trim()}\n\n${END}`;
-  const from = doc.indexOf(BEGIN);
-  const to = doc.indexOf(END);
-  if (from !== -1 && to > from) return doc.slice(0, from) + block + doc.slice(to + END.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
-}
-
 if (import.meta.main) {
   try {
     const report = await runSafeguardsBench();
     const section = renderSafeguardsSection(report);
-    const previous = await Deno.readTextFile(REPORT_PATH).catch(() => "# Benchmarks\n");
-    await Deno.writeTextFile(REPORT_PATH, withSafeguardsSection(previous, section));
-    const fmt = await new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--quiet", REPORT_PATH],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "null",
-      stderr: "inherit",
-    }).output();
-    if (!fmt.success) console.error("bench:safeguards: warning: deno fmt failed on the report");
+    await writeSection(REPORT_PATH, "safeguards", section);
     console.log(section);
   } catch (err) {
     console.error(`bench:safeguards: ${err instanceof Error ? err.message : String(err)}`);
