@@ -79,3 +79,15 @@ export async function assertAccessible(page: Page, where: string): Promise<void>
     `accessibility problems on ${where}`,
   );
 }
+
+/** The script errors `page` reports from now on (refused API calls, expected, are left out). */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(String(err)));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
+      errors.push(msg.text());
+    }
+  });
+  return errors;
+}

@@ -14,8 +14,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
-import { assertAccessible, launchChromium, requireChromium } from "../_helpers/chromium.ts";
+import {
+  assertAccessible,
+  launchChromium,
+  requireChromium,
+  watchErrors,
+} from "../_helpers/chromium.ts";
 import { ROOT, startServer } from "../_helpers/server.ts";
 
 const SHOTS = Deno.env.get("FAZT_SCREENSHOTS") === "docs"
@@ -34,18 +38,6 @@ const SEED = `export default async function handle(req) {
   return { ids };
 }
 `;
-
-/** A browser page that records script errors (refused API calls are expected). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (err) => errors.push(String(err)));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
-      errors.push(msg.text());
-    }
-  });
-  return errors;
-}
 
 Deno.test({
   name: "the dashboard in Chromium: logo, kv edit, documents and blobs, memory, backups, account",

@@ -12,8 +12,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { assertAccessible, launchChromium, requireChromium } from "../_helpers/chromium.ts";
+import type { BrowserContext } from "playwright-core";
+import {
+  assertAccessible,
+  launchChromium,
+  requireChromium,
+  watchErrors,
+} from "../_helpers/chromium.ts";
 import { startServer } from "../_helpers/server.ts";
 import { createTestCa } from "../_helpers/openssl.ts";
 import { createKernel } from "../../kernel/boot/kernel.ts";
@@ -148,18 +153,6 @@ Deno.test({
     }
   },
 });
-
-/** A browser page that records script errors (refused API calls are expected). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (err) => errors.push(String(err)));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
-      errors.push(msg.text());
-    }
-  });
-  return errors;
-}
 
 Deno.test({
   name: "the domains page in Chromium with HTTPS on: the owner's certificate, added and removed",
